@@ -1,0 +1,24 @@
+package batch
+
+import "context"
+
+// RequestInfo describes the API call being served: who signed it and the
+// SDK's invocation id, which is the same across one call's retries.
+type RequestInfo struct {
+	AccessKeyID  string
+	InvocationID string
+	RequestID    string
+}
+
+type requestInfoKey struct{}
+
+// WithRequestInfo returns a context carrying ri.
+func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, ri)
+}
+
+// RequestInfoFrom returns the RequestInfo of ctx, if any.
+func RequestInfoFrom(ctx context.Context) (RequestInfo, bool) {
+	ri, ok := ctx.Value(requestInfoKey{}).(RequestInfo)
+	return ri, ok
+}

@@ -1,0 +1,113 @@
+package batch
+
+import "time"
+
+// The value types below are the contract between Tanda's core and its stores
+// and queues (SQLite on one machine, DynamoDB and SQS on AWS). The interfaces
+// that use them are declared by their consumers.
+
+// Message is a doorbell: a job id sent to a named queue. Queues deliver at
+// least once; an embedded queue keeps one message per (Queue, ID).
+type Message struct {
+	Queue string
+	ID    string
+	Body  string
+}
+
+// Delivery is a received message and the receipt that deletes it.
+type Delivery struct {
+	Message
+	Receipt      string
+	ReceiveCount int
+}
+
+// Item is a versioned document in the store: definitions, instances,
+// access keys and other small records, keyed by kind and key.
+type Item struct {
+	Kind    string
+	Key     string
+	Doc     []byte
+	Version int64
+	// ExpiresAt, when set (ms), lets the store delete the item after then.
+	ExpiresAt int64
+}
+
+// Item kinds.
+const (
+	KindComputeEnvironment = "ce"
+	KindJobQueue           = "jq"
+	KindJobDefinition      = "jd"
+	KindSchedulingPolicy   = "sp"
+	KindInstance           = "instance"
+	KindAccessKey          = "accesskey"
+	KindInvocation         = "invocation"
+	KindSequence           = "sequence"
+	KindLease              = "lease"
+)
+
+// JobOrder is the order of a job listing.
+type JobOrder int
+
+// Job listing orders.
+const (
+	// NewestFirst orders by createdAt descending (ties by id).
+	NewestFirst JobOrder = iota
+	// QueueOrder orders by the time the job became RUNNABLE, then by id.
+	QueueOrder
+	// IndexOrder orders array children by index.
+	IndexOrder
+)
+
+// JobQuery selects jobs. Exactly one of Queue, ArrayParent or (for sweeps)
+// neither is set; the other fields narrow the set.
+type JobQuery struct {
+	Queue       string // job queue name
+	ArrayParent string // array parent id: list its children
+	Statuses    []Status
+
+	NameExact        string // case-insensitive equality
+	NamePrefix       string // case-insensitive prefix
+	DefinitionName   string // exact definition name (all revisions)
+	DefinitionPrefix string
+	DefinitionArn    string // exact revision ARN
+	ShareIdentifier  string
+	CreatedAfter     int64 // ms, exclusive; 0 = unset
+	CreatedBefore    int64 // ms, exclusive; 0 = unset
+	UpdatedBefore    int64 // ms, exclusive; for sweeps
+	LeaseBefore      int64 // ms: lease expired before; for sweeps
+	Instance         string
+	// TopLevel leaves out array children.
+	TopLevel bool
+
+	Order JobOrder
+	Limit int
+	// Cursor continues a listing from the opaque token a previous page gave.
+	Cursor string
+}
+
+// JobPage is one page of a job listing.
+type JobPage struct {
+	Jobs []Job
+	// Cursor is empty when there are no more pages.
+	Cursor string
+}
+
+// Clock tells the time; tests inject their own.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Millis is t in epoch milliseconds, the API's time unit.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// Dependency is an edge: Dependent waits on On.
+type Dependency struct {
+	On        string
+	Dependent string
+}

@@ -1,0 +1,349 @@
+// Package bootstrap is the agent that runs on every instance (`tanda
+// agent`, or in-process under `tanda up`): it registers its instance, pulls
+// RUNNABLE jobs from the ready queues of its compute environment's job
+// queues in priority order while it has room, claims each with a
+// conditional write, runs it, heartbeats its lease, streams its output to
+// the job's log and reports how it ended.
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/control"
+)
+
+// Control is the part of the control plane an agent uses.
+type Control interface {
+	Job(ctx context.Context, id string) (batch.Job, error)
+	QueuesOf(ctx context.Context, ce string) ([]batch.JobQueue, error)
+	Claim(ctx context.Context, jobID string, p control.Placement) (batch.Job, error)
+	MarkRunning(ctx context.Context, jobID string, attempt int, instance string) (batch.Job, error)
+	Heartbeat(ctx context.Context, jobID string, attempt int, instance string) (batch.Job, error)
+	FinishAttempt(ctx context.Context, jobID string, attempt int, instance string, o batch.AttemptOutcome) (batch.Job, error)
+	ReportInstance(ctx context.Context, rec control.InstanceRecord) error
+}
+
+// Queue is the ready queues.
+type Queue interface {
+	Receive(ctx context.Context, queue string, max int, visibility, wait time.Duration) ([]batch.Delivery, error)
+	Delete(ctx context.Context, queue, receipt string) error
+	ChangeVisibility(ctx context.Context, queue, receipt string, visibility time.Duration) error
+}
+
+// Config describes the instance and tunes the agent.
+type Config struct {
+	InstanceID         string
+	ComputeEnvironment string
+	InstanceType       string
+	VCPUs              float64
+	MemoryMiB          int64
+	GPUs               int64
+	// WorkRoot holds each attempt's working directory.
+	WorkRoot string
+
+	HeartbeatEvery time.Duration // lease renewal (5s)
+	ReportEvery    time.Duration // instance load report (5s)
+	KillGrace      time.Duration // SIGTERM to SIGKILL on terminate and timeout (30s)
+	PollWait       time.Duration // long poll of the top queue (1s)
+	Visibility     time.Duration // hides a received doorbell while it is claimed (30s)
+	QueuesEvery    time.Duration // refresh of the job queue list (5s)
+	Clock          batch.Clock
+	Logger         *slog.Logger
+}
+
+func (c *Config) defaults() {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&c.HeartbeatEvery, 5*time.Second)
+	set(&c.ReportEvery, 5*time.Second)
+	set(&c.KillGrace, 30*time.Second)
+	set(&c.PollWait, time.Second)
+	set(&c.Visibility, 30*time.Second)
+	set(&c.QueuesEvery, 5*time.Second)
+	if c.Clock == nil {
+		c.Clock = batch.SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Agent runs jobs on one instance.
+type Agent struct {
+	ctl     Control
+	queue   Queue
+	runtime Runtime
+	logs    LogStore
+	cfg     Config
+	log     *slog.Logger
+
+	mu         sync.Mutex
+	usedVCPUs  float64
+	usedMemory int64
+	usedGPUs   int64
+	running    int
+	lastBusy   time.Time
+	draining   bool
+	freed      chan struct{} // signalled when capacity frees
+
+	wg sync.WaitGroup // running attempts
+}
+
+// New returns an agent for one instance.
+func New(ctl Control, queue Queue, rt Runtime, logs LogStore, cfg Config) *Agent {
+	cfg.defaults()
+	return &Agent{
+		ctl: ctl, queue: queue, runtime: rt, logs: logs, cfg: cfg,
+		log:   cfg.Logger.With("instance", cfg.InstanceID),
+		freed: make(chan struct{}, 1),
+	}
+}
+
+// Drain stops the agent taking new work; running jobs go on.
+func (a *Agent) Drain() {
+	a.mu.Lock()
+	a.draining = true
+	a.mu.Unlock()
+	a.signalFreed()
+}
+
+// Running is how many attempts the agent runs now.
+func (a *Agent) Running() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.running
+}
+
+// Run registers the instance and pulls and runs jobs until ctx is done.
+// When ctx ends, running attempts are stopped and abandoned: their leases
+// lapse and the control plane retries or fails them as a lost host.
+func (a *Agent) Run(ctx context.Context) error {
+	if err := a.report(ctx); err != nil {
+		return fmt.Errorf("registering instance %s: %w", a.cfg.InstanceID, err)
+	}
+	var bg sync.WaitGroup
+	bg.Go(func() { a.every(ctx, a.cfg.ReportEvery, a.report) })
+	a.pull(ctx)
+	bg.Wait()
+	a.wg.Wait()
+	return nil
+}
+
+func (a *Agent) every(ctx context.Context, d time.Duration, fn func(context.Context) error) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("agent", "err", err)
+			}
+		}
+	}
+}
+
+// report tells the control plane the instance's size and load.
+func (a *Agent) report(ctx context.Context) error {
+	a.mu.Lock()
+	rec := control.InstanceRecord{
+		ID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment, InstanceType: a.cfg.InstanceType,
+		VCPUs: a.cfg.VCPUs, MemoryMiB: a.cfg.MemoryMiB, GPUs: a.cfg.GPUs,
+		UsedVCPUs: a.usedVCPUs, UsedMemoryMiB: a.usedMemory, RunningJobs: a.running, Draining: a.draining,
+	}
+	if !a.lastBusy.IsZero() {
+		rec.LastBusyAt = batch.Millis(a.lastBusy)
+	}
+	a.mu.Unlock()
+	return a.ctl.ReportInstance(ctx, rec)
+}
+
+// fits reserves room for a job if the instance has it.
+func (a *Agent) reserve(j *batch.Job) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.draining {
+		return false
+	}
+	in := j.Internal
+	if a.usedVCPUs+in.VCPUs > a.cfg.VCPUs+1e-9 || a.usedMemory+in.MemoryMiB > a.cfg.MemoryMiB || a.usedGPUs+in.GPUs > a.cfg.GPUs {
+		return false
+	}
+	a.usedVCPUs += in.VCPUs
+	a.usedMemory += in.MemoryMiB
+	a.usedGPUs += in.GPUs
+	a.running++
+	a.lastBusy = a.cfg.Clock.Now()
+	return true
+}
+
+func (a *Agent) release(j *batch.Job) {
+	a.mu.Lock()
+	in := j.Internal
+	a.usedVCPUs -= in.VCPUs
+	a.usedMemory -= in.MemoryMiB
+	a.usedGPUs -= in.GPUs
+	a.running--
+	a.lastBusy = a.cfg.Clock.Now()
+	a.mu.Unlock()
+	a.signalFreed()
+}
+
+func (a *Agent) signalFreed() {
+	select {
+	case a.freed <- struct{}{}:
+	default:
+	}
+}
+
+// hasRoom reports whether the smallest possible job (1 vCPU) could fit.
+func (a *Agent) hasRoom() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !a.draining && a.usedVCPUs+1 <= a.cfg.VCPUs+1e-9
+}
+
+// pull is the receive loop: queues in priority order, only while there is room.
+func (a *Agent) pull(ctx context.Context) {
+	var queues []batch.JobQueue
+	var refreshed time.Time
+	for ctx.Err() == nil {
+		if !a.hasRoom() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-a.freed:
+			case <-time.After(a.cfg.PollWait):
+			}
+			continue
+		}
+		if now := a.cfg.Clock.Now(); queues == nil || now.Sub(refreshed) >= a.cfg.QueuesEvery {
+			qs, err := a.ctl.QueuesOf(ctx, a.cfg.ComputeEnvironment)
+			if err != nil {
+				a.log.Error("listing job queues", "err", err)
+				sleepCtx(ctx, a.cfg.PollWait)
+				continue
+			}
+			queues, refreshed = qs, now
+		}
+		if len(queues) == 0 {
+			sleepCtx(ctx, a.cfg.PollWait)
+			queues = nil
+			continue
+		}
+		got := false
+		for i, q := range queues {
+			// Only the top queue is long-polled; lower ones are checked
+			// without waiting so a high-priority job is not held up.
+			wait := time.Duration(0)
+			if i == 0 && len(queues) == 1 {
+				wait = a.cfg.PollWait
+			}
+			n, err := a.pullQueue(ctx, q.JobQueueName, wait)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Error("pulling jobs", "queue", q.JobQueueName, "err", err)
+					sleepCtx(ctx, a.cfg.PollWait)
+				}
+				break
+			}
+			if n > 0 {
+				got = true
+				break // start again from the highest-priority queue
+			}
+		}
+		if !got && len(queues) > 1 {
+			// Nothing anywhere: wait on the top queue a while.
+			if _, err := a.pullQueue(ctx, queues[0].JobQueueName, a.cfg.PollWait); err != nil && ctx.Err() == nil {
+				a.log.Error("pulling jobs", "queue", queues[0].JobQueueName, "err", err)
+			}
+		}
+	}
+}
+
+// pullQueue receives doorbells from one ready queue and starts the jobs
+// that fit. It returns how many it started.
+func (a *Agent) pullQueue(ctx context.Context, queue string, wait time.Duration) (int, error) {
+	a.mu.Lock()
+	room := int(a.cfg.VCPUs - a.usedVCPUs)
+	a.mu.Unlock()
+	room = max(1, min(room, 10))
+	rq := control.ReadyQueue(queue)
+	ds, err := a.queue.Receive(ctx, rq, room, a.cfg.Visibility, wait)
+	if err != nil {
+		return 0, err
+	}
+	started := 0
+	for i, d := range ds {
+		ok, err := a.take(ctx, rq, d)
+		if err != nil {
+			// Hand the rest back at once.
+			for _, rest := range ds[i+1:] {
+				_ = a.queue.ChangeVisibility(ctx, rq, rest.Receipt, 0)
+			}
+			return started, err
+		}
+		if ok {
+			started++
+		}
+	}
+	return started, nil
+}
+
+// take claims and starts one job if it fits, handing the doorbell back
+// otherwise.
+func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (bool, error) {
+	j, err := a.ctl.Job(ctx, d.ID)
+	if errors.Is(err, batch.ErrNotFound) {
+		return false, a.queue.Delete(ctx, rq, d.Receipt)
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading job %s: %w", d.ID, err)
+	}
+	if j.Status != batch.Runnable {
+		return false, a.queue.Delete(ctx, rq, d.Receipt)
+	}
+	if !a.reserve(&j) {
+		// Too big for what is free here now: let another instance take it.
+		return false, a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
+	}
+	claimed, err := a.ctl.Claim(ctx, j.JobID, control.Placement{InstanceID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment})
+	if err != nil {
+		a.release(&j)
+		if errors.Is(err, control.ErrNotClaimable) {
+			return false, a.queue.Delete(ctx, rq, d.Receipt)
+		}
+		_ = a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
+		return false, fmt.Errorf("claiming job %s: %w", j.JobID, err)
+	}
+	// The row is the truth now; the doorbell has done its work.
+	if err := a.queue.Delete(ctx, rq, d.Receipt); err != nil {
+		a.log.Warn("deleting doorbell", "job", j.JobID, "err", err)
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer a.release(&claimed)
+		a.runAttempt(ctx, claimed)
+	}()
+	return true, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

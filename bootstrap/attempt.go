@@ -1,0 +1,209 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/control"
+)
+
+// Environment is the AWS_BATCH_* environment of an attempt plus the
+// container's own variables.
+func Environment(j *batch.Job, ce string) []string {
+	env := make([]string, 0, 8)
+	if j.Container != nil {
+		for _, kv := range j.Container.Environment {
+			env = append(env, kv.Name+"="+kv.Value)
+		}
+	}
+	env = append(env,
+		"AWS_BATCH_JOB_ID="+j.JobID,
+		"AWS_BATCH_JOB_ATTEMPT="+strconv.Itoa(j.Internal.Attempt),
+		"AWS_BATCH_JQ_NAME="+j.Internal.QueueName,
+		"AWS_BATCH_CE_NAME="+ce,
+	)
+	if j.ArrayProperties != nil && j.ArrayProperties.Index != nil {
+		env = append(env,
+			"AWS_BATCH_JOB_ARRAY_INDEX="+strconv.Itoa(*j.ArrayProperties.Index),
+			"AWS_BATCH_JOB_ARRAY_SIZE="+strconv.Itoa(j.Internal.ArraySize),
+		)
+	}
+	return env
+}
+
+// attempt is one claimed job being run.
+type attempt struct {
+	a       *Agent
+	job     batch.Job
+	id      string
+	number  int
+	stream  string
+	logs    *logBuffer
+	started time.Time
+}
+
+// runAttempt runs a claimed attempt to its end and reports it. If the
+// lease is lost, it stops the attempt and reports nothing.
+func (a *Agent) runAttempt(ctx context.Context, j batch.Job) {
+	at := &attempt{a: a, job: j, id: j.JobID, number: j.Internal.Attempt}
+	if n := len(j.Attempts); n > 0 && j.Attempts[n-1].Container != nil {
+		at.stream = j.Attempts[n-1].Container.LogStreamName
+	}
+	if at.stream == "" {
+		at.stream = control.LogStreamName(j.Internal.DefinitionName, j.JobID, at.number)
+	}
+	at.logs = newLogBuffer(a.logs, at.stream, a.log)
+	defer at.logs.Close()
+
+	outcome, report := at.run(ctx)
+	if !report {
+		return
+	}
+	at.finish(ctx, outcome)
+}
+
+func (at *attempt) logf(format string, args ...any) {
+	at.logs.Add(LogLine{Stream: "stderr", At: at.a.cfg.Clock.Now(), Text: "tanda: " + fmt.Sprintf(format, args...)})
+}
+
+// run starts and watches the attempt; report is false when the attempt
+// was fenced off and must not be reported.
+func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool) {
+	a := at.a
+	j := &at.job
+	if j.Internal.TerminateRequested {
+		return batch.AttemptOutcome{Terminated: true}, true
+	}
+	spec, err := at.spec()
+	if err != nil {
+		return batch.AttemptOutcome{StatusReason: control.ReasonStartFailed, Reason: "ResourceInitializationError: " + err.Error()}, true
+	}
+	exec, err := a.runtime.Start(ctx, spec, func(l LogLine) { at.logs.Add(l) })
+	if err != nil {
+		var se *StartError
+		reason := "CannotStartContainerError: " + err.Error()
+		if errors.As(err, &se) {
+			reason = se.Reason
+		}
+		at.logf("%s", reason)
+		return batch.AttemptOutcome{StatusReason: control.ReasonStartFailed, Reason: reason}, true
+	}
+	waited := make(chan RunResult, 1)
+	go func() { waited <- exec.Wait() }()
+
+	if _, err := a.ctl.MarkRunning(ctx, at.id, at.number, a.cfg.InstanceID); err != nil {
+		a.log.Warn("marking job RUNNING", "job", at.id, "err", err)
+		if errors.Is(err, control.ErrLeaseLost) {
+			exec.Stop(0)
+			<-waited
+			return o, false
+		}
+	}
+	at.started = a.cfg.Clock.Now()
+
+	var timeout <-chan time.Time
+	if t := j.Timeout; t != nil && t.AttemptDurationSeconds != nil && *t.AttemptDurationSeconds > 0 {
+		timer := time.NewTimer(time.Duration(*t.AttemptDurationSeconds) * time.Second)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	beat := time.NewTicker(a.cfg.HeartbeatEvery)
+	defer beat.Stop()
+
+	var timedOut, terminated bool
+	for {
+		select {
+		case res := <-waited:
+			return batch.AttemptOutcome{
+				ExitCode:   &res.ExitCode,
+				Reason:     res.Reason,
+				TimedOut:   timedOut,
+				Terminated: terminated,
+			}, true
+		case <-ctx.Done():
+			// The instance is going away: stop the job and leave the
+			// attempt to the control plane (lease expiry or instance
+			// release ends it as a lost host).
+			exec.Stop(time.Second)
+			<-waited
+			return o, false
+		case <-timeout:
+			timeout = nil
+			if !terminated {
+				timedOut = true
+				at.logf("attempt duration of %ds exceeded: stopping the job", *j.Timeout.AttemptDurationSeconds)
+				go exec.Stop(a.cfg.KillGrace)
+			}
+		case <-beat.C:
+			cur, err := a.ctl.Heartbeat(ctx, at.id, at.number, a.cfg.InstanceID)
+			switch {
+			case errors.Is(err, control.ErrLeaseLost):
+				a.log.Warn("lease lost: stopping attempt", "job", at.id, "attempt", at.number)
+				exec.Stop(0)
+				<-waited
+				return o, false
+			case err != nil:
+				a.log.Warn("heartbeat", "job", at.id, "err", err)
+			case cur.Internal.TerminateRequested && !terminated && !timedOut:
+				terminated = true
+				at.logf("terminate requested (%s): stopping the job", cur.Internal.CancelReason)
+				go exec.Stop(a.cfg.KillGrace)
+			}
+		}
+	}
+}
+
+// spec builds the runtime's view of the attempt and its working directory.
+func (at *attempt) spec() (RunSpec, error) {
+	j := &at.job
+	c := j.Container
+	if c == nil {
+		return RunSpec{}, errors.New("job has no container")
+	}
+	dir := filepath.Join(at.a.cfg.WorkRoot, strings.NewReplacer(":", "-", "/", "-").Replace(j.JobID)+"-"+strconv.Itoa(at.number))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return RunSpec{}, fmt.Errorf("creating working directory: %w", err)
+	}
+	return RunSpec{
+		JobID:     j.JobID,
+		Attempt:   at.number,
+		Image:     c.Image,
+		Command:   c.Command,
+		Env:       Environment(j, at.a.cfg.ComputeEnvironment),
+		WorkDir:   dir,
+		User:      c.User,
+		VCPUs:     j.Internal.VCPUs,
+		MemoryMiB: j.Internal.MemoryMiB,
+		GPUs:      j.Internal.GPUs,
+	}, nil
+}
+
+// finish reports the outcome, retrying while the control plane is
+// unreachable; a lost lease ends the matter.
+func (at *attempt) finish(ctx context.Context, o batch.AttemptOutcome) {
+	a := at.a
+	backoff := 100 * time.Millisecond
+	for {
+		_, err := a.ctl.FinishAttempt(ctx, at.id, at.number, a.cfg.InstanceID, o)
+		if err == nil || errors.Is(err, control.ErrLeaseLost) || errors.Is(err, batch.ErrNotFound) {
+			if err != nil {
+				a.log.Warn("attempt result not recorded", "job", at.id, "err", err)
+			}
+			return
+		}
+		a.log.Error("reporting attempt", "job", at.id, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}

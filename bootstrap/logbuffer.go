@@ -1,0 +1,86 @@
+package bootstrap
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// LogStore keeps job output by log stream.
+type LogStore interface {
+	AppendLines(ctx context.Context, stream string, lines []LogLine) error
+}
+
+// logBuffer batches an attempt's output into its log stream: lines reach
+// the store within flushEvery while the job runs, not after it exits.
+type logBuffer struct {
+	store  LogStore
+	stream string
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	pending []LogLine
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+const (
+	flushEvery = 100 * time.Millisecond
+	flushLines = 500
+)
+
+func newLogBuffer(store LogStore, stream string, log *slog.Logger) *logBuffer {
+	b := &logBuffer{store: store, stream: stream, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	go b.loop()
+	return b
+}
+
+// Add queues a line; a full batch is flushed at once.
+func (b *logBuffer) Add(l LogLine) {
+	b.mu.Lock()
+	b.pending = append(b.pending, l)
+	full := len(b.pending) >= flushLines
+	b.mu.Unlock()
+	if full {
+		b.flush()
+	}
+}
+
+func (b *logBuffer) loop() {
+	defer close(b.done)
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			b.flush()
+			return
+		case <-t.C:
+			b.flush()
+		}
+	}
+}
+
+func (b *logBuffer) flush() {
+	b.mu.Lock()
+	lines := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	if len(lines) == 0 {
+		return
+	}
+	// The attempt may be over; its last lines are still written.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.store.AppendLines(ctx, b.stream, lines); err != nil {
+		b.log.Error("writing job log", "stream", b.stream, "lines", len(lines), "err", err)
+	}
+}
+
+// Close flushes what is left and stops the flusher.
+func (b *logBuffer) Close() {
+	close(b.stop)
+	<-b.done
+}

@@ -1,0 +1,60 @@
+package bootstrap
+
+import (
+	"context"
+	"time"
+)
+
+// RunSpec is what a runtime needs to run one attempt.
+type RunSpec struct {
+	JobID   string
+	Attempt int
+	Image   string
+	Command []string
+	// Env is the attempt's whole environment, "NAME=value".
+	Env       []string
+	WorkDir   string
+	User      string
+	VCPUs     float64
+	MemoryMiB int64
+	GPUs      int64
+}
+
+// RunResult is how an attempt's process or container ended.
+type RunResult struct {
+	ExitCode int
+	// Reason is the container reason, e.g. an OOM kill's.
+	Reason string
+}
+
+// LogLine is one line of a job's output.
+type LogLine struct {
+	Stream string // stdout or stderr
+	At     time.Time
+	Text   string
+}
+
+// LogFunc receives a job's output line by line, as it is written.
+type LogFunc func(LogLine)
+
+// Execution is one running attempt.
+type Execution interface {
+	// Wait blocks until the attempt has ended and its output is delivered.
+	Wait() RunResult
+	// Stop sends SIGTERM, then SIGKILL after grace.
+	Stop(grace time.Duration)
+}
+
+// StartError is a failure to start an attempt; Reason is the container
+// reason AWS Batch would give, e.g. `CannotStartContainerError: ...`.
+type StartError struct {
+	Reason string
+}
+
+func (e *StartError) Error() string { return e.Reason }
+
+// Runtime runs attempts: plain processes, or containers.
+type Runtime interface {
+	Name() string
+	Start(ctx context.Context, spec RunSpec, logs LogFunc) (Execution, error)
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/tanda-batch/tanda/standalone"
+)
+
+func runUp(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", ".tanda", "where Tanda keeps its state, logs and credentials")
+	listen := fs.String("listen", "127.0.0.1:8265", "address of the AWS Batch API")
+	region := fs.String("region", "us-east-1", "region in ARNs and in the SigV4 scope")
+	account := fs.String("account", "123456789012", "account id in ARNs")
+	idle := fs.Duration("idle-grace", 60*time.Second, "idle instances retire after this")
+	verbose := fs.Bool("v", false, "log debug detail")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	srv, err := standalone.Open(ctx, standalone.Config{
+		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
+		IdleGrace: *idle, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	printWelcome(out, srv, *dataDir)
+	return srv.Run(ctx)
+}
+
+func printWelcome(out io.Writer, srv *standalone.Server, dataDir string) {
+	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s",
+		srv.CredentialsFile(), srv.ConfigFile(), standalone.Profile)
+	fmt.Fprintf(out, "Tanda is up: AWS Batch API at %s (job runtime: %s)\n", srv.Endpoint(), srv.RuntimeName())
+	if key, ok := srv.IssuedKey(); ok {
+		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), standalone.Profile)
+	} else {
+		fmt.Fprintf(out, "Credentials in %s (profile %s)\n", srv.CredentialsFile(), standalone.Profile)
+	}
+	fmt.Fprintf(out, `
+Try it:
+  %[1]s aws batch describe-job-queues --endpoint-url %[2]s
+  %[1]s aws batch submit-job --endpoint-url %[2]s --job-name hello --job-queue default --job-definition example
+  tanda submit --data-dir %[3]s --endpoint %[2]s --wait -- echo hello
+`, env, srv.Endpoint(), dataDir)
+}

@@ -1,0 +1,162 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// InstanceRecord is what an agent reports about its instance: its size and
+// how much of it its jobs use. The provisioner reads these as loads.
+type InstanceRecord struct {
+	ID                 string  `json:"id"`
+	ComputeEnvironment string  `json:"computeEnvironment"`
+	InstanceType       string  `json:"instanceType,omitempty"`
+	VCPUs              float64 `json:"vcpus"`
+	MemoryMiB          int64   `json:"memoryMiB"`
+	GPUs               int64   `json:"gpus,omitempty"`
+	UsedVCPUs          float64 `json:"usedVcpus"`
+	UsedMemoryMiB      int64   `json:"usedMemoryMiB"`
+	RunningJobs        int     `json:"runningJobs"`
+	RegisteredAt       int64   `json:"registeredAt"`
+	LastSeenAt         int64   `json:"lastSeenAt"`
+	LastBusyAt         int64   `json:"lastBusyAt,omitempty"`
+	Draining           bool    `json:"draining,omitempty"`
+}
+
+func instanceKey(ce, id string) string { return ce + "/" + id }
+
+// ReportInstance registers an instance or refreshes its load. The record
+// is written by its own agent only.
+func (s *Service) ReportInstance(ctx context.Context, rec InstanceRecord) error {
+	now := s.nowMillis()
+	rec.LastSeenAt = now
+	key := instanceKey(rec.ComputeEnvironment, rec.ID)
+	for range maxConflictRetries {
+		prev, ver, err := getDoc[InstanceRecord](ctx, s.store, batch.KindInstance, key)
+		switch {
+		case errors.Is(err, batch.ErrNotFound):
+			rec.RegisteredAt = now
+		case err != nil:
+			return fmt.Errorf("reading instance %s: %w", rec.ID, err)
+		default:
+			rec.RegisteredAt = prev.RegisteredAt
+			if rec.LastBusyAt == 0 {
+				rec.LastBusyAt = prev.LastBusyAt
+			}
+			rec.Draining = rec.Draining || prev.Draining
+		}
+		if _, err := putDoc(ctx, s.store, batch.KindInstance, key, rec, ver); err != nil {
+			if errors.Is(err, batch.ErrConflict) {
+				continue
+			}
+			return fmt.Errorf("writing instance %s: %w", rec.ID, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("writing instance %s: %w", rec.ID, batch.ErrConflict)
+}
+
+// DrainInstance asks an instance's agent to take no more work.
+func (s *Service) DrainInstance(ctx context.Context, ce, id string) error {
+	_, err := updateDoc(ctx, s.store, batch.KindInstance, instanceKey(ce, id), func(r *InstanceRecord) error {
+		if r.Draining {
+			return errNoChange
+		}
+		r.Draining = true
+		return nil
+	})
+	if errors.Is(err, batch.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// ForgetInstance removes a retired instance's record and ends the attempts
+// it still held, as a host loss.
+func (s *Service) ForgetInstance(ctx context.Context, ce, id string) error {
+	if _, err := s.ReleaseInstance(ctx, id); err != nil {
+		return err
+	}
+	err := s.store.DeleteItem(ctx, batch.KindInstance, instanceKey(ce, id), 0)
+	if err != nil && !errors.Is(err, batch.ErrNotFound) {
+		return fmt.Errorf("forgetting instance %s: %w", id, err)
+	}
+	return nil
+}
+
+// Instances lists the instances registered in a compute environment.
+func (s *Service) Instances(ctx context.Context, ce string) ([]InstanceRecord, error) {
+	recs, _, err := listDocs[InstanceRecord](ctx, s.store, batch.KindInstance, ce+"/")
+	return recs, err
+}
+
+// Demand lists the RUNNABLE jobs that may run in a compute environment:
+// those of the ENABLED queues it serves, highest queue priority first, each
+// queue in its own order, at most limit.
+func (s *Service) Demand(ctx context.Context, ceName string, limit int) ([]batch.Job, error) {
+	queues, err := s.QueuesOf(ctx, ceName)
+	if err != nil {
+		return nil, err
+	}
+	var out []batch.Job
+	for _, q := range queues {
+		if len(out) >= limit {
+			break
+		}
+		pg, err := s.store.ListJobs(ctx, batch.JobQuery{Queue: q.JobQueueName, Statuses: []batch.Status{batch.Runnable}, Order: batch.QueueOrder, Limit: limit - len(out)})
+		if err != nil {
+			return nil, fmt.Errorf("listing demand of %s: %w", q.JobQueueName, err)
+		}
+		out = append(out, pg.Jobs...)
+	}
+	return out, nil
+}
+
+// QueuesOf lists the ENABLED job queues a compute environment serves,
+// highest priority first.
+func (s *Service) QueuesOf(ctx context.Context, ceName string) ([]batch.JobQueue, error) {
+	all, err := s.JobQueues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	arn := s.opts.Partition.ComputeEnvironmentARN(ceName)
+	var out []batch.JobQueue
+	for _, q := range all {
+		if q.State != batch.StateEnabled {
+			continue
+		}
+		for _, o := range q.ComputeEnvironmentOrder {
+			if o.ComputeEnvironment == arn {
+				out = append(out, q)
+				break
+			}
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Priority > out[b].Priority })
+	return out, nil
+}
+
+// RecordDecision stores the provisioner's latest decision for a compute
+// environment and its desiredvCpus, for DescribeComputeEnvironments.
+func (s *Service) RecordDecision(ctx context.Context, ceName string, d batch.ScalingDecision) error {
+	_, err := updateDoc(ctx, s.store, batch.KindComputeEnvironment, ceName, func(ce *batch.ComputeEnvironment) error {
+		if ce.ComputeResources == nil {
+			return errNoChange
+		}
+		if ce.Decision != nil && ce.Decision.Reason == d.Reason && ce.Decision.DesiredvCpus == d.DesiredvCpus &&
+			len(d.Launch) == 0 && len(d.Retire) == 0 && ce.ComputeResources.DesiredvCpus != nil && *ce.ComputeResources.DesiredvCpus == d.DesiredvCpus {
+			return errNoChange // nothing new to say: spare the write
+		}
+		ce.Decision = &d
+		ce.ComputeResources.DesiredvCpus = intPtr(d.DesiredvCpus)
+		return nil
+	})
+	if errors.Is(err, batch.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,134 @@
+// Package control is Tanda's control plane: the AWS Batch operations behind
+// the API, and the job lifecycle transitions the scheduler, agents and
+// sweeper make. It is written once against Store and runs unchanged on the
+// embedded backends and on AWS.
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// Queue names. The submissions queue carries "look at this job" doorbells
+// to the scheduler; each job queue has a ready queue of RUNNABLE jobs.
+const SubmissionsQueue = "submissions"
+
+// ReadyQueue names the ready queue of a job queue.
+func ReadyQueue(jobQueue string) string { return "ready-" + jobQueue }
+
+// InstanceTypes knows the instance types compute environments may use.
+type InstanceTypes interface {
+	// Check rejects unknown types or a mix of architectures.
+	Check(types []string) error
+	// Fits reports whether some type among types can hold one job.
+	Fits(types []string, vcpus float64, memoryMiB, gpus int64) bool
+}
+
+// Options configure a Service.
+type Options struct {
+	Partition batch.Partition
+	Clock     batch.Clock
+	// Retention is how long finished jobs are kept (at least 7 days).
+	Retention time.Duration
+	// LeaseDuration is how long an agent's lease lasts without a heartbeat.
+	LeaseDuration time.Duration
+	// InstanceTypes validates instance type names; nil accepts any.
+	InstanceTypes InstanceTypes
+	// NewID makes job ids; nil makes UUIDv4s.
+	NewID func() string
+	// Queues, when set, lets DeleteJobQueue remove the queue's ready queue.
+	Queues Queues
+}
+
+// Service implements the AWS Batch operations and the job lifecycle.
+type Service struct {
+	store Store
+	opts  Options
+}
+
+// New returns a Service over store.
+func New(store Store, opts Options) *Service {
+	if opts.Clock == nil {
+		opts.Clock = batch.SystemClock{}
+	}
+	if opts.Retention < 7*24*time.Hour {
+		opts.Retention = 7 * 24 * time.Hour
+	}
+	if opts.LeaseDuration <= 0 {
+		opts.LeaseDuration = 30 * time.Second
+	}
+	if opts.NewID == nil {
+		opts.NewID = func() string { return uuid.NewString() }
+	}
+	return &Service{store: store, opts: opts}
+}
+
+// Partition is the region and account ARNs are made in.
+func (s *Service) Partition() batch.Partition { return s.opts.Partition }
+
+func (s *Service) now() time.Time { return s.opts.Clock.Now() }
+
+func (s *Service) nowMillis() int64 { return batch.Millis(s.now()) }
+
+// maxConflictRetries bounds read-modify-write loops that lose races.
+const maxConflictRetries = 20
+
+// errNoChange tells mutateJob that the job needs no write.
+var errNoChange = errors.New("no change")
+
+// mutateJob reads a job, lets fn change it, and writes it conditionally,
+// re-reading and retrying when another writer won. fn returns the messages
+// to send with the write, or errNoChange to stop without writing.
+func (s *Service) mutateJob(ctx context.Context, id string, fn func(j *batch.Job) ([]batch.Message, error)) (batch.Job, error) {
+	job, err := s.store.GetJob(ctx, id)
+	if err != nil {
+		return batch.Job{}, err
+	}
+	for range maxConflictRetries {
+		msgs, err := fn(&job)
+		if errors.Is(err, errNoChange) {
+			return job, nil
+		}
+		if err != nil {
+			return job, err
+		}
+		job.Internal.UpdatedAt = s.nowMillis()
+		if job.Status.Terminal() && job.Internal.ExpiresAt == 0 {
+			job.Internal.ExpiresAt = job.Internal.UpdatedAt + s.opts.Retention.Milliseconds()
+		}
+		written, err := s.store.UpdateJob(ctx, job, msgs)
+		if err == nil {
+			return written, nil
+		}
+		if !errors.Is(err, batch.ErrConflict) {
+			return job, fmt.Errorf("writing job %s: %w", id, err)
+		}
+		if written.JobID == "" {
+			if written, err = s.store.GetJob(ctx, id); err != nil {
+				return job, err
+			}
+		}
+		job = written
+	}
+	return job, fmt.Errorf("writing job %s: %w after %d tries", id, batch.ErrConflict, maxConflictRetries)
+}
+
+// schedulerDoorbell asks the scheduler to look at a job.
+func schedulerDoorbell(id string) batch.Message {
+	return batch.Message{Queue: SubmissionsQueue, ID: id}
+}
+
+// readyDoorbell tells agents a job is RUNNABLE. Jobs of fair-share queues
+// get theirs from the fair-share dispatcher instead, in share order.
+func readyDoorbell(j *batch.Job) []batch.Message {
+	if j.Internal.FairShare {
+		return nil
+	}
+	return []batch.Message{{Queue: ReadyQueue(j.Internal.QueueName), ID: j.JobID}}
+}

@@ -1,0 +1,123 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// SweepOptions say how long a job may go without progress before the
+// sweeper rings its doorbell again.
+type SweepOptions struct {
+	// Stale is how old a SUBMITTED or RUNNABLE job's last write must be
+	// before its doorbell is rung again.
+	Stale time.Duration
+	// StalePending is the same for PENDING jobs, whose dependencies may
+	// legitimately take long.
+	StalePending time.Duration
+	// Limit bounds the jobs one sweep looks at per kind.
+	Limit int
+}
+
+// SweepResult counts what a sweep did.
+type SweepResult struct {
+	LeasesExpired int
+	Rerung        int
+	Deleted       int
+}
+
+// ExpireLeases ends the attempts whose lease ran out: their agent crashed,
+// their instance died, or they lost touch. It is judged by this process's
+// clock, never an agent's.
+func (s *Service) ExpireLeases(ctx context.Context, limit int) (int, error) {
+	now := s.nowMillis()
+	pg, err := s.store.ListJobs(ctx, batch.JobQuery{
+		Statuses:    []batch.Status{batch.Starting, batch.Running},
+		LeaseBefore: now,
+		Order:       batch.NewestFirst,
+		Limit:       limit,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("listing expired leases: %w", err)
+	}
+	n := 0
+	for _, j := range pg.Jobs {
+		_, err := s.LoseAttempt(ctx, j.JobID, j.Internal.Attempt, j.Internal.Instance, true)
+		if err != nil && !errors.Is(err, batch.ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// ReleaseInstance ends every attempt held by an instance that is gone.
+func (s *Service) ReleaseInstance(ctx context.Context, instanceID string) (int, error) {
+	pg, err := s.store.ListJobs(ctx, batch.JobQuery{
+		Statuses: []batch.Status{batch.Starting, batch.Running},
+		Instance: instanceID,
+		Limit:    1000,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("listing jobs of %s: %w", instanceID, err)
+	}
+	for _, j := range pg.Jobs {
+		if _, err := s.LoseAttempt(ctx, j.JobID, j.Internal.Attempt, instanceID, false); err != nil && !errors.Is(err, batch.ErrNotFound) {
+			return 0, err
+		}
+	}
+	return len(pg.Jobs), nil
+}
+
+// Rering rings the doorbells of jobs that made no progress for a while,
+// covering doorbells that were lost (a crash between a write and its send,
+// or a queue that dropped a message). Duplicates are harmless: every
+// consumer acts through conditional writes.
+func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
+	now := s.now()
+	kinds := []struct {
+		statuses []batch.Status
+		age      time.Duration
+	}{
+		{[]batch.Status{batch.Submitted}, o.Stale},
+		{[]batch.Status{batch.Runnable}, o.Stale},
+		{[]batch.Status{batch.Pending}, o.StalePending},
+	}
+	n := 0
+	for _, k := range kinds {
+		pg, err := s.store.ListJobs(ctx, batch.JobQuery{
+			Statuses:      k.statuses,
+			UpdatedBefore: batch.Millis(now.Add(-k.age)),
+			Order:         batch.NewestFirst,
+			Limit:         o.Limit,
+		})
+		if err != nil {
+			return n, fmt.Errorf("listing stale jobs: %w", err)
+		}
+		msgs := make([]batch.Message, 0, len(pg.Jobs))
+		for _, j := range pg.Jobs {
+			if j.Status == batch.Runnable {
+				msgs = append(msgs, readyDoorbell(&j)...)
+				continue
+			}
+			msgs = append(msgs, schedulerDoorbell(j.JobID))
+		}
+		if err := s.send(ctx, msgs...); err != nil {
+			return n, err
+		}
+		n += len(msgs)
+	}
+	return n, nil
+}
+
+// DeleteExpired deletes finished jobs past retention and expired records.
+func (s *Service) DeleteExpired(ctx context.Context) (int, error) {
+	n, err := s.store.DeleteExpired(ctx, s.now())
+	if err != nil {
+		return n, fmt.Errorf("deleting expired jobs: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,220 @@
+// Package httpapi serves the AWS Batch REST API (restJson1) over net/http,
+// wire-compatible with the aws CLI and the AWS SDKs. It authenticates,
+// decodes, calls a Backend and encodes; it holds no business logic.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// DefaultMaxBodyBytes caps request bodies. AWS allows 30 KiB for SubmitJob
+// and 24 KiB for a job definition; the backend checks those finer limits.
+const DefaultMaxBodyBytes = 64 << 10
+
+// invocationIDHeader carries the SDK's id of one call, shared by its retries.
+const invocationIDHeader = "Amz-Sdk-Invocation-Id"
+
+// Options configure the handler. Only the Backend is required.
+type Options struct {
+	// Auth verifies signatures. Nil disables authentication: tests only.
+	Auth Authenticator
+	// Replay, if set, rejects replayed mutating requests.
+	Replay ReplayChecker
+	// Logs serves GET /tanda/v1/logs; nil answers that endpoint with an error.
+	Logs LogReader
+	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// RateLimit is the sustained requests per second allowed per access key
+	// (bursts of the same size); 0 disables rate limiting.
+	RateLimit float64
+	// Logger gets one record per request; nil means slog.Default().
+	Logger *slog.Logger
+	// Clock dates responses and drives rate limits; nil means the wall clock.
+	Clock batch.Clock
+	// RequestID makes the x-amzn-RequestId of each request; nil means UUIDs.
+	RequestID func() string
+}
+
+// handler is the http.Handler New returns.
+type handler struct {
+	backend   Backend
+	auth      Authenticator
+	replay    ReplayChecker
+	logs      LogReader
+	maxBody   int64
+	limiter   *rateLimiter
+	log       *slog.Logger
+	clock     batch.Clock
+	requestID func() string
+}
+
+// New returns the API handler serving b.
+func New(b Backend, opts Options) http.Handler {
+	h := &handler{
+		backend:   b,
+		auth:      opts.Auth,
+		replay:    opts.Replay,
+		logs:      opts.Logs,
+		maxBody:   opts.MaxBodyBytes,
+		log:       opts.Logger,
+		clock:     opts.Clock,
+		requestID: opts.RequestID,
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.clock == nil {
+		h.clock = batch.SystemClock{}
+	}
+	if h.requestID == nil {
+		h.requestID = uuid.NewString
+	}
+	if opts.RateLimit > 0 {
+		h.limiter = newRateLimiter(opts.RateLimit, h.clock)
+	}
+	return h
+}
+
+// ServeHTTP answers one request. Every answer carries a request id, a Date
+// (SDKs correct clock skew from it) and a JSON content type.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := &call{requestID: h.requestID()}
+	hdr := w.Header()
+	hdr.Set("X-Amzn-Requestid", c.requestID)
+	hdr.Set("Date", h.clock.Now().UTC().Format(http.TimeFormat))
+
+	if r.URL.EscapedPath() == pingPath && r.Method == http.MethodGet {
+		hdr.Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok")
+		return
+	}
+	hdr.Set("Content-Type", "application/json")
+
+	var body []byte
+	out, err := h.serve(w, r, c)
+	if err == nil {
+		if body, err = json.Marshal(out); err != nil {
+			err = fmt.Errorf("encoding %s output: %w", c.operation, err)
+		}
+	}
+	if err != nil {
+		ae := toAPIError(err, c.requestID)
+		h.logCall(r.Context(), c, ae)
+		writeError(w, ae)
+		return
+	}
+	h.logCall(r.Context(), c, nil)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// call is what ServeHTTP learns about a request, for its log record.
+type call struct {
+	requestID string
+	operation string
+	accessKey string
+}
+
+// serve runs a request through the pipeline: read the capped body,
+// authenticate, rate-limit, route, refuse replays, then decode and call the
+// backend. Nothing is decoded and no backend is called before the request is
+// authenticated.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, error) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	var signature string
+	if h.auth != nil {
+		c.accessKey, signature, err = h.auth.Authenticate(r.Context(), r, body)
+		if err != nil {
+			return nil, authError(err, c.requestID)
+		}
+	}
+	if h.limiter != nil && !h.limiter.allow(c.accessKey) {
+		return nil, throttled()
+	}
+	ep, err := h.route(r)
+	if err != nil {
+		return nil, err
+	}
+	c.operation = ep.name
+	invocationID := r.Header.Get(invocationIDHeader)
+	if h.replay != nil && signature != "" && !readOnly(ep.name) {
+		if retry, replay := h.replay.Check(signature, invocationID, h.clock.Now()); replay && !retry {
+			return nil, &apiError{status: http.StatusForbidden, code: codeAccessDenied, message: "request replayed"}
+		}
+	}
+	ctx := batch.WithRequestInfo(r.Context(), batch.RequestInfo{
+		AccessKeyID:  c.accessKey,
+		InvocationID: invocationID,
+		RequestID:    c.requestID,
+	})
+	return ep.serve(ctx, body)
+}
+
+// readBody reads the whole body once, refusing more than the cap.
+// A body over the cap is a 400, never a 413 or a 5xx, as AWS answers.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	if r.ContentLength > h.maxBody {
+		return nil, clientErrorf("request body exceeds %d bytes", h.maxBody)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, clientErrorf("request body exceeds %d bytes", h.maxBody)
+	}
+	if err != nil {
+		return nil, clientErrorf("cannot read request body: %v", err)
+	}
+	return body, nil
+}
+
+// writeError writes an error answer in AWS's shape. Clients take the code
+// from the X-Amzn-ErrorType header, or failing that from __type.
+func writeError(w http.ResponseWriter, ae *apiError) {
+	body, err := json.Marshal(errorBody{Type: ae.code, Message: ae.message})
+	if err != nil {
+		// Two strings always encode; keep the status even so.
+		body = []byte(`{}`)
+	}
+	w.Header().Set("X-Amzn-Errortype", ae.code)
+	w.WriteHeader(ae.status)
+	_, _ = w.Write(body)
+}
+
+// logCall records one request: server faults at Error with their cause
+// (which the client never sees), everything else at Debug.
+func (h *handler) logCall(ctx context.Context, c *call, ae *apiError) {
+	attrs := []slog.Attr{
+		slog.String("requestId", c.requestID),
+		slog.String("operation", c.operation),
+		slog.String("accessKeyId", c.accessKey),
+	}
+	if ae == nil {
+		h.log.LogAttrs(ctx, slog.LevelDebug, "api request", append(attrs, slog.Int("status", http.StatusOK))...)
+		return
+	}
+	attrs = append(attrs, slog.Int("status", ae.status), slog.String("errorType", ae.code), slog.String("message", ae.message))
+	if ae.cause != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "api request failed", append(attrs, slog.Any("error", ae.cause))...)
+		return
+	}
+	h.log.LogAttrs(ctx, slog.LevelDebug, "api request refused", attrs...)
+}

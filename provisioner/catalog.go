@@ -1,0 +1,140 @@
+package provisioner
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// Architectures of instance types.
+const (
+	ArchX86 = "x86_64"
+	ArchARM = "arm64"
+)
+
+// InstanceType is an offering the provisioner can launch.
+type InstanceType struct {
+	Name      string // e.g. "c6i.xlarge"
+	Family    string // e.g. "c6i"
+	Arch      string // ArchX86 or ArchARM
+	VCPUs     float64
+	MemoryMiB int64
+	GPUs      int64
+	// PricePerHour is the On-Demand price in USD. The planner ranks Spot
+	// offerings by it too, as a proxy for their (varying) Spot price.
+	PricePerHour float64
+}
+
+func (t InstanceType) capacity() resources {
+	return resources{vcpus: t.VCPUs, mem: t.MemoryMiB, gpus: t.GPUs}
+}
+
+// Catalog is the set of instance types a deployment can launch.
+type Catalog struct {
+	types  []InstanceType
+	byName map[string]int
+}
+
+// NewCatalog builds a catalog; names must be unique and capacities positive.
+func NewCatalog(types []InstanceType) (*Catalog, error) {
+	c := &Catalog{types: slices.Clone(types), byName: make(map[string]int, len(types))}
+	for i, t := range types {
+		switch {
+		case t.Name == "" || t.Family == "":
+			return nil, fmt.Errorf("building catalog: type %d has no name or family", i)
+		case t.VCPUs <= 0 || t.MemoryMiB <= 0 || t.GPUs < 0 || t.PricePerHour < 0:
+			return nil, fmt.Errorf("building catalog: %s has an invalid capacity or price", t.Name)
+		case t.Arch != ArchX86 && t.Arch != ArchARM:
+			return nil, fmt.Errorf("building catalog: %s has unknown architecture %q", t.Name, t.Arch)
+		}
+		if _, dup := c.byName[t.Name]; dup {
+			return nil, fmt.Errorf("building catalog: duplicate type %s", t.Name)
+		}
+		c.byName[t.Name] = i
+	}
+	return c, nil
+}
+
+// DefaultCatalog is the built-in EC2-like catalogue (see builtinTypes).
+func DefaultCatalog() *Catalog {
+	c, err := NewCatalog(builtinTypes())
+	if err != nil {
+		panic(err) // the built-in table is a constant; tests cover it
+	}
+	return c
+}
+
+// Types lists the catalogue's types in catalogue order.
+func (c *Catalog) Types() []InstanceType { return slices.Clone(c.types) }
+
+// Lookup finds a type by name.
+func (c *Catalog) Lookup(name string) (InstanceType, bool) {
+	i, ok := c.byName[name]
+	if !ok {
+		return InstanceType{}, false
+	}
+	return c.types[i], true
+}
+
+// instanceTypeAliases are the instanceTypes keywords AWS Batch accepts
+// besides exact types and families; "optimal" now means default_x86_64.
+var instanceTypeAliases = map[string][]string{
+	"optimal":        {"m6i", "c6i", "r6i", "c7i"},
+	"default_x86_64": {"m6i", "c6i", "r6i", "c7i"},
+	"default_arm64":  {"m6g", "c6g", "r6g", "c7g"},
+}
+
+// Expand resolves a compute environment's instanceTypes entries (exact types,
+// families, "optimal", "default_x86_64", "default_arm64") into instance
+// types, in the order listed and without duplicates. It fails with a
+// *batch.ClientError, ready to be answered as a ClientException, when the
+// list is empty, names something unknown, or mixes architectures.
+func (c *Catalog) Expand(entries []string) ([]InstanceType, error) {
+	if len(entries) == 0 {
+		return nil, batch.Clientf("instanceTypes must list at least one instance type, family or \"optimal\"")
+	}
+	var out []InstanceType
+	seen := make(map[string]bool)
+	var first string // the entry that fixed the architecture
+	for _, entry := range entries {
+		types := c.resolve(entry)
+		if len(types) == 0 {
+			return nil, batch.Clientf("instanceTypes: unknown instance type or family %q", entry)
+		}
+		for _, t := range types {
+			if len(out) > 0 && t.Arch != out[0].Arch {
+				return nil, batch.Clientf("instanceTypes: %q (%s) and %q (%s) mix architectures; all instance types must share one",
+					first, out[0].Arch, entry, t.Arch)
+			}
+			if len(out) == 0 {
+				first = entry
+			}
+			if !seen[t.Name] {
+				seen[t.Name] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out, nil
+}
+
+// resolve expands one entry; nil when it names nothing.
+func (c *Catalog) resolve(entry string) []InstanceType {
+	if t, ok := c.Lookup(entry); ok {
+		return []InstanceType{t}
+	}
+	families := instanceTypeAliases[entry]
+	if families == nil {
+		families = []string{entry}
+	}
+	var out []InstanceType
+	for _, f := range families {
+		for _, t := range c.types {
+			if t.Family == f {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package provisioner
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// slot is an instance as capacity: current, or about to be launched.
+type slot struct {
+	inst       Instance
+	registered bool
+	busy       bool // runs jobs
+	idleFor    time.Duration
+	initFree   resources // free capacity as observed
+	free       resources // free capacity left by a placement
+	retired    bool
+}
+
+// canonical orders slots for placement by type, launch time and id, which
+// do not change between passes (unlike listing order or registration): the
+// next pass then finds the jobs where this one placed them. Instances
+// launched together are empty and interchangeable, so their unknown ids do
+// not matter.
+func canonical(a, b slot) int {
+	return cmp.Or(
+		strings.Compare(a.inst.Type, b.inst.Type),
+		a.inst.LaunchedAt.Compare(b.inst.LaunchedAt),
+		strings.Compare(a.inst.ID, b.inst.ID),
+	)
+}
+
+// takes reports whether the instance has room for j; onGPU says whether j
+// may use a GPU instance (see planner.mayUseGPU).
+func (s slot) takes(j Job, onGPU bool) bool {
+	if j.InstanceType != "" && j.InstanceType != s.inst.Type || s.inst.GPUs > 0 && !onGPU {
+		return false
+	}
+	return s.free.holds(j.need())
+}
+
+// observe turns instances and loads into slots, and retires at once the
+// instances whose agent never registered and idle draining ones. Draining
+// instances are leaving: they are neither free nor kept capacity.
+func (p *planner) observe() {
+	for _, inst := range p.in.Instances {
+		if inst.State == InstanceTerminating {
+			continue
+		}
+		load, registered := p.in.Loads[inst.ID]
+		switch {
+		case !registered && p.in.Now.Sub(inst.LaunchedAt) > p.in.RegistrationTimeout:
+			p.unregistered = append(p.unregistered, inst.ID)
+			p.retire = append(p.retire, inst.ID)
+		case registered && load.Draining:
+			if load.RunningJobs == 0 {
+				p.drainedIdle = append(p.drainedIdle, inst.ID)
+				p.retire = append(p.retire, inst.ID)
+			}
+		default:
+			s := slot{inst: inst, registered: registered, initFree: inst.capacity()}
+			if registered {
+				used := resources{vcpus: load.UsedVCPUs, mem: load.UsedMemoryMiB, gpus: load.UsedGPUs}
+				s.initFree = s.initFree.minus(used)
+				s.busy = load.RunningJobs > 0
+				since := load.LastBusyAt
+				if since.Before(inst.LaunchedAt) {
+					since = inst.LaunchedAt
+				}
+				s.idleFor = p.in.Now.Sub(since)
+			}
+			s.free = s.initFree
+			p.slots = append(p.slots, s)
+			p.kept += inst.VCPUs
+			p.freeBefore += s.initFree.vcpus
+		}
+	}
+	slices.SortFunc(p.slots, canonical)
+	for _, j := range p.in.Demand {
+		p.demandV += j.VCPUs
+	}
+	p.order = byDecreasingSize(p.in.Demand)
+}
+
+// byDecreasingSize returns the demand's indices, largest job first; jobs of
+// equal size keep their dispatch order.
+func byDecreasingSize(jobs []Job) []int {
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		na, nb := jobs[a].need(), jobs[b].need()
+		switch {
+		case na.larger(nb):
+			return -1
+		case nb.larger(na):
+			return 1
+		}
+		return 0
+	})
+	return order
+}
+
+// firstFit places the demand, largest first, on the first slot with room,
+// and reports which jobs found one. Free capacity only shrinks, so for each
+// shape the search resumes where the previous job of that shape ended.
+func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
+	placed = make([]bool, len(p.in.Demand))
+	start := map[shape]int{}
+	for _, i := range p.order {
+		j := p.in.Demand[i]
+		sh := shapeOf(j)
+		k := start[sh]
+		onGPU := p.mayUseGPU(j)
+		for k < len(slots) && !slots[k].takes(j, onGPU) {
+			k++
+		}
+		start[sh] = k
+		if k < len(slots) {
+			slots[k].free = slots[k].free.minus(j.need())
+			placed[i] = true
+			n++
+		}
+	}
+	return placed, n
+}
+
+// placeOnCurrent places the waiting jobs on the free capacity of current
+// instances, launching ones included, so that no capacity is launched twice.
+// A compute environment that may not scale out (DISABLED, INVALID, being
+// deleted) takes no new placements either: its jobs all wait.
+func (p *planner) placeOnCurrent() {
+	if p.lim.noLaunch != "" {
+		p.placed = make([]bool, len(p.in.Demand))
+		return
+	}
+	p.placed, p.nPlaced = p.firstFit(p.slots)
+}
+
+// retireIdle retires the instances idle past the grace period, most
+// expensive first, keeping the floor. An instance that could take a waiting
+// job is kept: its agent may be claiming one right now.
+func (p *planner) retireIdle() {
+	price := map[string]float64{}
+	for _, t := range p.in.Types {
+		price[t.Name] = t.PricePerHour
+	}
+	var idle []*slot
+	for i := range p.slots {
+		s := &p.slots[i]
+		if s.registered && !s.busy && s.idleFor > p.lim.grace && !p.couldTakeDemand(*s) {
+			idle = append(idle, s)
+		}
+	}
+	slices.SortStableFunc(idle, func(a, b *slot) int {
+		return cmp.Or(
+			cmp.Compare(price[b.inst.Type], price[a.inst.Type]),
+			cmp.Compare(b.inst.VCPUs, a.inst.VCPUs),
+			strings.Compare(a.inst.ID, b.inst.ID),
+		)
+	})
+	for _, s := range idle {
+		if p.kept-s.inst.VCPUs < float64(p.lim.floor)-epsilon {
+			p.keptForFloor = append(p.keptForFloor, s.inst.ID)
+			continue
+		}
+		s.retired = true
+		p.kept -= s.inst.VCPUs
+		p.retire = append(p.retire, s.inst.ID)
+		p.retiredIdle = append(p.retiredIdle, s.inst.ID)
+		p.longestIdle = max(p.longestIdle, s.idleFor)
+	}
+}
+
+// couldTakeDemand reports whether some waiting job fits the slot's
+// observed free capacity.
+func (p *planner) couldTakeDemand(s slot) bool {
+	if p.lim.noLaunch != "" {
+		return false
+	}
+	s.free = s.initFree
+	seen := map[shape]bool{}
+	for _, j := range p.in.Demand {
+		sh := shapeOf(j)
+		if seen[sh] {
+			continue
+		}
+		seen[sh] = true
+		if s.takes(j, p.mayUseGPU(j)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,293 @@
+package provisioner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// DefaultDemandLimit bounds the RUNNABLE jobs read per compute environment
+// and pass.
+const DefaultDemandLimit = 10000
+
+// maxLaunchAttempts is how often one pass calls Launch for a compute
+// environment: once, and once more with the offerings that ran out hidden.
+const maxLaunchAttempts = 2
+
+// Options tune a Provisioner; zero values take the defaults.
+type Options struct {
+	Clock               batch.Clock   // default batch.SystemClock
+	IdleGrace           time.Duration // default DefaultIdleGrace
+	UnavailableTTL      time.Duration // default DefaultUnavailableTTL
+	DemandLimit         int           // default DefaultDemandLimit
+	RegistrationTimeout time.Duration // default DefaultRegistrationTimeout
+	Logger              *slog.Logger  // default slog.Default()
+}
+
+// Provisioner reconciles every managed compute environment's instances with
+// its demand: observe, plan, act, record.
+type Provisioner struct {
+	obs         Observer
+	fleet       Fleet
+	cat         *Catalog
+	opts        Options
+	unavailable *unavailableOfferings
+
+	mu     sync.Mutex
+	passes map[string]chan struct{} // per compute environment: held during its pass
+}
+
+// New builds a Provisioner.
+func New(obs Observer, fleet Fleet, cat *Catalog, opts Options) *Provisioner {
+	if opts.Clock == nil {
+		opts.Clock = batch.SystemClock{}
+	}
+	if opts.IdleGrace <= 0 {
+		opts.IdleGrace = DefaultIdleGrace
+	}
+	if opts.UnavailableTTL <= 0 {
+		opts.UnavailableTTL = DefaultUnavailableTTL
+	}
+	if opts.DemandLimit <= 0 {
+		opts.DemandLimit = DefaultDemandLimit
+	}
+	if opts.RegistrationTimeout <= 0 {
+		opts.RegistrationTimeout = DefaultRegistrationTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Provisioner{
+		obs: obs, fleet: fleet, cat: cat, opts: opts,
+		unavailable: newUnavailableOfferings(opts.UnavailableTTL),
+		passes:      map[string]chan struct{}{},
+	}
+}
+
+// Run reconciles at once and then every interval until ctx is done, logging
+// the errors of failed passes; it returns nil when ctx is done.
+func (p *Provisioner) Run(ctx context.Context, interval time.Duration) error {
+	if interval <= 0 {
+		return fmt.Errorf("running provisioner: interval %v is not positive", interval)
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		if err := p.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			p.opts.Logger.Error("provisioner pass failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// Reconcile runs one pass over every managed EC2 or Spot compute
+// environment. A compute environment's failure does not stop the others;
+// the errors are joined.
+func (p *Provisioner) Reconcile(ctx context.Context) error {
+	ces, err := p.obs.ComputeEnvironments(ctx)
+	if err != nil {
+		return fmt.Errorf("listing compute environments: %w", err)
+	}
+	var errs []error
+	for _, ce := range ces {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
+		if !provisioned(ce) {
+			continue
+		}
+		if err := p.reconcileCE(ctx, ce); err != nil {
+			errs = append(errs, fmt.Errorf("compute environment %s: %w", ce.ComputeEnvironmentName, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// provisioned reports whether the provisioner owns the CE's instances.
+func provisioned(ce batch.ComputeEnvironment) bool {
+	cr := ce.ComputeResources
+	return ce.Type == batch.TypeManaged && cr != nil && (cr.Type == ResourceEC2 || cr.Type == ResourceSpot)
+}
+
+// reconcileCE runs one pass for one compute environment, never two at once.
+func (p *Provisioner) reconcileCE(ctx context.Context, ce batch.ComputeEnvironment) error {
+	name := ce.ComputeEnvironmentName
+	release, err := p.acquire(ctx, name)
+	if err != nil {
+		return fmt.Errorf("waiting for the running pass: %w", err)
+	}
+	defer release()
+
+	in, err := p.observe(ctx, ce)
+	if err != nil {
+		return err
+	}
+	d := Plan(in)
+	retired, retireReason := d.Retire, d.retireReason
+
+	var errs []error
+	if err := p.retire(ctx, &in, d.Retire); err != nil {
+		errs = append(errs, err)
+	}
+	launched, notes, err := p.launch(ctx, &in, &d)
+	if err != nil {
+		errs = append(errs, err)
+	}
+
+	reason := d.Reason
+	if len(notes) > 0 {
+		reason = strings.Join(notes, "; ") + "; re-planned: " + d.Reason
+		if d.retireReason == "" && retireReason != "" {
+			reason += "; " + retireReason
+		}
+	}
+	rec := batch.ScalingDecision{
+		At: batch.Millis(in.Now), DesiredvCpus: d.DesiredvCpus,
+		Launch: summarize(launched), Retire: retired, Reason: reason,
+	}
+	if err := p.obs.RecordDecision(ctx, name, rec); err != nil {
+		errs = append(errs, fmt.Errorf("recording decision: %w", err))
+	}
+	level := slog.LevelDebug
+	if len(rec.Launch) > 0 || len(rec.Retire) > 0 || len(notes) > 0 {
+		level = slog.LevelInfo
+	}
+	p.opts.Logger.Log(ctx, level, "provisioner decision", "computeEnvironment", name,
+		"desiredvCpus", rec.DesiredvCpus, "launched", rec.Launch, "retired", rec.Retire, "reason", rec.Reason)
+	return errors.Join(errs...)
+}
+
+// acquire waits until no other pass runs for the compute environment.
+func (p *Provisioner) acquire(ctx context.Context, ce string) (release func(), err error) {
+	p.mu.Lock()
+	sem := p.passes[ce]
+	if sem == nil {
+		sem = make(chan struct{}, 1)
+		p.passes[ce] = sem
+	}
+	p.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// observe gathers the plan's input. Instances are listed first: a pass
+// launches only under the compute environment's lock, so none can appear
+// unseen, and a job that starts between the reads is missed rather than
+// counted twice.
+func (p *Provisioner) observe(ctx context.Context, ce batch.ComputeEnvironment) (PlanInput, error) {
+	name := ce.ComputeEnvironmentName
+	types, err := p.cat.Expand(ce.ComputeResources.InstanceTypes)
+	if err != nil {
+		return PlanInput{}, fmt.Errorf("expanding instance types: %w", err)
+	}
+	instances, err := p.fleet.Instances(ctx, name)
+	if err != nil {
+		return PlanInput{}, fmt.Errorf("listing instances: %w", err)
+	}
+	loads, err := p.obs.Loads(ctx, name)
+	if err != nil {
+		return PlanInput{}, fmt.Errorf("reading instance loads: %w", err)
+	}
+	demand, err := p.obs.Demand(ctx, name, p.opts.DemandLimit)
+	if err != nil {
+		return PlanInput{}, fmt.Errorf("reading demand: %w", err)
+	}
+	now := p.opts.Clock.Now()
+	return PlanInput{
+		CE: ce, Types: types,
+		Unavailable: p.unavailable.names(ce.ComputeResources.Type == ResourceSpot, now),
+		Instances:   instances, Loads: loads, Demand: demand, Now: now,
+		IdleGrace: p.opts.IdleGrace, RegistrationTimeout: p.opts.RegistrationTimeout,
+	}, nil
+}
+
+// retire terminates instances and marks them terminating in the input, so
+// that a re-plan no longer counts them.
+func (p *Provisioner) retire(ctx context.Context, in *PlanInput, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := IgnoreInstanceNotFound(p.fleet.Terminate(ctx, in.CE.ComputeEnvironmentName, ids)); err != nil {
+		return fmt.Errorf("terminating %s: %w", list(ids), err)
+	}
+	gone := map[string]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
+	for i := range in.Instances {
+		if gone[in.Instances[i].ID] {
+			in.Instances[i].State = InstanceTerminating
+		}
+	}
+	return nil
+}
+
+// launch executes d's launches. When offerings run out of capacity it hides
+// them for the TTL and re-plans once with the rest, updating d. It returns
+// the instances started, notes on the offerings that ran out, and any other
+// launch error.
+func (p *Provisioner) launch(ctx context.Context, in *PlanInput, d *Decision) ([]Instance, []string, error) {
+	name := in.CE.ComputeEnvironmentName
+	spot := in.CE.ComputeResources.Type == ResourceSpot
+	var launched []Instance
+	var notes []string
+	for attempt := 1; len(d.Launch) > 0; attempt++ {
+		req := LaunchRequest{CE: in.CE, Items: d.Launch, ClientToken: ClientToken(name, d.Launch, in.Now)}
+		got, err := p.fleet.Launch(ctx, req)
+		launched = append(launched, got...)
+		in.Instances = append(in.Instances, got...)
+		if err == nil {
+			break
+		}
+		ice, other := splitCapacityErrors(err)
+		for _, e := range ice {
+			p.unavailable.mark(e.Type, spot, in.Now)
+			notes = append(notes, fmt.Sprintf("%s had no capacity, hidden for %s", e.Type, seconds(p.opts.UnavailableTTL)))
+			p.opts.Logger.Warn("insufficient capacity", "computeEnvironment", name, "err", e)
+		}
+		if other != nil {
+			return launched, notes, fmt.Errorf("launching %s: %w", describe(req.Items), other)
+		}
+		if attempt == maxLaunchAttempts {
+			break
+		}
+		in.Unavailable = p.unavailable.names(spot, in.Now)
+		*d = Plan(*in)
+	}
+	return launched, notes, nil
+}
+
+// summarize says what was launched, as "2 x c6i.large" per type.
+func summarize(instances []Instance) []string {
+	var out []string
+	index := map[string]int{}
+	var counts []int
+	for _, inst := range instances {
+		if i, ok := index[inst.Type]; ok {
+			counts[i]++
+			continue
+		}
+		index[inst.Type] = len(out)
+		out = append(out, inst.Type)
+		counts = append(counts, 1)
+	}
+	for i := range out {
+		out[i] = fmt.Sprintf("%d x %s", counts[i], out[i])
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package standalone
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
+	"github.com/aws/aws-sdk-go-v2/service/batch/types"
+)
+
+func (td *tanda) computeEnvironment(t *testing.T, name string) types.ComputeEnvironmentDetail {
+	t.Helper()
+	res, err := td.client.DescribeComputeEnvironments(context.Background(), &awsbatch.DescribeComputeEnvironmentsInput{ComputeEnvironments: []string{name}})
+	if err != nil {
+		t.Fatalf("DescribeComputeEnvironments: %v", err)
+	}
+	if len(res.ComputeEnvironments) != 1 {
+		t.Fatalf("compute environment %s not found", name)
+	}
+	return res.ComputeEnvironments[0]
+}
+
+func TestComputeEnvironmentScalesOutForDemandAndBackToMin(t *testing.T) {
+	t.Parallel()
+	td := startTanda(t)
+	ctx := context.Background()
+	// A compute environment of its own, with a floor of 2 vCPUs.
+	_, err := td.client.CreateComputeEnvironment(ctx, &awsbatch.CreateComputeEnvironmentInput{
+		ComputeEnvironmentName: aws.String("scaling"),
+		Type:                   types.CETypeManaged,
+		ComputeResources: &types.ComputeResource{
+			Type: types.CRTypeEc2, MinvCpus: aws.Int32(2), MaxvCpus: aws.Int32(16),
+			InstanceTypes: []string{"local"}, AllocationStrategy: types.CRAllocationStrategyBestFitProgressive,
+		},
+	})
+	if err != nil {
+		t.Fatalf("CreateComputeEnvironment: %v", err)
+	}
+	_, err = td.client.CreateJobQueue(ctx, &awsbatch.CreateJobQueueInput{
+		JobQueueName: aws.String("scaling"), Priority: aws.Int32(10),
+		ComputeEnvironmentOrder: []types.ComputeEnvironmentOrder{{Order: aws.Int32(1), ComputeEnvironment: aws.String("scaling")}},
+	})
+	if err != nil {
+		t.Fatalf("CreateJobQueue: %v", err)
+	}
+	waitFor(t, 10*time.Second, "minvCpus to be provisioned", func() bool {
+		return aws.ToInt32(td.computeEnvironment(t, "scaling").ComputeResources.DesiredvCpus) == 2
+	})
+
+	var ids []string
+	for range 6 {
+		ids = append(ids, td.submit(t, &awsbatch.SubmitJobInput{
+			JobQueue: aws.String("scaling"),
+			ContainerOverrides: &types.ContainerOverrides{
+				Command:              []string{"sleep", "2"},
+				ResourceRequirements: []types.ResourceRequirement{{Type: types.ResourceTypeVcpu, Value: aws.String("2")}},
+			},
+		}))
+	}
+	peak := int32(0)
+	waitFor(t, 20*time.Second, "scale-out for 12 vCPUs of demand", func() bool {
+		peak = aws.ToInt32(td.computeEnvironment(t, "scaling").ComputeResources.DesiredvCpus)
+		return peak >= 12
+	})
+	if peak > 16+8 {
+		t.Errorf("desiredvCpus %d exceeds maxvCpus 16 by more than one instance", peak)
+	}
+	for _, id := range ids {
+		if j := td.waitDone(t, id, 30*time.Second); j.Status != types.JobStatusSucceeded {
+			t.Fatalf("job %s = %s (%s)", id, j.Status, aws.ToString(j.StatusReason))
+		}
+	}
+	waitFor(t, 20*time.Second, "scale-in to minvCpus once idle", func() bool {
+		ce := td.computeEnvironment(t, "scaling")
+		return aws.ToInt32(ce.ComputeResources.DesiredvCpus) == 2
+	})
+	insts, err := td.Control().Instances(ctx, "scaling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, in := range insts {
+		total += in.VCPUs
+	}
+	if total != 2 {
+		t.Errorf("registered instances hold %v vCPUs after scale-in, want 2 (minvCpus)", total)
+	}
+	// The decision and its reason are there for a user to read.
+	c, err := td.Control().ComputeEnvironment(ctx, "scaling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Decision == nil || c.Decision.Reason == "" {
+		t.Errorf("no scaling decision recorded: %+v", c.Decision)
+	}
+}
+
+func TestJobThatCannotFitExplainsWhy(t *testing.T) {
+	t.Parallel()
+	td := startTanda(t)
+	id := td.submit(t, &awsbatch.SubmitJobInput{
+		ContainerOverrides: &types.ContainerOverrides{
+			Command:              []string{"true"},
+			ResourceRequirements: []types.ResourceRequirement{{Type: types.ResourceTypeVcpu, Value: aws.String("4096")}},
+		},
+	})
+	waitFor(t, 10*time.Second, "a MISCONFIGURATION reason", func() bool {
+		j := td.describe(t, id)
+		return j.Status == types.JobStatusRunnable && strings.HasPrefix(aws.ToString(j.StatusReason), "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT")
+	})
+}

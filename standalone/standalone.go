@@ -1,0 +1,286 @@
+// Package standalone wires one-machine Tanda (`tanda up`): the AWS Batch
+// API, scheduler, provisioner and in-process instances over an embedded
+// SQLite store, with job logs in files. It is the same core that runs on
+// AWS, with embedded adapters.
+package standalone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/tanda-batch/tanda/accesskeys"
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/process"
+	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/httpapi"
+	"github.com/tanda-batch/tanda/infra/localfleet"
+	"github.com/tanda-batch/tanda/infra/logfiles"
+	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/provisioner"
+	"github.com/tanda-batch/tanda/scheduler"
+	"github.com/tanda-batch/tanda/sigv4"
+)
+
+// Profile is the AWS profile `tanda up` writes its credentials under.
+const Profile = "tanda"
+
+// Config configures one-machine Tanda. Zero values take the defaults.
+type Config struct {
+	DataDir string // default ./.tanda
+	Listen  string // default 127.0.0.1:8265
+	Region  string // default us-east-1
+	Account string // default 123456789012
+
+	IdleGrace      time.Duration // idle instances retire after this (60s)
+	LeaseDuration  time.Duration // attempt lease without heartbeat (30s)
+	HeartbeatEvery time.Duration // agent lease renewal (5s)
+	KillGrace      time.Duration // SIGTERM to SIGKILL (30s)
+	ProvisionEvery time.Duration // provisioner pass interval (1s)
+	Scheduler      scheduler.Options
+
+	// Runtime runs attempts; nil runs plain processes.
+	Runtime bootstrap.Runtime
+	Logger  *slog.Logger
+	Clock   batch.Clock
+}
+
+func (c *Config) defaults() {
+	if c.DataDir == "" {
+		c.DataDir = ".tanda"
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8265"
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.Account == "" {
+		c.Account = "123456789012"
+	}
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&c.IdleGrace, 60*time.Second)
+	set(&c.LeaseDuration, 30*time.Second)
+	set(&c.HeartbeatEvery, 5*time.Second)
+	set(&c.KillGrace, 30*time.Second)
+	set(&c.ProvisionEvery, time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = batch.SystemClock{}
+	}
+}
+
+// Server is a running one-machine Tanda.
+type Server struct {
+	cfg      Config
+	db       *sqlite.DB
+	logs     *logfiles.Store
+	ctl      *control.Service
+	keys     *accesskeys.Keys
+	fleet    *localfleet.Fleet
+	prov     *provisioner.Provisioner
+	sched    *scheduler.Scheduler
+	runtime  bootstrap.Runtime
+	listener net.Listener
+	http     *http.Server
+	key      *accesskeys.AccessKey // issued on this start, if any
+}
+
+// Open opens (or creates) the data directory, seeds a first start with a
+// default compute environment, job queue and job definition, issues the
+// first access key, and binds the listener. Run serves.
+func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
+	cfg.defaults()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	s := &Server{cfg: cfg, runtime: cfg.Runtime}
+	defer func() {
+		if err != nil {
+			s.closeStores()
+		}
+	}()
+	if s.db, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "tanda.db"), sqlite.Options{Clock: cfg.Clock}); err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	if s.logs, err = logfiles.Open(filepath.Join(cfg.DataDir, "logs")); err != nil {
+		return nil, fmt.Errorf("opening logs: %w", err)
+	}
+	cat := provisioner.DefaultCatalog()
+	s.ctl = control.New(s.db, control.Options{
+		Partition:     batch.Partition{Region: cfg.Region, Account: cfg.Account},
+		Clock:         cfg.Clock,
+		LeaseDuration: cfg.LeaseDuration,
+		InstanceTypes: instanceTypes{cat},
+		Queues:        s.db,
+	})
+	if err := s.openKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.seed(ctx); err != nil {
+		return nil, err
+	}
+	if s.runtime == nil {
+		s.runtime = processRuntime{process.New(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})}
+	}
+	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
+	s.prov = provisioner.New(observer{ctl: s.ctl, fleet: s.fleet}, s.fleet, cat, provisioner.Options{
+		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
+	})
+	so := cfg.Scheduler
+	if so.Logger == nil {
+		so.Logger = cfg.Logger.With("component", "scheduler")
+	}
+	s.sched = scheduler.New(s.ctl, s.db, so)
+	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
+	handler := httpapi.New(s.ctl, httpapi.Options{
+		Auth:   authenticator{verifier},
+		Replay: sigv4.NewReplayCache(5*time.Minute, 100_000),
+		Logs:   logReader{ctl: s.ctl, files: s.logs},
+		Logger: cfg.Logger.With("component", "api"),
+		Clock:  cfg.Clock,
+	})
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	return s, nil
+}
+
+// Endpoint is the API's URL.
+func (s *Server) Endpoint() string { return "http://" + s.listener.Addr().String() }
+
+// Control is the control plane, for in-process callers and tests.
+func (s *Server) Control() *control.Service { return s.ctl }
+
+// RuntimeName names the job runtime in use.
+func (s *Server) RuntimeName() string { return s.runtime.Name() }
+
+// IssuedKey is the access key issued on this start, if one was.
+func (s *Server) IssuedKey() (accesskeys.AccessKey, bool) {
+	if s.key == nil {
+		return accesskeys.AccessKey{}, false
+	}
+	return *s.key, true
+}
+
+// CredentialsFile and ConfigFile are the AWS files `tanda up` writes.
+func (s *Server) CredentialsFile() string { return filepath.Join(s.cfg.DataDir, "credentials") }
+
+// ConfigFile is the AWS config file with the profile's region.
+func (s *Server) ConfigFile() string { return filepath.Join(s.cfg.DataDir, "config") }
+
+// Run serves the API and runs the scheduler and provisioner until ctx is
+// done, then shuts down in order: API, instances, background loops, stores.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.forgetLostInstances(ctx); err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- err
+			cancel()
+		}
+	})
+	wg.Go(func() { _ = s.sched.Run(runCtx) })
+	wg.Go(func() { _ = s.prov.Run(runCtx, s.cfg.ProvisionEvery) })
+	<-runCtx.Done()
+
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	_ = s.http.Shutdown(shutdownCtx)
+	cancel()
+	wg.Wait()
+	if err := s.fleet.Close(shutdownCtx); err != nil {
+		s.cfg.Logger.Error("retiring instances", "err", err)
+	}
+	s.closeStores()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serving API: %w", err)
+	default:
+		return nil
+	}
+}
+
+func (s *Server) closeStores() {
+	if s.logs != nil {
+		_ = s.logs.Close()
+	}
+	if s.db != nil {
+		_ = s.db.Close()
+	}
+}
+
+// forgetLostInstances ends the attempts of instances a previous run left:
+// in-process instances do not survive a restart, so their jobs are retried
+// or failed as lost hosts now rather than when their leases lapse.
+func (s *Server) forgetLostInstances(ctx context.Context) error {
+	ces, err := s.ctl.ComputeEnvironments(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ce := range ces {
+		recs, err := s.ctl.Instances(ctx, ce.ComputeEnvironmentName)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if err := s.ctl.ForgetInstance(ctx, r.ComputeEnvironment, r.ID); err != nil {
+				return fmt.Errorf("releasing lost instance %s: %w", r.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// startAgent runs an in-process instance's agent.
+func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Instance) (<-chan struct{}, error) {
+	work := filepath.Join(s.cfg.DataDir, "work", inst.ID)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, fmt.Errorf("creating work directory: %w", err)
+	}
+	agent := bootstrap.New(s.ctl, s.db, s.runtime, logStore{s.logs}, bootstrap.Config{
+		InstanceID:         inst.ID,
+		ComputeEnvironment: ce,
+		InstanceType:       inst.Type,
+		VCPUs:              inst.VCPUs,
+		MemoryMiB:          inst.MemoryMiB,
+		GPUs:               inst.GPUs,
+		WorkRoot:           work,
+		HeartbeatEvery:     s.cfg.HeartbeatEvery,
+		KillGrace:          s.cfg.KillGrace,
+		Clock:              s.cfg.Clock,
+		Logger:             s.cfg.Logger.With("component", "agent"),
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := agent.Run(ctx); err != nil {
+			s.cfg.Logger.Error("agent stopped", "instance", inst.ID, "err", err)
+		}
+	}()
+	return done, nil
+}
+
+// defaultMaxvCpus sizes the default compute environment to the machine.
+func defaultMaxvCpus() int { return max(8, 4*runtime.NumCPU()) }
