@@ -68,24 +68,35 @@ func updateSection(path, section string, lines []string) error {
 	return nil
 }
 
-// replaceSection returns content with every [section] (header and body, up
-// to the next header) removed and a new one, of the given lines, put where
-// the first stood or, if there was none, at the end.
+// replaceSection returns content with every [section] removed and a new one,
+// of the given lines, put where the first stood or, if there was none, at
+// the end. A section runs from its header to the next header, except that
+// comment lines just before the next header are kept with that header.
 func replaceSection(content, section string, lines []string) string {
 	block := append([]string{"[" + section + "]"}, lines...)
 	block = append(block, "")
-	var out []string
+	var out, comments []string
 	inserted, skipping := false, false
 	for _, line := range strings.Split(content, "\n") {
-		if name, ok := sectionName(line); ok {
+		name, isHeader := sectionName(line)
+		if isHeader {
+			if skipping {
+				out = append(out, comments...)
+				comments = nil
+			}
 			skipping = name == section
 			if skipping && !inserted {
 				out = append(out, block...)
 				inserted = true
 			}
 		}
-		if !skipping {
+		switch {
+		case !skipping:
 			out = append(out, line)
+		case isComment(line):
+			comments = append(comments, line)
+		case strings.TrimSpace(line) != "" && !isHeader:
+			comments = nil
 		}
 	}
 	if !inserted {
@@ -97,7 +108,11 @@ func replaceSection(content, section string, lines []string) string {
 		}
 		out = append(out, block...)
 	}
-	return strings.Join(out, "\n")
+	joined := strings.Join(out, "\n")
+	if !strings.HasSuffix(joined, "\n") {
+		joined += "\n"
+	}
+	return joined
 }
 
 // sectionName parses a "[name]" header line, normalising white space inside
@@ -112,6 +127,12 @@ func sectionName(line string) (string, bool) {
 		return "", false
 	}
 	return strings.Join(strings.Fields(inner), " "), true
+}
+
+// isComment reports whether line is an INI comment.
+func isComment(line string) bool {
+	line = strings.TrimSpace(line)
+	return strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";")
 }
 
 // isName reports whether s is a non-empty profile or region name.

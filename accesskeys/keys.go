@@ -69,6 +69,9 @@ type Keys struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedSecret
+	// forgets counts cache removals, so that a lookup racing with a revoke
+	// does not cache the secret it read before the revoke.
+	forgets uint64
 }
 
 type cachedSecret struct {
@@ -111,27 +114,28 @@ func (k *Keys) SecretFor(ctx context.Context, id string) (string, error) {
 	now := k.clock.Now()
 	k.mu.Lock()
 	c, ok := k.cache[id]
+	forgets := k.forgets
 	k.mu.Unlock()
 	if ok && now.Sub(c.loaded) < CacheTTL {
 		return c.secret, nil
 	}
 	rec, _, err := k.get(ctx, id)
 	if errors.Is(err, batch.ErrNotFound) {
-		k.forget(id)
+		k.dropExpired(id)
 		return "", fmt.Errorf("looking up access key %s: %w", id, sigv4.ErrUnknownKey)
 	}
 	if err != nil {
 		return "", fmt.Errorf("looking up access key %s: %w", id, err)
 	}
 	if rec.RevokedAt != 0 {
-		k.forget(id)
+		k.dropExpired(id)
 		return "", fmt.Errorf("looking up access key %s: revoked: %w", id, sigv4.ErrUnknownKey)
 	}
 	secret, err := k.sealer.Open(rec.SealedSecret)
 	if err != nil {
 		return "", fmt.Errorf("looking up access key %s: %w", id, err)
 	}
-	k.remember(id, string(secret), now)
+	k.rememberUnlessForgotten(id, string(secret), now, forgets)
 	return string(secret), nil
 }
 
@@ -223,8 +227,28 @@ func (k *Keys) remember(id, secret string, now time.Time) {
 	k.cache[id] = cachedSecret{secret: secret, loaded: now}
 }
 
+// rememberUnlessForgotten caches a secret read from the store unless a key
+// was forgotten since the read began (forgets was k.forgets then).
+func (k *Keys) rememberUnlessForgotten(id, secret string, now time.Time, forgets uint64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.forgets == forgets {
+		k.cache[id] = cachedSecret{secret: secret, loaded: now}
+	}
+}
+
+// dropExpired removes a cache entry found stale.
+func (k *Keys) dropExpired(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.cache, id)
+}
+
+// forget removes a key from the cache, and keeps lookups already under way
+// from caching it again.
 func (k *Keys) forget(id string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	delete(k.cache, id)
+	k.forgets++
 }

@@ -94,6 +94,7 @@ type Agent struct {
 	lastBusy   time.Time
 	draining   bool
 	freed      chan struct{} // signalled when capacity frees
+	nudge      chan struct{} // signalled when the instance turns busy or idle
 
 	wg sync.WaitGroup // running attempts
 }
@@ -105,6 +106,7 @@ func New(ctl Control, queue Queue, rt Runtime, logs LogStore, cfg Config) *Agent
 		ctl: ctl, queue: queue, runtime: rt, logs: logs, cfg: cfg,
 		log:   cfg.Logger.With("instance", cfg.InstanceID),
 		freed: make(chan struct{}, 1),
+		nudge: make(chan struct{}, 1),
 	}
 }
 
@@ -131,7 +133,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("registering instance %s: %w", a.cfg.InstanceID, err)
 	}
 	var bg sync.WaitGroup
-	bg.Go(func() { a.every(ctx, a.cfg.ReportEvery, a.report) })
+	bg.Go(func() { a.reportLoop(ctx) })
 	a.pull(ctx)
 	bg.Wait()
 	a.wg.Wait()
@@ -149,6 +151,25 @@ func (a *Agent) every(ctx context.Context, d time.Duration, fn func(context.Cont
 			if err := fn(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("agent", "err", err)
 			}
+		}
+	}
+}
+
+// reportLoop reports the instance's load periodically, and at once when it
+// turns busy or idle, so the provisioner never sees a busy instance as idle
+// for long.
+func (a *Agent) reportLoop(ctx context.Context) {
+	t := time.NewTicker(a.cfg.ReportEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-a.nudge:
+		}
+		if err := a.report(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("reporting instance", "err", err)
 		}
 	}
 }
@@ -184,6 +205,9 @@ func (a *Agent) reserve(j *batch.Job) bool {
 	a.usedGPUs += in.GPUs
 	a.running++
 	a.lastBusy = a.cfg.Clock.Now()
+	if a.running == 1 {
+		nudge(a.nudge)
+	}
 	return true
 }
 
@@ -195,13 +219,19 @@ func (a *Agent) release(j *batch.Job) {
 	a.usedGPUs -= in.GPUs
 	a.running--
 	a.lastBusy = a.cfg.Clock.Now()
+	if a.running == 0 {
+		nudge(a.nudge)
+	}
 	a.mu.Unlock()
 	a.signalFreed()
 }
 
-func (a *Agent) signalFreed() {
+func (a *Agent) signalFreed() { nudge(a.freed) }
+
+// nudge signals a channel of capacity one without blocking.
+func nudge(ch chan struct{}) {
 	select {
-	case a.freed <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }

@@ -101,7 +101,7 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 	if _, err := a.ctl.MarkRunning(ctx, at.id, at.number, a.cfg.InstanceID); err != nil {
 		a.log.Warn("marking job RUNNING", "job", at.id, "err", err)
 		if errors.Is(err, control.ErrLeaseLost) {
-			exec.Stop(0)
+			exec.Stop(time.Millisecond)
 			<-waited
 			return o, false
 		}
@@ -146,7 +146,7 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 			switch {
 			case errors.Is(err, control.ErrLeaseLost):
 				a.log.Warn("lease lost: stopping attempt", "job", at.id, "attempt", at.number)
-				exec.Stop(0)
+				exec.Stop(time.Millisecond)
 				<-waited
 				return o, false
 			case err != nil:

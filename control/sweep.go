@@ -54,22 +54,31 @@ func (s *Service) ExpireLeases(ctx context.Context, limit int) (int, error) {
 	return n, nil
 }
 
-// ReleaseInstance ends every attempt held by an instance that is gone.
-func (s *Service) ReleaseInstance(ctx context.Context, instanceID string) (int, error) {
+// HeldBy lists the STARTING and RUNNING jobs whose attempt an instance holds.
+func (s *Service) HeldBy(ctx context.Context, instanceID string) ([]batch.Job, error) {
 	pg, err := s.store.ListJobs(ctx, batch.JobQuery{
 		Statuses: []batch.Status{batch.Starting, batch.Running},
 		Instance: instanceID,
 		Limit:    1000,
 	})
 	if err != nil {
-		return 0, fmt.Errorf("listing jobs of %s: %w", instanceID, err)
+		return nil, fmt.Errorf("listing jobs of %s: %w", instanceID, err)
 	}
-	for _, j := range pg.Jobs {
+	return pg.Jobs, nil
+}
+
+// ReleaseInstance ends every attempt held by an instance that is gone.
+func (s *Service) ReleaseInstance(ctx context.Context, instanceID string) (int, error) {
+	held, err := s.HeldBy(ctx, instanceID)
+	if err != nil {
+		return 0, err
+	}
+	for _, j := range held {
 		if _, err := s.LoseAttempt(ctx, j.JobID, j.Internal.Attempt, instanceID, false); err != nil && !errors.Is(err, batch.ErrNotFound) {
 			return 0, err
 		}
 	}
-	return len(pg.Jobs), nil
+	return len(held), nil
 }
 
 // Rering rings the doorbells of jobs that made no progress for a while,

@@ -20,9 +20,10 @@ type slot struct {
 
 // canonical orders slots for placement by type, launch time and id, which
 // do not change between passes (unlike listing order or registration): the
-// next pass then finds the jobs where this one placed them. Instances
-// launched together are empty and interchangeable, so their unknown ids do
-// not matter.
+// next pass then finds the jobs where this one placed them. The instances a
+// pass launches are launched at or after its Now, so they come after the
+// older ones of their type; launched together, they are empty and
+// interchangeable, so their ids, unknown when planning, do not matter.
 func canonical(a, b slot) int {
 	return cmp.Or(
 		strings.Compare(a.inst.Type, b.inst.Type),
@@ -31,13 +32,11 @@ func canonical(a, b slot) int {
 	)
 }
 
-// takes reports whether the instance has room for j; onGPU says whether j
-// may use a GPU instance (see planner.mayUseGPU).
-func (s slot) takes(j Job, onGPU bool) bool {
-	if j.InstanceType != "" && j.InstanceType != s.inst.Type || s.inst.GPUs > 0 && !onGPU {
-		return false
-	}
-	return s.free.holds(j.need())
+// allows reports whether j may run on the instance, room aside: a pinned
+// job only on its type, and a job without GPUs on a GPU instance only when
+// onGPU (see planner.mayUseGPU).
+func (s slot) allows(j Job, onGPU bool) bool {
+	return (j.InstanceType == "" || j.InstanceType == s.inst.Type) && (s.inst.GPUs == 0 || onGPU)
 }
 
 // observe turns instances and loads into slots, and retires at once the
@@ -83,15 +82,30 @@ func (p *planner) observe() {
 	p.order = byDecreasingSize(p.in.Demand)
 }
 
-// byDecreasingSize returns the demand's indices, largest job first; jobs of
-// equal size keep their dispatch order.
+// byDecreasingSize returns the demand's indices in placement order: the
+// most constrained jobs first (pinned to a type, then needing GPUs), so that
+// free jobs do not take their only room; within each, the largest first;
+// jobs of equal size keep their dispatch order.
 func byDecreasingSize(jobs []Job) []int {
 	order := make([]int, len(jobs))
 	for i := range order {
 		order[i] = i
 	}
+	constraint := func(j Job) int {
+		switch {
+		case j.InstanceType != "":
+			return 0
+		case j.GPUs > 0:
+			return 1
+		}
+		return 2
+	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		na, nb := jobs[a].need(), jobs[b].need()
+		ja, jb := jobs[a], jobs[b]
+		if c := cmp.Compare(constraint(ja), constraint(jb)); c != 0 {
+			return c
+		}
+		na, nb := ja.need(), jb.need()
 		switch {
 		case na.larger(nb):
 			return -1
@@ -108,21 +122,27 @@ func byDecreasingSize(jobs []Job) []int {
 // shape the search resumes where the previous job of that shape ended.
 func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 	placed = make([]bool, len(p.in.Demand))
-	start := map[shape]int{}
+	index := newFitIndex(len(slots))
+	for _, s := range slots {
+		index.push(s.free)
+	}
+	start := make([]int, len(p.classes))
+	var j Job
+	var onGPU bool
+	allows := func(k int) bool { return slots[k].allows(j, onGPU) } // one closure for all jobs
 	for _, i := range p.order {
-		j := p.in.Demand[i]
-		sh := shapeOf(j)
-		k := start[sh]
-		onGPU := p.mayUseGPU(j)
-		for k < len(slots) && !slots[k].takes(j, onGPU) {
-			k++
+		c := p.classOf[i]
+		j, onGPU = p.in.Demand[i], p.classes[c].onGPU
+		k := index.first(start[c], j.need(), allows)
+		if k < 0 {
+			start[c] = len(slots)
+			continue
 		}
-		start[sh] = k
-		if k < len(slots) {
-			slots[k].free = slots[k].free.minus(j.need())
-			placed[i] = true
-			n++
-		}
+		start[c] = k
+		slots[k].free = slots[k].free.minus(j.need())
+		index.set(k, slots[k].free)
+		placed[i] = true
+		n++
 	}
 	return placed, n
 }
@@ -150,7 +170,7 @@ func (p *planner) retireIdle() {
 	var idle []*slot
 	for i := range p.slots {
 		s := &p.slots[i]
-		if s.registered && !s.busy && s.idleFor > p.lim.grace && !p.couldTakeDemand(*s) {
+		if s.registered && !s.busy && s.idleFor > p.lim.grace && !p.couldTakeDemand(s) {
 			idle = append(idle, s)
 		}
 	}
@@ -176,19 +196,12 @@ func (p *planner) retireIdle() {
 
 // couldTakeDemand reports whether some waiting job fits the slot's
 // observed free capacity.
-func (p *planner) couldTakeDemand(s slot) bool {
+func (p *planner) couldTakeDemand(s *slot) bool {
 	if p.lim.noLaunch != "" {
 		return false
 	}
-	s.free = s.initFree
-	seen := map[shape]bool{}
-	for _, j := range p.in.Demand {
-		sh := shapeOf(j)
-		if seen[sh] {
-			continue
-		}
-		seen[sh] = true
-		if s.takes(j, p.mayUseGPU(j)) {
+	for _, c := range p.classes {
+		if s.allows(c.job, c.onGPU) && s.initFree.holds(c.job.need()) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package provisioner
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
@@ -84,12 +85,17 @@ type Decision struct {
 // The rest, taken in dispatch order up to maxvCpus, are packed onto new
 // instances: each new instance is opened with the type the allocation
 // strategy prefers for its largest job (BEST_FIT: the cheapest type that
-// fits the job, and if it has no capacity the job waits; the progressive and
-// Spot strategies: the type cheapest per vCPU among those with capacity;
-// the ordered ones: the first listed), filled, and then shrunk to the
-// cheapest type that holds what it got. Idle instances are retired after the
-// grace period, most expensive first, down to minvCpus; instances whose agent
-// never registered and idle draining ones are retired at once.
+// fits the job, and if that type has no capacity the job waits; the
+// progressive and Spot strategies: the type cheapest per vCPU among those
+// with capacity; the ordered ones: the first listed), filled, and then
+// shrunk to the cheapest type that holds what it got. The plan then places
+// all the jobs as the next pass will, on the instances kept and launched in
+// an order that does not depend on listing or registration, and packs again
+// the jobs that would be left out; what still waits is counted, by cause.
+//
+// Idle instances are retired after the grace period, most expensive first,
+// down to minvCpus, unless a waiting job would fit; instances whose agent
+// never registered, and idle draining ones, are retired at once.
 func Plan(in PlanInput) Decision {
 	p := newPlanner(in)
 	p.observe()
@@ -97,121 +103,94 @@ func Plan(in PlanInput) Decision {
 	p.retireIdle()
 	p.launchForDemand()
 	p.keepFloor()
+	p.settle()
 	return p.decision()
-}
-
-// limits are a compute environment's scaling bounds and policy.
-type limits struct {
-	min, max int
-	// floor is the capacity kept without demand: minvCpus, or a
-	// desiredvCpus the user raised above the last decision.
-	floor     int
-	floorName string // "minvCpus" or "desiredvCpus"
-	// noLaunch, when set, says why the CE may not scale out.
-	noLaunch string
-	// hardMax forbids exceeding maxvCpus at all (BEST_FIT On-Demand).
-	hardMax  bool
-	strategy string
-	grace    time.Duration
-}
-
-func limitsOf(in PlanInput) limits {
-	ce := in.CE
-	cr := ce.ComputeResources
-	if cr == nil {
-		cr = &batch.ComputeResource{}
-	}
-	l := limits{
-		min: deref(cr.MinvCpus), max: deref(cr.MaxvCpus),
-		strategy: cr.AllocationStrategy, grace: in.IdleGrace,
-	}
-	if l.strategy == "" {
-		l.strategy = StrategyBestFit
-	}
-	l.hardMax = l.strategy == StrategyBestFit && cr.Type != ResourceSpot
-	if l.grace <= 0 {
-		l.grace = DefaultIdleGrace
-	}
-	if sp := cr.ScalingPolicy; sp != nil && sp.MinScaleDownDelayMinutes != nil {
-		l.grace = max(l.grace, time.Duration(*sp.MinScaleDownDelayMinutes)*time.Minute)
-	}
-	l.floor, l.floorName = l.min, "minvCpus"
-	if d := deref(cr.DesiredvCpus); d > l.floor && (ce.Decision == nil || d > ce.Decision.DesiredvCpus) {
-		l.floor, l.floorName = min(d, l.max), "desiredvCpus"
-	}
-	switch ce.Status {
-	case batch.StatusDeleting, batch.StatusDeleted:
-		l.noLaunch, l.min, l.floor = "being deleted", 0, 0
-	case batch.StatusInvalid:
-		l.noLaunch = "INVALID"
-	}
-	if ce.State == batch.StateDisabled {
-		l.noLaunch = "DISABLED"
-	}
-	return l
-}
-
-func deref(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // planner holds one Plan call's working state.
 type planner struct {
 	in  PlanInput
 	lim limits
-	// avail are the allowed types with capacity, in list order.
-	avail []InstanceType
+	// avail are the allowed types with capacity, in list order, and
+	// sorted by price and by price per vCPU; allowedByPrice all of them.
+	avail, availByPrice, availByValue, allowedByPrice []InstanceType
 
+	// The demand, by shape class and size.
+	classes []shapeClass
+	classOf []int // by demand index: its shape class
+	order   []int // demand indices, largest job first
+	demandV float64
+
+	// Current capacity.
 	slots      []slot
 	kept       float64 // vCPUs of the instances kept (not draining, not retired)
 	freeBefore float64 // free vCPUs before placing demand
-	demandV    float64
-	placed     []bool // by demand index: fits on a current instance
+	placed     []bool  // by demand index: fits on a current instance
 	nPlaced    int
 
-	retire        []string
-	retiredIdle   []string
-	longestIdle   time.Duration
-	keptForFloor  []string
-	unregistered  []string
-	drainedIdle   []string
-	unplaceable   []string
-	waitDisabled  int
-	waitCapacity  int
-	waitNoOffer   int
-	noOfferTypes  map[string]bool
-	gpuOK         map[shape]bool // memo of mayUseGPU
-	demandBins    []bin
-	floorTypes    []InstanceType
+	// Retirements, by cause.
+	retire       []string
+	retiredIdle  []string
+	longestIdle  time.Duration
+	keptForFloor []string
+	unregistered []string
+	drainedIdle  []string
+
+	// Launches.
+	admitted      []bool       // by demand index: new capacity is launched for it
+	demandItems   []LaunchItem // for waiting jobs
+	floorItems    []LaunchItem // for minvCpus
+	nLaunched     int
 	launchedV     float64
 	largestLaunch float64
+
+	// Jobs left waiting, by cause.
+	unplaceable  []string
+	waitDisabled int
+	waitCapacity int
+	waitNoOffer  int
+	noOfferTypes map[string]bool
 }
 
 func newPlanner(in PlanInput) *planner {
 	if in.RegistrationTimeout <= 0 {
 		in.RegistrationTimeout = DefaultRegistrationTimeout
 	}
-	p := &planner{in: in, lim: limitsOf(in), noOfferTypes: map[string]bool{}, gpuOK: map[shape]bool{}}
+	p := &planner{in: in, lim: limitsOf(in), noOfferTypes: map[string]bool{}}
 	for _, t := range in.Types {
 		if !in.Unavailable[t.Name] {
 			p.avail = append(p.avail, t)
 		}
 	}
+	p.availByPrice, p.availByValue, p.allowedByPrice = byPrice(p.avail), byValue(p.avail), byPrice(in.Types)
+	p.classify()
 	return p
+}
+
+// classify sorts the demand into shape classes.
+func (p *planner) classify() {
+	index := map[shape]int{}
+	p.classOf = make([]int, len(p.in.Demand))
+	for i, j := range p.in.Demand {
+		sh := shape{need: j.need(), pin: j.InstanceType}
+		c, ok := index[sh]
+		if !ok {
+			c = len(p.classes)
+			index[sh] = c
+			p.classes = append(p.classes, shapeClass{job: j, onGPU: p.mayUseGPU(j)})
+		}
+		p.classOf[i] = c
+	}
 }
 
 // decision assembles the Decision.
 func (p *planner) decision() Decision {
 	d := Decision{Retire: p.retire, Unplaceable: p.unplaceable}
 	d.Waiting = p.waitDisabled + p.waitCapacity + p.waitNoOffer
-	var types []InstanceType
-	for _, b := range p.demandBins {
-		types = append(types, b.typ)
+	d.Launch = slices.Clone(p.demandItems)
+	for _, it := range p.floorItems {
+		d.Launch = addItem(d.Launch, it.Type, it.Count)
 	}
-	d.Launch = aggregate(append(types, p.floorTypes...))
 
 	upper := p.lim.max
 	if !p.lim.hardMax {
@@ -229,17 +208,14 @@ func (p *planner) decision() Decision {
 	return d
 }
 
-// aggregate counts instances per type, in order of first appearance.
-func aggregate(types []InstanceType) []LaunchItem {
-	var items []LaunchItem
-	index := map[string]int{}
-	for _, t := range types {
-		if i, ok := index[t.Name]; ok {
-			items[i].Count++
-			continue
+// addItem adds n instances of type t to items, which keep the order in
+// which types first appear.
+func addItem(items []LaunchItem, t InstanceType, n int) []LaunchItem {
+	for i := range items {
+		if items[i].Type.Name == t.Name {
+			items[i].Count += n
+			return items
 		}
-		index[t.Name] = len(items)
-		items = append(items, LaunchItem{Type: t, Count: 1})
 	}
-	return items
+	return append(items, LaunchItem{Type: t, Count: n})
 }

@@ -12,6 +12,9 @@ import (
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// testCatalog is the built-in catalogue, built once for the tests.
+var testCatalog = DefaultCatalog()
+
 func intp(n int) *int { return &n }
 
 // testCE is an ENABLED, VALID managed compute environment.
@@ -56,7 +59,7 @@ func jobsOf(n int, prefix string, vcpus float64, memMiB, gpus int64) []Job {
 
 // instance is a catalog type launched ago before t0.
 func instance(id, typ string, ago time.Duration, state string) Instance {
-	t, ok := DefaultCatalog().Lookup(typ)
+	t, ok := testCatalog.Lookup(typ)
 	if !ok {
 		panic("unknown type " + typ)
 	}
@@ -77,7 +80,7 @@ func launchList(items []LaunchItem) []string {
 
 func planFor(t testing.TB, in PlanInput) Decision {
 	t.Helper()
-	types, err := DefaultCatalog().Expand(in.CE.ComputeResources.InstanceTypes)
+	types, err := testCatalog.Expand(in.CE.ComputeResources.InstanceTypes)
 	if err != nil {
 		t.Fatalf("Expand(%v): %v", in.CE.ComputeResources.InstanceTypes, err)
 	}
@@ -105,7 +108,7 @@ func TestPlan(t *testing.T) {
 			in:          PlanInput{CE: progressive(0, 256), Demand: jobsOf(1, "j", 1, 2048, 0)},
 			wantLaunch:  []string{"1 x c6i.large"},
 			wantDesired: 2,
-			wantReason:  []string{"1 RUNNABLE job need 1 vCPUs; free capacity 0", "launching 1 x c6i.large (2 vCPUs) at $0.085/h"},
+			wantReason:  []string{"1 RUNNABLE job needs 1 vCPU; free capacity 0", "launching 1 x c6i.large (2 vCPUs) at $0.085/h"},
 		},
 		{
 			name:        "100 jobs of 1 vCPU stop at maxvCpus 16",
@@ -113,7 +116,7 @@ func TestPlan(t *testing.T) {
 			wantLaunch:  []string{"1 x c6i.4xlarge"},
 			wantDesired: 16,
 			wantWaiting: 84,
-			wantReason:  []string{"100 RUNNABLE jobs need 100 vCPUs", "at maxvCpus 16: 84 jobs wait (CAPACITY)"},
+			wantReason:  []string{"100 RUNNABLE jobs need 100 vCPUs; free capacity 0; launching 1 x c6i.4xlarge (16 vCPUs) at $0.68/h", "at maxvCpus 16: 84 jobs wait (CAPACITY)"},
 		},
 		{
 			name: "largest first, shrunk to the cheapest type that holds the mix",
@@ -140,7 +143,7 @@ func TestPlan(t *testing.T) {
 			in:          PlanInput{CE: progressive(0, 10), Demand: jobsOf(100, "j", 4, 1024, 0)},
 			wantLaunch:  []string{"1 x c6i.4xlarge"},
 			wantDesired: 16,
-			wantWaiting: 97,
+			wantWaiting: 96, // the instance has room for a fourth job
 		},
 		{
 			name:        "minvCpus keeps capacity without demand",

@@ -17,20 +17,16 @@ func (p *planner) reason() (string, string) {
 	var parts []string
 	n := len(p.in.Demand)
 	if n > 0 {
-		parts = append(parts, fmt.Sprintf("%s need %s vCPUs; free capacity %s",
-			plural(n, "RUNNABLE job"), number(p.demandV), number(p.freeBefore)))
+		parts = append(parts, fmt.Sprintf("%s %s; free capacity %s",
+			plural2(n, "RUNNABLE job needs", "RUNNABLE jobs need"), vcpus(p.demandV), number(p.freeBefore)))
 		if p.nPlaced == n {
 			parts = append(parts, "all fit on current instances")
 		}
 	} else {
 		parts = append(parts, "no RUNNABLE jobs")
 	}
-	if len(p.demandBins) > 0 {
-		var types []InstanceType
-		for _, b := range p.demandBins {
-			types = append(types, b.typ)
-		}
-		parts = append(parts, "launching "+describe(aggregate(types)))
+	if len(p.demandItems) > 0 {
+		parts = append(parts, "launching "+describe(p.demandItems))
 	}
 	if p.waitDisabled > 0 {
 		parts = append(parts, fmt.Sprintf("compute environment %s: %s, launching nothing",
@@ -46,16 +42,16 @@ func (p *planner) reason() (string, string) {
 	if k := len(p.unplaceable); k > 0 {
 		parts = append(parts, fmt.Sprintf("%s no allowed instance type (MISCONFIGURATION)", plural2(k, "job fits", "jobs fit")))
 	}
-	if len(p.floorTypes) > 0 {
+	if len(p.floorItems) > 0 {
 		parts = append(parts, fmt.Sprintf("keeping %s %d: launching %s",
-			p.lim.floorName, p.lim.floor, describe(aggregate(p.floorTypes))))
+			p.lim.floorName, p.lim.floor, describe(p.floorItems)))
 	}
 	retire := p.retireReason()
 	if retire != "" {
 		parts = append(parts, retire)
 	}
-	if len(p.demandBins) == 0 && len(p.floorTypes) == 0 && len(p.retire) == 0 && len(p.slots) > 0 {
-		parts = append(parts, fmt.Sprintf("keeping %s (%s vCPUs)", plural(len(p.slots), "instance"), number(p.kept)))
+	if p.nLaunched == 0 && len(p.retire) == 0 && len(p.slots) > 0 {
+		parts = append(parts, fmt.Sprintf("keeping %s (%s)", plural(len(p.slots), "instance"), vcpus(p.kept)))
 	}
 	return strings.Join(parts, "; "), retire
 }
@@ -86,13 +82,21 @@ func (p *planner) retireReason() string {
 // describe says "2 x c6i.4xlarge (32 vCPUs) at $1.36/h".
 func describe(items []LaunchItem) string {
 	var names []string
-	var vcpus, price float64
+	var total, price float64
 	for _, it := range items {
 		names = append(names, fmt.Sprintf("%d x %s", it.Count, it.Type.Name))
-		vcpus += it.Type.VCPUs * float64(it.Count)
+		total += it.Type.VCPUs * float64(it.Count)
 		price += it.Type.PricePerHour * float64(it.Count)
 	}
-	return fmt.Sprintf("%s (%s vCPUs) at $%s/h", strings.Join(names, ", "), number(vcpus), number(price))
+	return fmt.Sprintf("%s (%s) at $%s/h", strings.Join(names, ", "), vcpus(total), number(price))
+}
+
+// vcpus says "1 vCPU", "2.5 vCPUs".
+func vcpus(n float64) string {
+	if n == 1 {
+		return "1 vCPU"
+	}
+	return number(n) + " vCPUs"
 }
 
 func waiting(n int) string { return plural2(n, "job waits", "jobs wait") }

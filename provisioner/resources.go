@@ -40,12 +40,19 @@ func (r resources) envelope(o resources) resources {
 	return resources{vcpus: max(r.vcpus, o.vcpus), mem: max(r.mem, o.mem), gpus: max(r.gpus, o.gpus)}
 }
 
-// shape is a job's request with its pin: jobs of one shape are
-// interchangeable, so the planner remembers per shape where the search for
-// room may start.
+// shape is a job's request with its pin. Jobs of one shape are
+// interchangeable, so the planner works out once per shape what new
+// capacity can do for them, and remembers per shape where the search for
+// room may resume: planning costs grow with the shapes more than the jobs.
 type shape struct {
 	need resources
 	pin  string
 }
 
-func shapeOf(j Job) shape { return shape{need: j.need(), pin: j.InstanceType} }
+// shapeClass is what the planner knows about one shape.
+type shapeClass struct {
+	job     Job // the first job of the shape
+	onGPU   bool
+	verdict verdict
+	judged  bool // verdict is set
+}

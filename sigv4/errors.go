@@ -49,3 +49,6 @@ func unrecognized() error {
 		Message: "The security token included in the request is invalid.",
 	}
 }
+
+// AuthCode is the error type the API answers with (X-Amzn-ErrorType).
+func (e *AuthError) AuthCode() string { return e.Code }

@@ -21,6 +21,7 @@ import (
 type observer struct {
 	ctl   *control.Service
 	fleet provisioner.Fleet
+	clock batch.Clock
 }
 
 func (o observer) ComputeEnvironments(ctx context.Context) ([]batch.ComputeEnvironment, error) {
@@ -75,6 +76,21 @@ func (o observer) Loads(ctx context.Context, ce string) (map[string]provisioner.
 		l := provisioner.Load{UsedVCPUs: r.UsedVCPUs, UsedMemoryMiB: r.UsedMemoryMiB, RunningJobs: r.RunningJobs, Draining: r.Draining}
 		if r.LastBusyAt > 0 {
 			l.LastBusyAt = time.UnixMilli(r.LastBusyAt)
+		}
+		// The job rows are the truth: an instance holding an attempt is
+		// busy now, whatever its last report said.
+		held, err := o.ctl.HeldBy(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(held) > 0 {
+			l.RunningJobs, l.UsedVCPUs, l.UsedMemoryMiB = len(held), 0, 0
+			for _, j := range held {
+				l.UsedVCPUs += j.Internal.VCPUs
+				l.UsedMemoryMiB += j.Internal.MemoryMiB
+				l.UsedGPUs += j.Internal.GPUs
+			}
+			l.LastBusyAt = o.clock.Now()
 		}
 		out[r.ID] = l
 	}

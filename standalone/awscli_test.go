@@ -34,11 +34,10 @@ type awsCLI struct {
 func (c awsCLI) run(args ...string) (map[string]any, error) {
 	c.t.Helper()
 	cmd := exec.Command(c.path, append(append([]string{"batch"}, args...), "--endpoint-url", c.td.Endpoint(), "--output", "json")...)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(withoutAWSVariables(os.Environ()),
 		"AWS_SHARED_CREDENTIALS_FILE="+c.td.CredentialsFile(),
 		"AWS_CONFIG_FILE="+c.td.ConfigFile(),
 		"AWS_PROFILE="+Profile,
-		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_DEFAULT_REGION=",
 		"AWS_RETRY_MODE=standard", "AWS_MAX_ATTEMPTS=1",
 	)
 	out, err := cmd.CombinedOutput()
@@ -61,6 +60,18 @@ func (c awsCLI) must(args ...string) map[string]any {
 		c.t.Fatalf("%v", err)
 	}
 	return res
+}
+
+// withoutAWSVariables drops the caller's AWS_* settings, so the CLI uses
+// only the files Tanda wrote.
+func withoutAWSVariables(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "AWS_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 type cliError struct {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 )
@@ -89,13 +90,17 @@ func TestUnsignedAndForgedRequestsAreRefused(t *testing.T) {
 		t.Errorf("unsigned: %d %q, want 403 with an error type", status, typ)
 	}
 	// A wrong secret.
-	forged := td.client.Options().Copy()
-	forged.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		c, err := td.cfg.Credentials.Retrieve(context.Background())
-		c.SecretAccessKey = "wrong" + c.SecretAccessKey
-		return c, err
+	real, err := td.cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client of its own: the SDK's signer caches signing keys by key id.
+	forged := awsbatch.New(awsbatch.Options{
+		Region:       td.cfg.Region,
+		BaseEndpoint: aws.String(td.Endpoint()),
+		Credentials:  credentials.NewStaticCredentialsProvider(real.AccessKeyID, "wrong"+real.SecretAccessKey, ""),
 	})
-	_, err := awsbatch.New(forged).SubmitJob(context.Background(), &awsbatch.SubmitJobInput{JobName: aws.String("x"), JobQueue: aws.String("default"), JobDefinition: aws.String("example")})
+	_, err = forged.SubmitJob(context.Background(), &awsbatch.SubmitJobInput{JobName: aws.String("x"), JobQueue: aws.String("default"), JobDefinition: aws.String("example")})
 	var re interface{ HTTPStatusCode() int }
 	if err == nil || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
 		t.Errorf("forged: %v, want 403", err)

@@ -139,7 +139,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.runtime = processRuntime{process.New(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})}
 	}
 	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
-	s.prov = provisioner.New(observer{ctl: s.ctl, fleet: s.fleet}, s.fleet, cat, provisioner.Options{
+	s.prov = provisioner.New(observer{ctl: s.ctl, fleet: s.fleet, clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
 		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
 	})
 	so := cfg.Scheduler
@@ -150,7 +150,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
 	handler := httpapi.New(s.ctl, httpapi.Options{
 		Auth:   authenticator{verifier},
-		Replay: sigv4.NewReplayCache(5*time.Minute, 100_000),
+		Replay: sigv4.NewReplayCache(10*time.Minute, 100_000),
 		Logs:   logReader{ctl: s.ctl, files: s.logs},
 		Logger: cfg.Logger.With("component", "api"),
 		Clock:  cfg.Clock,

@@ -106,7 +106,7 @@ func (r *Runtime) start(spec Spec, out LogSink) (*Run, error) {
 		Dir:         spec.WorkDir,
 		Stdout:      stdout.w,
 		Stderr:      stderr.w,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: false},
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
 	err = cmd.Start()
 	// The child holds its own copies of the write ends now; ours must be

@@ -109,7 +109,11 @@ func open(ctx context.Context, path string, opts Options) (*DB, error) {
 		receipts: receipts,
 		done:     make(chan struct{}),
 	}
-	db.write = startWriter(wdb, db.notify, db.done)
+	if db.write, err = startWriter(ctx, wdb, db.notify, db.done); err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -118,8 +122,7 @@ func open(ctx context.Context, path string, opts Options) (*DB, error) {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.done)
-		<-db.write.stopped
-		err := errors.Join(db.read.close(), db.write.db.Close())
+		err := errors.Join(db.write.close(), db.read.close())
 		if err != nil {
 			db.closeErr = fmt.Errorf("closing store: %w", err)
 		}
@@ -139,7 +142,7 @@ func synchronousMode(s string) (string, error) {
 }
 
 // writerDSN configures the write connection: WAL mode, the synchronous
-// setting, and BEGIN IMMEDIATE so a transaction takes the write lock at once.
+// setting, and BEGIN IMMEDIATE for the schema's sql.Tx.
 func writerDSN(path, syncMode string) string {
 	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_txlock=immediate",
 		path, busyTimeoutMillis, syncMode)

@@ -15,14 +15,19 @@ const maxBatch = 256
 // in its own savepoint, commits once, and then answers each caller. New
 // operations queue up while a batch commits, so batches grow with the load
 // (group commit) and no timer adds latency when the load is light.
+//
+// The writer drives transactions with BEGIN and COMMIT statements on its
+// connection rather than with sql.Tx, so that the statements it prepares
+// once stay usable in every transaction.
 type writer struct {
 	db     *sql.DB
+	conn   *sql.Conn
 	notify *notifier
 	ops    chan *op
 	// done is closed by DB.Close; stopped is closed when run returns.
 	done    <-chan struct{}
 	stopped chan struct{}
-	// stmts are statements prepared on db, by query; only run uses them.
+	// stmts are statements prepared on conn, by query; only run uses them.
 	stmts map[string]*sql.Stmt
 }
 
@@ -39,9 +44,16 @@ type op struct {
 // go on after one of its operations failed below the savepoint level.
 var errBatchAborted = errors.New("write batch aborted")
 
-func startWriter(db *sql.DB, n *notifier, done <-chan struct{}) *writer {
+// startWriter takes db's connection and starts the writer's goroutine,
+// which stops when done is closed.
+func startWriter(ctx context.Context, db *sql.DB, n *notifier, done <-chan struct{}) (*writer, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connecting writer: %w", err)
+	}
 	w := &writer{
 		db:      db,
+		conn:    conn,
 		notify:  n,
 		ops:     make(chan *op),
 		done:    done,
@@ -49,7 +61,13 @@ func startWriter(db *sql.DB, n *notifier, done <-chan struct{}) *writer {
 		stmts:   make(map[string]*sql.Stmt),
 	}
 	go w.run()
-	return w
+	return w, nil
+}
+
+// close releases the connection and the database once run has returned.
+func (w *writer) close() error {
+	<-w.stopped
+	return errors.Join(w.conn.Close(), w.db.Close())
 }
 
 // do runs fn in the writer's next transaction and returns fn's error, or the
@@ -107,25 +125,25 @@ func (w *writer) commit(ops []*op) {
 			close(o.done)
 		}
 	}()
-	ctx := context.Background() // a batch runs to its end; Close waits for it
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
+	// A batch runs to its end whatever its callers do; Close waits for it.
+	t := &wtx{ctx: context.Background(), w: w}
+	if _, err := t.exec("BEGIN IMMEDIATE"); err != nil {
 		failAll(ops, fmt.Errorf("beginning transaction: %w", err))
 		return
 	}
-	t := &wtx{ctx: ctx, tx: tx, w: w, stmts: make(map[string]*sql.Stmt)}
 	for _, o := range ops {
 		if err := o.ctx.Err(); err != nil {
 			o.err = err
 			continue
 		}
 		if err := t.run(o); err != nil {
-			tx.Rollback()
+			t.exec("ROLLBACK")
 			failAll(ops, fmt.Errorf("%w: %w", errBatchAborted, err))
 			return
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := t.exec("COMMIT"); err != nil {
+		t.exec("ROLLBACK") // in case the transaction is still open
 		failAll(ops, fmt.Errorf("committing: %w", err))
 		return
 	}
@@ -143,14 +161,14 @@ func failAll(ops []*op, err error) {
 	}
 }
 
-// prepared returns the statement prepared for query, preparing it on first
-// use, or nil if it cannot be prepared (the caller then runs query directly
-// and meets the error there).
-func (w *writer) prepared(ctx context.Context, query string) *sql.Stmt {
+// stmt returns the statement prepared for query, preparing it on first use,
+// or nil if it cannot be prepared (the caller then runs query directly and
+// meets the error there).
+func (w *writer) stmt(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := w.stmts[query]; ok {
 		return st
 	}
-	st, err := w.db.PrepareContext(ctx, query)
+	st, err := w.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
 	}
@@ -160,11 +178,9 @@ func (w *writer) prepared(ctx context.Context, query string) *sql.Stmt {
 
 // wtx is the transaction of one batch, seen by one operation at a time.
 type wtx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	w     *writer
-	stmts map[string]*sql.Stmt // the writer's statements bound to tx
-	wake  []string             // queues the running operation wakes
+	ctx  context.Context
+	w    *writer
+	wake []string // queues the running operation wakes
 }
 
 // run runs o inside a savepoint, setting o.err to o's own outcome. It
@@ -188,40 +204,25 @@ func (t *wtx) run(o *op) error {
 // commits.
 func (t *wtx) wakeQueue(queue string) { t.wake = append(t.wake, queue) }
 
-// stmt returns the prepared statement for query bound to the transaction,
-// or nil if it cannot be prepared.
-func (t *wtx) stmt(query string) *sql.Stmt {
-	if st, ok := t.stmts[query]; ok {
-		return st
-	}
-	st := t.w.prepared(t.ctx, query)
-	if st == nil {
-		return nil
-	}
-	st = t.tx.StmtContext(t.ctx, st)
-	t.stmts[query] = st
-	return st
-}
-
 func (t *wtx) exec(query string, args ...any) (sql.Result, error) {
-	if st := t.stmt(query); st != nil {
+	if st := t.w.stmt(t.ctx, query); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
-	return t.tx.ExecContext(t.ctx, query, args...)
+	return t.w.conn.ExecContext(t.ctx, query, args...)
 }
 
 func (t *wtx) query(query string, args ...any) (*sql.Rows, error) {
-	if st := t.stmt(query); st != nil {
+	if st := t.w.stmt(t.ctx, query); st != nil {
 		return st.QueryContext(t.ctx, args...)
 	}
-	return t.tx.QueryContext(t.ctx, query, args...)
+	return t.w.conn.QueryContext(t.ctx, query, args...)
 }
 
 func (t *wtx) queryRow(query string, args ...any) *sql.Row {
-	if st := t.stmt(query); st != nil {
+	if st := t.w.stmt(t.ctx, query); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
 	}
-	return t.tx.QueryRowContext(t.ctx, query, args...)
+	return t.w.conn.QueryRowContext(t.ctx, query, args...)
 }
 
 // affected returns the number of rows a statement changed.
