@@ -94,18 +94,31 @@ func (s *Service) Instances(ctx context.Context, ce string) ([]InstanceRecord, e
 	return recs, err
 }
 
-// Demand lists the RUNNABLE jobs that may run in a compute environment:
-// those of the ENABLED queues it serves, highest queue priority first, each
-// queue in its own order, at most limit.
+// Demand lists the RUNNABLE jobs a compute environment should provide
+// capacity for: those of the ENABLED queues it serves, highest queue
+// priority first, each queue in its own order, at most limit. A queue's
+// demand counts towards one compute environment at a time, the first in its
+// order that can grow, so two environments never launch for the same jobs.
 func (s *Service) Demand(ctx context.Context, ceName string, limit int) ([]batch.Job, error) {
 	queues, err := s.QueuesOf(ctx, ceName)
 	if err != nil {
 		return nil, err
 	}
+	ces, err := s.ComputeEnvironments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byArn := make(map[string]batch.ComputeEnvironment, len(ces))
+	for _, ce := range ces {
+		byArn[ce.ComputeEnvironmentArn] = ce
+	}
 	var out []batch.Job
 	for _, q := range queues {
 		if len(out) >= limit {
 			break
+		}
+		if growing(q, byArn) != ceName {
+			continue
 		}
 		pg, err := s.store.ListJobs(ctx, batch.JobQuery{Queue: q.JobQueueName, Statuses: []batch.Status{batch.Runnable}, Order: batch.QueueOrder, Limit: limit - len(out)})
 		if err != nil {
@@ -114,6 +127,27 @@ func (s *Service) Demand(ctx context.Context, ceName string, limit int) ([]batch
 		out = append(out, pg.Jobs...)
 	}
 	return out, nil
+}
+
+// growing names the compute environment a queue's demand goes to: the first
+// in the queue's order that is usable and below maxvCpus, or else the first
+// usable one.
+func growing(q batch.JobQueue, byArn map[string]batch.ComputeEnvironment) string {
+	first := ""
+	for _, o := range q.ComputeEnvironmentOrder {
+		ce, ok := byArn[o.ComputeEnvironment]
+		if !ok || ce.State != batch.StateEnabled || ce.Status != batch.StatusValid || ce.ComputeResources == nil {
+			continue
+		}
+		if first == "" {
+			first = ce.ComputeEnvironmentName
+		}
+		cr := ce.ComputeResources
+		if cr.MaxvCpus == nil || cr.DesiredvCpus == nil || *cr.DesiredvCpus < *cr.MaxvCpus {
+			return ce.ComputeEnvironmentName
+		}
+	}
+	return first
 }
 
 // QueuesOf lists the ENABLED job queues a compute environment serves,

@@ -21,6 +21,7 @@ type limits struct {
 	grace    time.Duration
 }
 
+// limitsOf reads the limits from the compute environment and the input.
 func limitsOf(in PlanInput) limits {
 	ce := in.CE
 	cr := ce.ComputeResources

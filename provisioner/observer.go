@@ -14,6 +14,10 @@ type Observer interface {
 	ComputeEnvironments(ctx context.Context) ([]batch.ComputeEnvironment, error)
 	// Demand lists at most limit RUNNABLE jobs that may run on the compute
 	// environment (jobs of ENABLED queues attached to it), in dispatch order.
+	// A job of a queue with several compute environments should be listed
+	// for one of them at a time (the first in the queue's order that is
+	// ENABLED and below maxvCpus): each compute environment it is listed
+	// for provisions capacity for it.
 	Demand(ctx context.Context, ce string, limit int) ([]Job, error)
 	// Loads gives the use of each registered instance of the compute
 	// environment, as its agent last reported it, keyed by instance id. An

@@ -39,6 +39,8 @@ func benchInput(b *testing.B, shapes int) PlanInput {
 		j := shape()
 		if shapes > 0 {
 			j = pool[rng.IntN(shapes)]
+		} else {
+			j.MemoryMiB = int64(rng.IntN(32768) + 1) // (nearly) every job a shape of its own
 		}
 		j.ID = fmt.Sprintf("j-%d", i)
 		in.Demand = append(in.Demand, j)

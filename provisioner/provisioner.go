@@ -152,7 +152,7 @@ func (p *Provisioner) reconcileCE(ctx context.Context, ce batch.ComputeEnvironme
 			reason += "; " + retireReason
 		}
 	}
-	rec := batch.ScalingDecision{
+	rec := batch.ScalingDecision{ // Launch records what was started, not what was tried
 		At: batch.Millis(in.Now), DesiredvCpus: d.DesiredvCpus,
 		Launch: summarize(launched), Retire: retired, Reason: reason,
 	}

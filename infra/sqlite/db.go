@@ -142,9 +142,11 @@ func synchronousMode(s string) (string, error) {
 }
 
 // writerDSN configures the write connection: WAL mode, the synchronous
-// setting, and BEGIN IMMEDIATE for the schema's sql.Tx.
+// setting, savepoint journals in memory, and BEGIN IMMEDIATE for the
+// schema's sql.Tx.
 func writerDSN(path, syncMode string) string {
-	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)&_txlock=immediate",
+	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)"+
+		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_txlock=immediate",
 		path, busyTimeoutMillis, syncMode)
 }
 

@@ -22,14 +22,14 @@ var jobColumns = []string{
 	"instance", "lease_expires_at", "expires_at", "top_level", "version", "doc",
 }
 
-// insertJobSQL inserts a job row unless its id exists.
+// insertJobSQL inserts a job row.
 var insertJobSQL = func() string {
 	params := make([]string, len(jobColumns))
 	for i := range params {
 		params[i] = fmt.Sprintf("?%d", i+1)
 	}
 	return "INSERT INTO jobs (" + strings.Join(jobColumns, ", ") + ") VALUES (" +
-		strings.Join(params, ", ") + ") ON CONFLICT (id) DO NOTHING"
+		strings.Join(params, ", ") + ")"
 }()
 
 // updateJobSQL rewrites a job row whose version is the one past the

@@ -10,7 +10,10 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
-const getJobSQL = `SELECT doc, version FROM jobs WHERE id = ?`
+const (
+	getJobSQL    = `SELECT doc, version FROM jobs WHERE id = ?`
+	jobExistsSQL = `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?)`
+)
 
 // getJobsChunk bounds the ids of one GetJobs query.
 const getJobsChunk = 500
@@ -36,13 +39,18 @@ func (db *DB) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Mes
 		return fmt.Errorf("creating jobs: %w", err)
 	}
 	err := db.write.do(ctx, func(t *wtx) error {
-		for _, r := range rows {
-			n, err := affected(t.exec(insertJobSQL, r.args()...))
-			if err != nil {
+		for _, r := range rows { // check all before writing any
+			var exists bool
+			if err := t.queryRow(jobExistsSQL, r.id).Scan(&exists); err != nil {
 				return err
 			}
-			if n == 0 {
+			if exists {
 				return fmt.Errorf("job %s exists: %w", r.id, batch.ErrConflict)
+			}
+		}
+		for _, r := range rows {
+			if _, err := t.exec(insertJobSQL, r.args()...); err != nil {
+				return err
 			}
 		}
 		return db.sendIn(t, msgs)

@@ -5,16 +5,25 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // maxBatch bounds the operations committed in one transaction.
 const maxBatch = 256
 
 // writer owns the single write connection. Callers hand it operations; it
-// runs every operation waiting when it becomes free in one transaction, each
-// in its own savepoint, commits once, and then answers each caller. New
+// runs every operation waiting when it becomes free in one transaction,
+// commits once, and then answers each caller with its own outcome. New
 // operations queue up while a batch commits, so batches grow with the load
 // (group commit) and no timer adds latency when the load is light.
+//
+// Operations check their conditions before they write: one that loses
+// (batch.ErrConflict, batch.ErrNotFound) has written nothing, so the batch
+// goes on without it. Any other error may leave the operation half done, so
+// the writer rolls the transaction back, gives that operation its error,
+// and runs the others again in a new transaction.
 //
 // The writer drives transactions with BEGIN and COMMIT statements on its
 // connection rather than with sql.Tx, so that the statements it prepares
@@ -39,10 +48,6 @@ type op struct {
 	wake []string // queues to wake once the operation commits
 	done chan struct{}
 }
-
-// errBatchAborted answers the operations of a transaction that could not
-// go on after one of its operations failed below the savepoint level.
-var errBatchAborted = errors.New("write batch aborted")
 
 // startWriter takes db's connection and starts the writer's goroutine,
 // which stops when done is closed.
@@ -71,9 +76,12 @@ func (w *writer) close() error {
 }
 
 // do runs fn in the writer's next transaction and returns fn's error, or the
-// commit's. A nil error means the transaction committed. Once the writer has
-// taken the operation, do waits for its outcome even if ctx ends, so a
-// caller never mistakes a committed write for a failed one.
+// transaction's. A nil error means the transaction committed. fn may run
+// more than once, so it must reset whatever it reports; it may return
+// batch.ErrConflict or batch.ErrNotFound only before it has written.
+//
+// Once the writer has taken the operation, do waits for its outcome even if
+// ctx ends, so a caller never mistakes a committed write for a failed one.
 func (w *writer) do(ctx context.Context, fn func(*wtx) error) error {
 	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
@@ -118,40 +126,68 @@ func (w *writer) collect(first *op) []*op {
 	return ops
 }
 
-// commit runs ops in one transaction and answers each of them.
+// commit runs ops in as few transactions as their failures allow and
+// answers each of them.
+var debugBatch = func(int) {}
+
 func (w *writer) commit(ops []*op) {
-	defer func() {
-		for _, o := range ops {
+	debugBatch(len(ops))
+	defer func(all []*op) {
+		for _, o := range all {
 			close(o.done)
 		}
-	}()
+	}(ops)
+	for len(ops) > 0 {
+		bad, err := w.try(ops)
+		switch {
+		case err == nil:
+			return
+		case bad < 0:
+			failAll(ops, err)
+			return
+		}
+		ops[bad].err = err
+		ops = slices.Delete(slices.Clone(ops), bad, bad+1)
+	}
+}
+
+// try runs ops in one transaction. If operation bad fails with an error
+// other than a lost condition, try rolls back and returns bad and the
+// error; if the transaction fails as a whole, it returns -1 and the error.
+func (w *writer) try(ops []*op) (bad int, err error) {
 	// A batch runs to its end whatever its callers do; Close waits for it.
 	t := &wtx{ctx: context.Background(), w: w}
 	if _, err := t.exec("BEGIN IMMEDIATE"); err != nil {
-		failAll(ops, fmt.Errorf("beginning transaction: %w", err))
-		return
+		return -1, fmt.Errorf("beginning transaction: %w", err)
 	}
-	for _, o := range ops {
-		if err := o.ctx.Err(); err != nil {
-			o.err = err
+	for i, o := range ops {
+		if o.err = o.ctx.Err(); o.err != nil {
 			continue
 		}
-		if err := t.run(o); err != nil {
+		t.wake = nil
+		err := o.fn(t)
+		if err != nil && !lostCondition(err) {
 			t.exec("ROLLBACK")
-			failAll(ops, fmt.Errorf("%w: %w", errBatchAborted, err))
-			return
+			return i, err
 		}
+		o.err, o.wake = err, t.wake
 	}
 	if _, err := t.exec("COMMIT"); err != nil {
 		t.exec("ROLLBACK") // in case the transaction is still open
-		failAll(ops, fmt.Errorf("committing: %w", err))
-		return
+		return -1, fmt.Errorf("committing: %w", err)
 	}
 	for _, o := range ops {
 		if o.err == nil {
 			w.notify.signal(o.wake...)
 		}
 	}
+	return -1, nil
+}
+
+// lostCondition reports whether err is an operation's lost condition,
+// after which it has written nothing.
+func lostCondition(err error) bool {
+	return errors.Is(err, batch.ErrConflict) || errors.Is(err, batch.ErrNotFound)
 }
 
 // failAll gives every operation err.
@@ -176,28 +212,11 @@ func (w *writer) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-// wtx is the transaction of one batch, seen by one operation at a time.
+// wtx is the transaction of a batch, seen by one operation at a time.
 type wtx struct {
 	ctx  context.Context
 	w    *writer
 	wake []string // queues the running operation wakes
-}
-
-// run runs o inside a savepoint, setting o.err to o's own outcome. It
-// returns an error only when the transaction itself can no longer be used.
-func (t *wtx) run(o *op) error {
-	if _, err := t.exec("SAVEPOINT op"); err != nil {
-		return err
-	}
-	t.wake = nil
-	o.err = o.fn(t)
-	if o.err == nil {
-		o.wake = t.wake
-	} else if _, err := t.exec("ROLLBACK TO op"); err != nil {
-		return err
-	}
-	_, err := t.exec("RELEASE op")
-	return err
 }
 
 // wakeQueue asks for queue's long polls to be woken once the operation

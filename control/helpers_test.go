@@ -1,0 +1,342 @@
+package control_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/infra/sqlite"
+)
+
+// The resources every harness starts with.
+const (
+	ceName    = "ce"
+	queueName = "q"
+	defName   = "def"
+	leaseTime = 30 * time.Second
+)
+
+var testPartition = batch.Partition{Region: "us-east-1", Account: "123456789012"}
+
+// fakeClock is a batch.Clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// harness is a control plane over a real embedded store, driven by hand:
+// the test plays the scheduler (drain) and the agents (Claim, MarkRunning,
+// Heartbeat, FinishAttempt).
+type harness struct {
+	t   *testing.T
+	ctx context.Context
+	clk *fakeClock
+	db  *sqlite.DB
+	svc *control.Service
+}
+
+// newHarness opens a store in a temporary directory and creates a compute
+// environment ceName, an ENABLED job queue queueName over it and revision 1
+// of job definition defName (1 vCPU, 128 MiB). opts adjust the service's
+// options.
+func newHarness(t *testing.T, opts ...func(*control.Options)) *harness {
+	t.Helper()
+	clk := &fakeClock{now: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)}
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
+	if err != nil {
+		t.Fatalf("opening store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("closing store: %v", err)
+		}
+	})
+	var (
+		mu sync.Mutex
+		n  int
+	)
+	o := control.Options{
+		Partition:     testPartition,
+		Clock:         clk,
+		LeaseDuration: leaseTime,
+		Queues:        db,
+		NewID: func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			n++
+			return fmt.Sprintf("job%03d", n)
+		},
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	h := &harness{t: t, ctx: ctx, clk: clk, db: db, svc: control.New(db, o)}
+	h.createCE(ceName, 0, 16)
+	h.createQueue(&batch.CreateJobQueueInput{JobQueueName: queueName})
+	h.registerDef(defName, nil)
+	return h
+}
+
+// createCE creates a MANAGED EC2 compute environment.
+func (h *harness) createCE(name string, desired, maxV int) {
+	h.t.Helper()
+	_, err := h.svc.CreateComputeEnvironment(h.ctx, &batch.CreateComputeEnvironmentInput{
+		ComputeEnvironmentName: name,
+		Type:                   batch.TypeManaged,
+		ComputeResources: &batch.ComputeResource{
+			Type:          batch.ComputeEC2,
+			MinvCpus:      ptr(0),
+			DesiredvCpus:  ptr(desired),
+			MaxvCpus:      ptr(maxV),
+			InstanceTypes: []string{"m5.large"},
+		},
+	})
+	if err != nil {
+		h.t.Fatalf("CreateComputeEnvironment(%s): %v", name, err)
+	}
+}
+
+// createQueue creates a job queue; priority and compute environment
+// default to 1 and ceName.
+func (h *harness) createQueue(in *batch.CreateJobQueueInput) {
+	h.t.Helper()
+	if in.Priority == nil {
+		in.Priority = ptr(1)
+	}
+	if in.ComputeEnvironmentOrder == nil {
+		in.ComputeEnvironmentOrder = []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: ceName}}
+	}
+	if _, err := h.svc.CreateJobQueue(h.ctx, in); err != nil {
+		h.t.Fatalf("CreateJobQueue(%s): %v", in.JobQueueName, err)
+	}
+}
+
+// registerDef registers a revision of a container definition of 1 vCPU and
+// 128 MiB; edit, if not nil, changes the request first.
+func (h *harness) registerDef(name string, edit func(*batch.RegisterJobDefinitionInput)) *batch.RegisterJobDefinitionOutput {
+	h.t.Helper()
+	in := &batch.RegisterJobDefinitionInput{
+		JobDefinitionName: name,
+		Type:              batch.DefinitionTypeContainer,
+		ContainerProperties: &batch.ContainerProperties{
+			Image:   "busybox",
+			Command: []string{"true"},
+			ResourceRequirements: []batch.ResourceRequirement{
+				{Type: batch.ResourceVCPU, Value: "1"},
+				{Type: batch.ResourceMemory, Value: "128"},
+			},
+		},
+	}
+	if edit != nil {
+		edit(in)
+	}
+	out, err := h.svc.RegisterJobDefinition(h.ctx, in)
+	if err != nil {
+		h.t.Fatalf("RegisterJobDefinition(%s): %v", name, err)
+	}
+	return out
+}
+
+// submit submits a job, defaulting its name, queue and definition, and
+// returns its id.
+func (h *harness) submit(in *batch.SubmitJobInput) string {
+	h.t.Helper()
+	if in.JobName == "" {
+		in.JobName = "job"
+	}
+	if in.JobQueue == "" {
+		in.JobQueue = queueName
+	}
+	if in.JobDefinition == "" {
+		in.JobDefinition = defName
+	}
+	out, err := h.svc.SubmitJob(h.ctx, in)
+	if err != nil {
+		h.t.Fatalf("SubmitJob(%s): %v", in.JobName, err)
+	}
+	return out.JobID
+}
+
+// drain plays the scheduler: it evaluates every job whose doorbell rings
+// on the submissions queue until the queue is empty.
+func (h *harness) drain() {
+	h.t.Helper()
+	for range 1000 {
+		ds, err := h.db.Receive(h.ctx, control.SubmissionsQueue, 10, time.Minute, 0)
+		if err != nil {
+			h.t.Fatalf("receiving submissions: %v", err)
+		}
+		if len(ds) == 0 {
+			return
+		}
+		for _, d := range ds {
+			if err := h.svc.Evaluate(h.ctx, d.ID); err != nil {
+				h.t.Fatalf("Evaluate(%s): %v", d.ID, err)
+			}
+			if err := h.db.Delete(h.ctx, control.SubmissionsQueue, d.Receipt); err != nil {
+				h.t.Fatalf("deleting submission %s: %v", d.ID, err)
+			}
+		}
+	}
+	h.t.Fatalf("the submissions queue did not drain after 1000 rounds")
+}
+
+// takeAll receives and deletes every visible message of a queue and
+// returns their ids, sorted.
+func (h *harness) takeAll(queue string) []string {
+	h.t.Helper()
+	var ids []string
+	for {
+		ds, err := h.db.Receive(h.ctx, queue, 10, time.Minute, 0)
+		if err != nil {
+			h.t.Fatalf("receiving from %s: %v", queue, err)
+		}
+		if len(ds) == 0 {
+			slices.Sort(ids)
+			return ids
+		}
+		for _, d := range ds {
+			ids = append(ids, d.ID)
+			if err := h.db.Delete(h.ctx, queue, d.Receipt); err != nil {
+				h.t.Fatalf("deleting %s from %s: %v", d.ID, queue, err)
+			}
+		}
+	}
+}
+
+// ready takes the doorbells of queueName's ready queue.
+func (h *harness) ready() []string {
+	h.t.Helper()
+	return h.takeAll(control.ReadyQueue(queueName))
+}
+
+// job reads a job as DescribeJobs shows it.
+func (h *harness) job(id string) batch.Job {
+	h.t.Helper()
+	j, err := h.svc.Job(h.ctx, id)
+	if err != nil {
+		h.t.Fatalf("reading job %s: %v", id, err)
+	}
+	return j
+}
+
+// wantStatus fails the test unless the job is in status want.
+func (h *harness) wantStatus(id string, want batch.Status) batch.Job {
+	h.t.Helper()
+	j := h.job(id)
+	if j.Status != want {
+		h.t.Fatalf("job %s status = %v (reason %q), want %v", id, j.Status, j.StatusReason, want)
+	}
+	return j
+}
+
+// start plays an agent on instance: it claims a RUNNABLE job and marks it
+// RUNNING, returning the attempt number.
+func (h *harness) start(id, instance string) int {
+	h.t.Helper()
+	j, err := h.svc.Claim(h.ctx, id, control.Placement{InstanceID: instance, ComputeEnvironment: ceName})
+	if err != nil {
+		h.t.Fatalf("Claim(%s): %v", id, err)
+	}
+	if _, err := h.svc.MarkRunning(h.ctx, id, j.Internal.Attempt, instance); err != nil {
+		h.t.Fatalf("MarkRunning(%s): %v", id, err)
+	}
+	return j.Internal.Attempt
+}
+
+// finish ends an attempt with an outcome.
+func (h *harness) finish(id string, attempt int, instance string, o batch.AttemptOutcome) batch.Job {
+	h.t.Helper()
+	j, err := h.svc.FinishAttempt(h.ctx, id, attempt, instance, o)
+	if err != nil {
+		h.t.Fatalf("FinishAttempt(%s, %d): %v", id, attempt, err)
+	}
+	return j
+}
+
+// run starts a job on "i-run" and ends it with exit code, then drains.
+func (h *harness) run(id string, exit int) batch.Job {
+	h.t.Helper()
+	a := h.start(id, "i-run")
+	j := h.finish(id, a, "i-run", exited(exit))
+	h.drain()
+	return j
+}
+
+// countJobs counts every job in the store, children included.
+func (h *harness) countJobs() int {
+	h.t.Helper()
+	pg, err := h.db.ListJobs(h.ctx, batch.JobQuery{Limit: 1000})
+	if err != nil {
+		h.t.Fatalf("listing jobs: %v", err)
+	}
+	return len(pg.Jobs)
+}
+
+// exited is the outcome of a container that exited with code.
+func exited(code int) batch.AttemptOutcome { return batch.AttemptOutcome{ExitCode: ptr(code)} }
+
+func ptr[T any](v T) *T { return &v }
+
+// wantClientError fails the test unless err is a *batch.ClientError whose
+// message contains substr.
+func wantClientError(t *testing.T, err error, substr string) {
+	t.Helper()
+	var ce *batch.ClientError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v (%T), want a *batch.ClientError", err, err)
+	}
+	if !containsFold(ce.Message, substr) {
+		t.Fatalf("error message = %q, want it to contain %q", ce.Message, substr)
+	}
+}
+
+func containsFold(s, sub string) bool {
+	return len(sub) == 0 || indexFold(s, sub) >= 0
+}
+
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
