@@ -344,8 +344,9 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (bool, er
 		return false, a.queue.Delete(ctx, rq, d.Receipt)
 	}
 	if !a.reserve(&j) {
-		// Too big for what is free here now: let another instance take it.
-		return false, a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
+		// Too big for what is free here now: let another instance take
+		// it, and do not take it straight back.
+		return false, a.queue.ChangeVisibility(ctx, rq, d.Receipt, noFitDelay)
 	}
 	claimed, err := a.ctl.Claim(ctx, j.JobID, control.Placement{InstanceID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment})
 	if err != nil {
@@ -368,6 +369,10 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (bool, er
 	}()
 	return true, nil
 }
+
+// noFitDelay hides a job this instance cannot fit for a moment, so the
+// agent does not spin on it while other instances (or new ones) can take it.
+const noFitDelay = time.Second
 
 func sleepCtx(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -307,36 +308,7 @@ func wantClientError(t *testing.T, err error, substr string) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %v (%T), want a *batch.ClientError", err, err)
 	}
-	if !containsFold(ce.Message, substr) {
+	if !strings.Contains(ce.Message, substr) {
 		t.Fatalf("error message = %q, want it to contain %q", ce.Message, substr)
 	}
-}
-
-func containsFold(s, sub string) bool {
-	return len(sub) == 0 || indexFold(s, sub) >= 0
-}
-
-func indexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if equalFoldASCII(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
-}
-
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -151,8 +151,19 @@ func growing(q batch.JobQueue, byArn map[string]batch.ComputeEnvironment) string
 }
 
 // QueuesOf lists the ENABLED job queues a compute environment serves,
-// highest priority first.
+// highest priority first. A DISABLED compute environment takes no new
+// jobs, so it serves none.
 func (s *Service) QueuesOf(ctx context.Context, ceName string) ([]batch.JobQueue, error) {
+	ce, err := s.ComputeEnvironment(ctx, ceName)
+	if batch.IsClientError(err) {
+		return nil, nil // deleted
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ce.State != batch.StateEnabled || ce.Status == batch.StatusDeleting {
+		return nil, nil
+	}
 	all, err := s.JobQueues(ctx)
 	if err != nil {
 		return nil, err

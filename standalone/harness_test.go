@@ -64,7 +64,7 @@ func startTanda(t *testing.T, mutate ...func(*Config)) *tanda {
 	return runTanda(t, cfg)
 }
 
-func runTanda(t *testing.T, cfg Config) *tanda {
+func runTanda(t testing.TB, cfg Config) *tanda {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := Open(ctx, cfg)

@@ -46,7 +46,10 @@ type Config struct {
 	HeartbeatEvery time.Duration // agent lease renewal (5s)
 	KillGrace      time.Duration // SIGTERM to SIGKILL (30s)
 	ProvisionEvery time.Duration // provisioner pass interval (1s)
-	Scheduler      scheduler.Options
+	// RateLimit caps API requests per second per access key; excess calls
+	// get 429 TooManyRequestsException. 0 means no limit.
+	RateLimit float64
+	Scheduler scheduler.Options
 
 	// Runtime runs attempts; nil runs plain processes.
 	Runtime bootstrap.Runtime
@@ -149,11 +152,12 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.sched = scheduler.New(s.ctl, s.db, so)
 	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
 	handler := httpapi.New(s.ctl, httpapi.Options{
-		Auth:   authenticator{verifier},
-		Replay: sigv4.NewReplayCache(10*time.Minute, 100_000),
-		Logs:   logReader{ctl: s.ctl, files: s.logs},
-		Logger: cfg.Logger.With("component", "api"),
-		Clock:  cfg.Clock,
+		Auth:      authenticator{verifier},
+		Replay:    sigv4.NewReplayCache(10*time.Minute, 100_000),
+		Logs:      logReader{ctl: s.ctl, files: s.logs},
+		RateLimit: cfg.RateLimit,
+		Logger:    cfg.Logger.With("component", "api"),
+		Clock:     cfg.Clock,
 	})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {

@@ -148,7 +148,10 @@ func waitJob(ctx context.Context, c *client, id string, out io.Writer) error {
 			if j.Container != nil && j.Container.ExitCode != nil {
 				code = int(*j.Container.ExitCode)
 			}
-			fmt.Fprintf(out, "%s: %s, exit code %s", id, j.Status, exitCodeText(j))
+			fmt.Fprintf(out, "%s: %s", id, j.Status)
+			if j.ArrayProperties == nil || j.ArrayProperties.Size == nil {
+				fmt.Fprintf(out, ", exit code %s", exitCodeText(j))
+			}
 			if j.StatusReason != nil {
 				fmt.Fprintf(out, " (%s)", aws.ToString(j.StatusReason))
 			}
@@ -181,9 +184,8 @@ func progress(sum map[string]int32, size *int32) string {
 			parts = append(parts, fmt.Sprintf("%s=%d", strings.ToLower(s), n))
 		}
 	}
-	total := ""
 	if size != nil {
-		total = fmt.Sprintf(" of %d", *size)
+		parts = append(parts, fmt.Sprintf("of %d", *size))
 	}
-	return "[" + strings.Join(parts, " ") + total + "]"
+	return "[" + strings.Join(parts, " ") + "]"
 }

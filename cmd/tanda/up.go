@@ -19,6 +19,7 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	region := fs.String("region", "us-east-1", "region in ARNs and in the SigV4 scope")
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	idle := fs.Duration("idle-grace", 60*time.Second, "idle instances retire after this")
+	rate := fs.Float64("rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
 	verbose := fs.Bool("v", false, "log debug detail")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -30,7 +31,7 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := standalone.Open(ctx, standalone.Config{
 		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
-		IdleGrace: *idle, Logger: logger,
+		IdleGrace: *idle, RateLimit: *rate, Logger: logger,
 	})
 	if err != nil {
 		return err
