@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tanda-batch/tanda/batch"
 )
@@ -80,7 +81,8 @@ const (
 )
 
 // dependencyState reads a job's dependencies. A dependency that no longer
-// exists (past retention) counts as failed.
+// exists (past retention) counts as failed, except an N_TO_N partner whose
+// array parent has not expanded yet: that one is waited for.
 func (s *Service) dependencyState(ctx context.Context, ids []string) (depState, error) {
 	if len(ids) == 0 {
 		return depsMet, nil
@@ -94,16 +96,46 @@ func (s *Service) dependencyState(ctx context.Context, ids []string) (depState, 
 		found[d.JobID] = d.Status
 	}
 	state := depsMet
+	var unborn []string
 	for _, id := range ids {
 		st, ok := found[id]
 		switch {
+		case !ok && strings.Contains(id, ":"):
+			unborn = append(unborn, id)
 		case !ok || st == batch.Failed:
 			return depsFailed, nil
 		case st != batch.Succeeded:
 			state = depsWaiting
 		}
 	}
-	return state, nil
+	if len(unborn) == 0 {
+		return state, nil
+	}
+	return s.unbornState(ctx, unborn)
+}
+
+// unbornState judges array children that do not exist: they are awaited
+// while their parent has yet to expand, and count as failed once it has
+// expanded or ended without them (or is itself gone).
+func (s *Service) unbornState(ctx context.Context, ids []string) (depState, error) {
+	parentIDs := make([]string, 0, len(ids))
+	for _, id := range ids {
+		parentIDs = append(parentIDs, id[:strings.LastIndexByte(id, ':')])
+	}
+	parents, err := s.store.GetJobs(ctx, parentIDs)
+	if err != nil {
+		return 0, fmt.Errorf("reading dependencies' array parents: %w", err)
+	}
+	unexpanded := make(map[string]bool, len(parents))
+	for _, p := range parents {
+		unexpanded[p.JobID] = !p.Internal.Expanded && !p.Status.Terminal()
+	}
+	for _, p := range parentIDs {
+		if !unexpanded[p] {
+			return depsFailed, nil
+		}
+	}
+	return depsWaiting, nil
 }
 
 // resolve moves a SUBMITTED or PENDING job on according to its dependencies.
@@ -186,7 +218,9 @@ func (s *Service) expand(ctx context.Context, parent batch.Job) error {
 			for _, x := range nToN {
 				dep := ChildID(x, i)
 				c.DependsOn = append(c.DependsOn, batch.JobDependency{JobID: dep, Type: batch.DependencyNToN})
-				edges = append(edges, batch.Dependency{On: dep, Dependent: c.JobID})
+				// The partner may not exist yet (x has not expanded):
+				// x's end wakes the child too.
+				edges = append(edges, batch.Dependency{On: dep, Dependent: c.JobID}, batch.Dependency{On: x, Dependent: c.JobID})
 			}
 			switch {
 			case len(c.DependsOn) == 0:

@@ -169,6 +169,9 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 // Endpoint is the API's URL.
 func (s *Server) Endpoint() string { return "http://" + s.listener.Addr().String() }
 
+// Handler is the API's HTTP handler, for in-process callers and tests.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
 // Control is the control plane, for in-process callers and tests.
 func (s *Server) Control() *control.Service { return s.ctl }
 

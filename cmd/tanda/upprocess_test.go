@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -230,5 +229,3 @@ func (p *upProcess) dumpLog(t *testing.T) {
 	}
 	t.Logf("%s log (tail):\n%s", p.name, data)
 }
-
-func (p *upProcess) String() string { return fmt.Sprintf("%s (pid %d)", p.name, p.pid()) }

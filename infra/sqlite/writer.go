@@ -128,10 +128,7 @@ func (w *writer) collect(first *op) []*op {
 
 // commit runs ops in as few transactions as their failures allow and
 // answers each of them.
-var debugBatch = func(int) {}
-
 func (w *writer) commit(ops []*op) {
-	debugBatch(len(ops))
 	defer func(all []*op) {
 		for _, o := range all {
 			close(o.done)
@@ -167,7 +164,7 @@ func (w *writer) try(ops []*op) (bad int, err error) {
 		t.wake = nil
 		err := o.fn(t)
 		if err != nil && !lostCondition(err) {
-			t.exec("ROLLBACK")
+			t.exec("ROLLBACK") // its error changes nothing: the batch is over
 			return i, err
 		}
 		o.err, o.wake = err, t.wake

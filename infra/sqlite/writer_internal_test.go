@@ -11,8 +11,6 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
-// The operations of a batch around the failing one write items a and c.
-
 // newTestWriter makes a writer without its goroutine, so a test can hand
 // commit a batch of its choosing.
 func newTestWriter(t *testing.T) *writer {
@@ -56,6 +54,8 @@ func putOp(key, queue string, result error) *op {
 	})
 }
 
+// TestCommitIsolatesFailingOperations commits a batch whose middle operation
+// fails: the operations around it, writing items a and c, must commit.
 func TestCommitIsolatesFailingOperations(t *testing.T) {
 	boom := errors.New("boom")
 	canceled, cancel := context.WithCancel(context.Background())

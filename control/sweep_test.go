@@ -1,0 +1,237 @@
+package control_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/control"
+)
+
+func TestExpireLeases(t *testing.T) {
+	tests := []struct {
+		name     string
+		attempts int
+		// running marks the attempt RUNNING; otherwise it stays STARTING.
+		running    bool
+		wantStatus batch.Status
+	}{
+		{"retried when attempts remain", 2, true, batch.Runnable},
+		{"retried from STARTING", 2, false, batch.Runnable},
+		{"failed on the last attempt", 1, true, batch.Failed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			id := h.submit(&batch.SubmitJobInput{RetryStrategy: &batch.RetryStrategy{Attempts: ptr(tt.attempts)}})
+			h.drain()
+			h.ready()
+			if _, err := h.svc.Claim(h.ctx, id, control.Placement{InstanceID: "i-x", ComputeEnvironment: ceName}); err != nil {
+				t.Fatalf("Claim: %v", err)
+			}
+			if tt.running {
+				if _, err := h.svc.MarkRunning(h.ctx, id, 1, "i-x"); err != nil {
+					t.Fatalf("MarkRunning: %v", err)
+				}
+			}
+
+			h.clk.Advance(leaseTime)
+			if n, err := h.svc.ExpireLeases(h.ctx, 100); err != nil || n != 0 {
+				t.Fatalf("ExpireLeases at the lease's end = %d, %v; want 0, nil", n, err)
+			}
+			h.clk.Advance(time.Millisecond)
+			if n, err := h.svc.ExpireLeases(h.ctx, 100); err != nil || n != 1 {
+				t.Fatalf("ExpireLeases past the lease = %d, %v; want 1, nil", n, err)
+			}
+
+			j := h.wantStatus(id, tt.wantStatus)
+			want := "Host EC2 (instance i-x) terminated."
+			if got := j.Attempts[0].StatusReason; got != want {
+				t.Errorf("attempt statusReason = %q, want %q", got, want)
+			}
+			if j.StatusReason != want {
+				t.Errorf("statusReason = %q, want %q", j.StatusReason, want)
+			}
+			if j.Attempts[0].Container.ExitCode != nil {
+				t.Errorf("attempt exit code = %d, want none", *j.Attempts[0].Container.ExitCode)
+			}
+			rung := h.ready()
+			if tt.wantStatus == batch.Runnable && !slices.Equal(rung, []string{id}) {
+				t.Errorf("ready doorbells after the retry = %v, want [%s]", rung, id)
+			}
+			// The agent that lost its lease comes back: it is fenced off.
+			if _, err := h.svc.FinishAttempt(h.ctx, id, 1, "i-x", exited(0)); !errors.Is(err, control.ErrLeaseLost) {
+				t.Errorf("FinishAttempt after expiry err = %v, want ErrLeaseLost", err)
+			}
+		})
+	}
+}
+
+func TestRenewedLeaseIsNotExpired(t *testing.T) {
+	h := newHarness(t)
+	id := h.submit(&batch.SubmitJobInput{})
+	h.drain()
+	a := h.start(id, "i-1")
+	for range 3 {
+		h.clk.Advance(leaseTime - time.Second)
+		if _, err := h.svc.Heartbeat(h.ctx, id, a, "i-1"); err != nil {
+			t.Fatalf("Heartbeat: %v", err)
+		}
+	}
+	h.clk.Advance(leaseTime - time.Second)
+	n, err := h.svc.ExpireLeases(h.ctx, 100)
+	if err != nil || n != 0 {
+		t.Fatalf("ExpireLeases = %d, %v; want 0, nil", n, err)
+	}
+	h.wantStatus(id, batch.Running)
+
+	// LoseAttempt with onlyIfExpired leaves a live lease alone.
+	if _, err := h.svc.LoseAttempt(h.ctx, id, a, "i-1", true); err != nil {
+		t.Fatalf("LoseAttempt: %v", err)
+	}
+	h.wantStatus(id, batch.Running)
+}
+
+func TestReleaseInstance(t *testing.T) {
+	h := newHarness(t)
+	retry := &batch.RetryStrategy{Attempts: ptr(2)}
+	onX1 := h.submit(&batch.SubmitJobInput{RetryStrategy: retry})
+	onX2 := h.submit(&batch.SubmitJobInput{})
+	onY := h.submit(&batch.SubmitJobInput{RetryStrategy: retry})
+	h.drain()
+	h.start(onX1, "i-x")
+	if _, err := h.svc.Claim(h.ctx, onX2, control.Placement{InstanceID: "i-x", ComputeEnvironment: ceName}); err != nil {
+		t.Fatalf("Claim: %v", err)
+	}
+	h.start(onY, "i-y")
+
+	held, err := h.svc.HeldBy(h.ctx, "i-x")
+	if err != nil {
+		t.Fatalf("HeldBy: %v", err)
+	}
+	if len(held) != 2 {
+		t.Errorf("HeldBy(i-x) = %d jobs, want 2", len(held))
+	}
+	n, err := h.svc.ReleaseInstance(h.ctx, "i-x")
+	if err != nil || n != 2 {
+		t.Fatalf("ReleaseInstance = %d, %v; want 2, nil", n, err)
+	}
+	if j := h.wantStatus(onX1, batch.Runnable); j.StatusReason != control.HostTerminatedReason("i-x") {
+		t.Errorf("retried job statusReason = %q, want %q", j.StatusReason, control.HostTerminatedReason("i-x"))
+	}
+	h.wantStatus(onX2, batch.Failed)
+	h.wantStatus(onY, batch.Running)
+}
+
+func TestRering(t *testing.T) {
+	opts := control.SweepOptions{Stale: time.Minute, StalePending: 10 * time.Minute, Limit: 100}
+	tests := []struct {
+		name string
+		// lose brings a job to its state and drops its doorbell.
+		lose  func(h *harness) string
+		queue string
+		age   time.Duration
+	}{
+		{
+			name: "RUNNABLE job loses its ready doorbell",
+			lose: func(h *harness) string {
+				id := h.submit(&batch.SubmitJobInput{})
+				h.drain()
+				h.ready()
+				return id
+			},
+			queue: control.ReadyQueue(queueName),
+			age:   opts.Stale,
+		},
+		{
+			name: "SUBMITTED job loses its scheduler doorbell",
+			lose: func(h *harness) string {
+				id := h.submit(&batch.SubmitJobInput{})
+				h.takeAll(control.SubmissionsQueue)
+				return id
+			},
+			queue: control.SubmissionsQueue,
+			age:   opts.Stale,
+		},
+		{
+			name: "PENDING job loses its wake-up",
+			lose: func(h *harness) string {
+				dep := h.submit(&batch.SubmitJobInput{})
+				id := h.submit(&batch.SubmitJobInput{DependsOn: []batch.JobDependency{{JobID: dep}}})
+				h.drain()
+				h.ready()
+				// The dependency finishes but its doorbell is lost.
+				a := h.start(dep, "i-1")
+				h.finish(dep, a, "i-1", exited(0))
+				h.takeAll(control.SubmissionsQueue)
+				return id
+			},
+			queue: control.SubmissionsQueue,
+			age:   opts.StalePending,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			id := tt.lose(h)
+			h.clk.Advance(tt.age - time.Second)
+			if _, err := h.svc.Rering(h.ctx, opts); err != nil {
+				t.Fatalf("Rering: %v", err)
+			}
+			if got := h.takeAll(tt.queue); slices.Contains(got, id) {
+				t.Fatalf("doorbells before the job is stale = %v, want none for %s", got, id)
+			}
+			h.clk.Advance(2 * time.Second)
+			n, err := h.svc.Rering(h.ctx, opts)
+			if err != nil {
+				t.Fatalf("Rering: %v", err)
+			}
+			if n < 1 {
+				t.Errorf("Rering = %d, want at least 1", n)
+			}
+			if tt.queue == control.SubmissionsQueue {
+				h.drain()
+				h.wantStatus(id, batch.Runnable)
+				return
+			}
+			if got := h.takeAll(tt.queue); !slices.Equal(got, []string{id}) {
+				t.Errorf("doorbells of %s after Rering = %v, want [%s]", tt.queue, got, id)
+			}
+		})
+	}
+}
+
+func TestDeleteExpiredKeepsFinishedJobsSevenDays(t *testing.T) {
+	h := newHarness(t)
+	done := h.submit(&batch.SubmitJobInput{})
+	waiting := h.submit(&batch.SubmitJobInput{})
+	h.drain()
+	h.run(done, 0)
+
+	h.clk.Advance(7*24*time.Hour - time.Second)
+	if n, err := h.svc.DeleteExpired(h.ctx); err != nil || n != 0 {
+		t.Fatalf("DeleteExpired before 7 days = %d, %v; want 0, nil", n, err)
+	}
+	h.wantStatus(done, batch.Succeeded)
+
+	h.clk.Advance(2 * time.Second)
+	if n, err := h.svc.DeleteExpired(h.ctx); err != nil || n != 1 {
+		t.Fatalf("DeleteExpired after 7 days = %d, %v; want 1, nil", n, err)
+	}
+	if _, err := h.svc.Job(h.ctx, done); !errors.Is(err, batch.ErrNotFound) {
+		t.Errorf("reading the expired job err = %v, want ErrNotFound", err)
+	}
+	h.wantStatus(waiting, batch.Runnable)
+}
+
+func TestRetentionIsAtLeastSevenDays(t *testing.T) {
+	h := newHarness(t, func(o *control.Options) { o.Retention = time.Hour })
+	id := h.submit(&batch.SubmitJobInput{})
+	h.drain()
+	j := h.run(id, 1)
+	if got, want := j.Internal.ExpiresAt-j.StoppedAt, (7 * 24 * time.Hour).Milliseconds(); got != want {
+		t.Errorf("retention = %v, want %v", time.Duration(got)*time.Millisecond, 7*24*time.Hour)
+	}
+}
