@@ -81,9 +81,10 @@ func TestArrayParentFinishesWithChildren(t *testing.T) {
 		{"all succeed", []int{0, 0, 0}, batch.Succeeded, ""},
 		{"one fails", []int{0, 1, 0}, batch.Failed, control.ReasonArrayChild},
 	}
+	h := newHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := h.with(t)
 			size := len(tt.exits)
 			p := h.submit(&batch.SubmitJobInput{ArrayProperties: &batch.ArrayProperties{Size: ptr(size)}})
 			h.drain()
@@ -330,5 +331,32 @@ func TestArrayNToNWaitsForUnexpandedDependency(t *testing.T) {
 				h.wantStatus(id, tt.want[i])
 			}
 		})
+	}
+}
+
+func TestCancelDuringExpansionCancelsChildren(t *testing.T) {
+	h := newHarness(t)
+	p := h.submit(&batch.SubmitJobInput{ArrayProperties: &batch.ArrayProperties{Size: ptr(3)}})
+	// CancelJob arrives while the scheduler is writing the children: the
+	// parent is not expanded yet, so it is failed at once.
+	h.store.afterCreate = func(jobs []batch.Job) {
+		if jobs[0].Internal.ArrayParent != p {
+			return
+		}
+		h.store.afterCreate = nil
+		if err := h.svc.CancelJob(h.ctx, &batch.JobActionInput{JobID: p, Reason: "too late?"}); err != nil {
+			t.Errorf("CancelJob: %v", err)
+		}
+	}
+	h.drain()
+
+	j := h.wantStatus(p, batch.Failed)
+	if j.IsCancelled == nil || !*j.IsCancelled {
+		t.Errorf("parent isCancelled = %v, want true", j.IsCancelled)
+	}
+	for _, id := range children(p, 3) {
+		if c := h.wantStatus(id, batch.Failed); c.StatusReason != "too late?" {
+			t.Errorf("child %s statusReason = %q, want the cancel reason", id, c.StatusReason)
+		}
 	}
 }

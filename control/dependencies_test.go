@@ -52,9 +52,10 @@ func TestDependencyFailureCascades(t *testing.T) {
 			}
 		}},
 	}
+	h := newHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := h.with(t)
 			a := h.submit(&batch.SubmitJobInput{JobName: "a"})
 			b := h.submit(&batch.SubmitJobInput{JobName: "b", DependsOn: dependsOn(a)})
 			c := h.submit(&batch.SubmitJobInput{JobName: "c", DependsOn: dependsOn(b)})
@@ -87,9 +88,10 @@ func TestDependencyOnFinishedJob(t *testing.T) {
 		{"succeeded", 0, batch.Runnable},
 		{"failed", 1, batch.Failed},
 	}
+	h := newHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := h.with(t)
 			a := h.submit(&batch.SubmitJobInput{})
 			h.drain()
 			h.run(a, tt.exit)

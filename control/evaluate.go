@@ -245,7 +245,7 @@ func (s *Service) expand(ctx context.Context, parent batch.Job) error {
 			return fmt.Errorf("writing children of %s: %w", parent.JobID, err)
 		}
 	}
-	_, err := s.mutateJob(ctx, parent.JobID, func(j *batch.Job) ([]batch.Message, error) {
+	p, err := s.mutateJob(ctx, parent.JobID, func(j *batch.Job) ([]batch.Message, error) {
 		if j.Internal.Expanded || j.Status.Terminal() {
 			return nil, errNoChange
 		}
@@ -255,7 +255,16 @@ func (s *Service) expand(ctx context.Context, parent batch.Job) error {
 		// Children may all have finished already (a repeated expansion).
 		return []batch.Message{schedulerDoorbell(j.JobID)}, nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	if p.Status.Terminal() && !p.Internal.Expanded {
+		// Cancelled or terminated while its children were being written:
+		// they end with it.
+		terminated := p.IsTerminated != nil && *p.IsTerminated
+		return s.stopChildren(ctx, p.JobID, p.StatusReason, terminated)
+	}
+	return nil
 }
 
 // createChildren writes a batch of children; if some exist from an earlier
@@ -340,7 +349,11 @@ func (s *Service) finishParent(ctx context.Context, id string) error {
 			j.StoppedAt = s.nowMillis()
 		} else if j.Internal.CancelRequested {
 			s.fail(j, j.Internal.CancelReason)
-			j.IsCancelled = boolPtr(true)
+			if j.Internal.TerminateRequested {
+				j.IsTerminated = boolPtr(true)
+			} else {
+				j.IsCancelled = boolPtr(true)
+			}
 		} else {
 			s.fail(j, ReasonArrayChild)
 		}

@@ -49,11 +49,38 @@ func (c *fakeClock) Advance(d time.Duration) {
 // the test plays the scheduler (drain) and the agents (Claim, MarkRunning,
 // Heartbeat, FinishAttempt).
 type harness struct {
-	t   *testing.T
-	ctx context.Context
-	clk *fakeClock
-	db  *sqlite.DB
-	svc *control.Service
+	t     *testing.T
+	ctx   context.Context
+	clk   *fakeClock
+	db    *sqlite.DB
+	store *hookStore
+	svc   *control.Service
+}
+
+// hookStore is the embedded store with a hook tests use to act between
+// two of the service's writes.
+type hookStore struct {
+	*sqlite.DB
+	// beforeCreate, when set, runs before CreateJobs writes jobs; an
+	// error it returns is CreateJobs' and nothing is written.
+	beforeCreate func(jobs []batch.Job) error
+	// afterCreate, when set, runs after CreateJobs has written jobs.
+	afterCreate func(jobs []batch.Job)
+}
+
+func (s *hookStore) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error {
+	if s.beforeCreate != nil {
+		if err := s.beforeCreate(jobs); err != nil {
+			return err
+		}
+	}
+	if err := s.DB.CreateJobs(ctx, jobs, msgs); err != nil {
+		return err
+	}
+	if s.afterCreate != nil {
+		s.afterCreate(jobs)
+	}
+	return nil
 }
 
 // newHarness opens a store in a temporary directory and creates a compute
@@ -92,11 +119,20 @@ func newHarness(t *testing.T, opts ...func(*control.Options)) *harness {
 	for _, f := range opts {
 		f(&o)
 	}
-	h := &harness{t: t, ctx: ctx, clk: clk, db: db, svc: control.New(db, o)}
+	st := &hookStore{DB: db}
+	h := &harness{t: t, ctx: ctx, clk: clk, db: db, store: st, svc: control.New(st, o)}
 	h.createCE(ceName, 0, 16)
 	h.createQueue(&batch.CreateJobQueueInput{JobQueueName: queueName})
 	h.registerDef(defName, nil)
 	return h
+}
+
+// with returns the harness reporting failures to t: subtests that share a
+// harness must use it, as only a test's own goroutine may stop it.
+func (h *harness) with(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
 }
 
 // createCE creates a MANAGED EC2 compute environment.

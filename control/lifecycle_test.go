@@ -103,9 +103,18 @@ func TestStaleAttemptsAreFenced(t *testing.T) {
 		{"future attempt", attempt + 1, "i-1"},
 		{"other instance", attempt, "i-2"},
 	}
+	// The holder's repeated MarkRunning changes nothing.
+	if _, err := h.svc.MarkRunning(h.ctx, id, attempt, "i-1"); err != nil {
+		t.Fatalf("repeated MarkRunning: %v", err)
+	}
+	if got := h.job(id).Internal.Version; got != before.Internal.Version {
+		t.Errorf("repeated MarkRunning wrote the job: version %d→%d", before.Internal.Version, got)
+	}
+
 	for name, call := range calls {
 		for _, hd := range holders {
 			t.Run(name+"/"+hd.name, func(t *testing.T) {
+				h := h.with(t)
 				if err := call(hd.attempt, hd.instance); !errors.Is(err, control.ErrLeaseLost) {
 					t.Fatalf("err = %v, want ErrLeaseLost", err)
 				}
@@ -204,9 +213,10 @@ func TestRetryStrategy(t *testing.T) {
 			wantReason: control.ReasonStartFailed,
 		},
 	}
+	h := newHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := h.with(t)
 			id := h.submit(&batch.SubmitJobInput{RetryStrategy: tt.strategy})
 			h.drain()
 			h.ready()
@@ -291,9 +301,10 @@ func TestCancelJob(t *testing.T) {
 		{"terminate RUNNABLE", func(h *harness, _ string) { h.drain() }, true, batch.Failed, false, true},
 		{"cancel SUCCEEDED is a no-op", func(h *harness, id string) { h.drain(); h.run(id, 0) }, false, batch.Succeeded, false, false},
 	}
+	h := newHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := h.with(t)
 			id := h.submit(&batch.SubmitJobInput{})
 			tt.prepare(h, id)
 			before := h.job(id)

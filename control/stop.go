@@ -73,6 +73,7 @@ func (s *Service) stopJob(ctx context.Context, id, reason string, terminate bool
 				return nil, errNoChange
 			}
 			j.Internal.CancelRequested = true
+			j.Internal.TerminateRequested = terminate
 			j.Internal.CancelReason = reason
 			return nil, nil
 		}

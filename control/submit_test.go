@@ -1,6 +1,7 @@
 package control_test
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
@@ -83,14 +84,15 @@ func TestSubmitJobMergesContainer(t *testing.T) {
 			wantVCPUs:   2,
 		},
 	}
+	h := newHarness(t)
+	h.registerDef("merged", func(in *batch.RegisterJobDefinitionInput) {
+		in.Parameters = map[string]string{"msg": "hello", "key": "world"}
+		in.ContainerProperties.Command = []string{"echo", "Ref::msg", "--out=s3://b/Ref::key.csv"}
+		in.ContainerProperties.Environment = []batch.KeyValuePair{{Name: "A", Value: "def-a"}, {Name: "B", Value: "def-b"}}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			h.registerDef("merged", func(in *batch.RegisterJobDefinitionInput) {
-				in.Parameters = map[string]string{"msg": "hello", "key": "world"}
-				in.ContainerProperties.Command = []string{"echo", "Ref::msg", "--out=s3://b/Ref::key.csv"}
-				in.ContainerProperties.Environment = []batch.KeyValuePair{{Name: "A", Value: "def-a"}, {Name: "B", Value: "def-b"}}
-			})
+			h := h.with(t)
 			id := h.submit(&batch.SubmitJobInput{JobDefinition: "merged", ContainerOverrides: tt.overrides, Parameters: tt.params})
 			j := h.job(id)
 			if j.Container == nil {
@@ -132,14 +134,15 @@ func TestSubmitJobRejectsBadReferencesAndWritesNothing(t *testing.T) {
 			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "0.5"}},
 		}}, "whole number"},
 	}
+	h := newHarness(t)
+	h.createQueue(&batch.CreateJobQueueInput{JobQueueName: "off", State: batch.StateDisabled})
+	h.registerDef("gone", nil)
+	if err := h.svc.DeregisterJobDefinition(h.ctx, &batch.DeregisterJobDefinitionInput{JobDefinition: "gone:1"}); err != nil {
+		t.Fatalf("DeregisterJobDefinition: %v", err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			h.createQueue(&batch.CreateJobQueueInput{JobQueueName: "off", State: batch.StateDisabled})
-			h.registerDef("gone", nil)
-			if err := h.svc.DeregisterJobDefinition(h.ctx, &batch.DeregisterJobDefinitionInput{JobDefinition: "gone:1"}); err != nil {
-				t.Fatalf("DeregisterJobDefinition: %v", err)
-			}
+			h := h.with(t)
 			in := tt.in
 			in.JobName = "bad"
 			_, err := h.svc.SubmitJob(h.ctx, &in)
@@ -231,6 +234,7 @@ func TestSubmitJobCarriesSettingsFromDefinitionAndRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			h := h.with(t)
 			in := tt.in
 			in.JobDefinition = "settings"
 			j := h.job(h.submit(&in))
@@ -245,4 +249,38 @@ func TestSubmitJobCarriesSettingsFromDefinitionAndRequest(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSubmitJobRetryAfterFailedWrite(t *testing.T) {
+	h := newHarness(t)
+	ctx := batch.WithRequestInfo(h.ctx, batch.RequestInfo{AccessKeyID: "AKID1", InvocationID: "inv-1"})
+	in := &batch.SubmitJobInput{JobName: "a", JobQueue: queueName, JobDefinition: defName}
+
+	// The first call records its invocation, then fails to write the job.
+	var firstID string
+	h.store.beforeCreate = func(jobs []batch.Job) error {
+		firstID = jobs[0].JobID
+		return errors.New("disk on fire")
+	}
+	if _, err := h.svc.SubmitJob(ctx, in); err == nil || batch.IsClientError(err) {
+		t.Fatalf("SubmitJob with a failing store err = %v, want a server error", err)
+	}
+	h.store.beforeCreate = nil
+
+	// The SDK's retry writes the job under the id the first call recorded.
+	out, err := h.svc.SubmitJob(ctx, in)
+	if err != nil {
+		t.Fatalf("retried SubmitJob: %v", err)
+	}
+	if out.JobID != firstID {
+		t.Errorf("retry got job %s, want the first call's id %s", out.JobID, firstID)
+	}
+	if want := testPartition.JobARN(firstID); out.JobArn != want {
+		t.Errorf("retry got ARN %s, want %s", out.JobArn, want)
+	}
+	if n := h.countJobs(); n != 1 {
+		t.Errorf("jobs = %d, want 1", n)
+	}
+	h.drain()
+	h.wantStatus(firstID, batch.Runnable)
 }

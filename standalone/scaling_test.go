@@ -47,7 +47,7 @@ func TestComputeEnvironmentScalesOutForDemandAndBackToMin(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateJobQueue: %v", err)
 	}
-	waitFor(t, 10*time.Second, "minvCpus to be provisioned", func() bool {
+	waitFor(t, 30*time.Second, "minvCpus to be provisioned", func() bool {
 		return aws.ToInt32(td.computeEnvironment(t, "scaling").ComputeResources.DesiredvCpus) == 2
 	})
 
@@ -62,7 +62,7 @@ func TestComputeEnvironmentScalesOutForDemandAndBackToMin(t *testing.T) {
 		}))
 	}
 	peak := int32(0)
-	waitFor(t, 20*time.Second, "scale-out for 12 vCPUs of demand", func() bool {
+	waitFor(t, 60*time.Second, "scale-out for 12 vCPUs of demand", func() bool {
 		peak = aws.ToInt32(td.computeEnvironment(t, "scaling").ComputeResources.DesiredvCpus)
 		return peak >= 12
 	})
@@ -76,7 +76,7 @@ func TestComputeEnvironmentScalesOutForDemandAndBackToMin(t *testing.T) {
 	}
 	// Idle instances retire down to minvCpus. Instance sizes do not change,
 	// so lower the floor to 0 to see the environment empty out entirely.
-	waitFor(t, 20*time.Second, "scale-in towards minvCpus once idle", func() bool {
+	waitFor(t, 60*time.Second, "scale-in towards minvCpus once idle", func() bool {
 		d := aws.ToInt32(td.computeEnvironment(t, "scaling").ComputeResources.DesiredvCpus)
 		return d >= 2 && d <= 4
 	})
@@ -86,7 +86,7 @@ func TestComputeEnvironmentScalesOutForDemandAndBackToMin(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("UpdateComputeEnvironment: %v", err)
 	}
-	waitFor(t, 20*time.Second, "scale-in to minvCpus 0", func() bool {
+	waitFor(t, 60*time.Second, "scale-in to minvCpus 0", func() bool {
 		return aws.ToInt32(td.computeEnvironment(t, "scaling").ComputeResources.DesiredvCpus) == 0
 	})
 	waitFor(t, 5*time.Second, "every instance to be retired", func() bool {

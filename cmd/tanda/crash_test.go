@@ -79,7 +79,6 @@ func TestKill9WhileJobsRunLosesNothing(t *testing.T) {
 	jobs := waitTerminal(ctx, t, c, led.ids(), 60*time.Second)
 	recovery := time.Since(restarted)
 
-	logTimeline(t, led, jobs, restarted)
 	acc := checkOutcomes(ctx, t, c, led, jobs)
 	dup, unknownStarts := checkStarts(t, starts, led, jobs)
 
@@ -253,7 +252,6 @@ func waitTerminal(ctx context.Context, t *testing.T, c *awsbatch.Client, ids []s
 		if len(open) == 0 {
 			return jobs
 		}
-		if time.Now().Second()%5 == 0 { t.Logf("DEBUG open %v", open) }
 		if time.Now().After(deadline) {
 			t.Errorf("%d of %d jobs not terminal %v after the restart: %v", len(open), len(ids), timeout, open)
 			return jobs

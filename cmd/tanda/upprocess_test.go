@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 
@@ -209,6 +210,7 @@ func (p *upProcess) client(t *testing.T, dataDir string, maxAttempts int) *awsba
 	}
 	return awsbatch.NewFromConfig(cfg, func(o *awsbatch.Options) {
 		o.BaseEndpoint = aws.String(p.endpoint)
+		o.HTTPClient = readOnlyBodyClient{awshttp.NewBuildableClient()}
 		if maxAttempts > 0 {
 			o.RetryMaxAttempts = maxAttempts
 		}
