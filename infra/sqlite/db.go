@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tanda-batch/tanda/batch"
 
@@ -41,6 +42,8 @@ type DB struct {
 	write    *writer
 	notify   *notifier
 	receipts *receiptSource
+	// sendSeq orders messages sent in the same millisecond.
+	sendSeq atomic.Int64
 
 	// done is closed by Close; it stops the writer and wakes long polls.
 	done      chan struct{}
@@ -109,6 +112,13 @@ func open(ctx context.Context, path string, opts Options) (*DB, error) {
 		receipts: receipts,
 		done:     make(chan struct{}),
 	}
+	var lastSeq int64
+	if err := wdb.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM messages").Scan(&lastSeq); err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("reading message order: %w", err)
+	}
+	db.sendSeq.Store(lastSeq)
 	if db.write, err = startWriter(ctx, wdb, db.notify, db.done); err != nil {
 		rdb.Close()
 		wdb.Close()

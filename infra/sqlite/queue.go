@@ -13,14 +13,14 @@ import (
 const (
 	// upsertMessageSQL keeps one message per (queue, id); see the package
 	// documentation for the rule.
-	upsertMessageSQL = `INSERT INTO messages (queue, id, body, visible_at, receive_count, receipt, redeliver)
-		VALUES (?1, ?2, ?3, ?4, 0, '', 0)
+	upsertMessageSQL = `INSERT INTO messages (queue, id, body, visible_at, receive_count, receipt, redeliver, seq)
+		VALUES (?1, ?2, ?3, ?4, 0, '', 0, ?5)
 		ON CONFLICT (queue, id) DO UPDATE SET
 			body = excluded.body,
 			visible_at = CASE WHEN receipt = '' THEN min(visible_at, excluded.visible_at) ELSE visible_at END,
 			redeliver = receipt != ''`
 	visibleMessagesSQL = `SELECT id, body, receive_count FROM messages
-		WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT ?`
+		WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?`
 	receiveMessageSQL = `UPDATE messages SET visible_at = ?, receive_count = receive_count + 1, receipt = ?, redeliver = 0
 		WHERE queue = ? AND id = ?`
 	nextVisibleSQL   = `SELECT min(visible_at) FROM messages WHERE queue = ?`
@@ -50,7 +50,7 @@ func (db *DB) Send(ctx context.Context, msgs []batch.Message) error {
 func (db *DB) sendIn(t *wtx, msgs []batch.Message) error {
 	now := db.nowMillis()
 	for _, m := range msgs {
-		if _, err := t.exec(upsertMessageSQL, m.Queue, m.ID, m.Body, now); err != nil {
+		if _, err := t.exec(upsertMessageSQL, m.Queue, m.ID, m.Body, now, db.sendSeq.Add(1)); err != nil {
 			return fmt.Errorf("queueing %s on %s: %w", m.ID, m.Queue, err)
 		}
 		t.wakeQueue(m.Queue)

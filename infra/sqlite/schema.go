@@ -72,6 +72,13 @@ CREATE TABLE messages (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX messages_visible ON messages (queue, visible_at, id);
 `,
+	// 2: messages keep the order they were sent in, within a millisecond
+	// too (a fair-share dispatcher sends its picks in order in one batch).
+	`
+ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+DROP INDEX messages_visible;
+CREATE INDEX messages_order ON messages (queue, visible_at, seq);
+`,
 }
 
 // migrate brings the schema to the newest version in one transaction.
