@@ -249,12 +249,7 @@ func (a *Agent) pull(ctx context.Context) {
 	var refreshed time.Time
 	for ctx.Err() == nil {
 		if !a.hasRoom() {
-			select {
-			case <-ctx.Done():
-				return
-			case <-a.freed:
-			case <-time.After(a.cfg.PollWait):
-			}
+			a.waitFreed(ctx)
 			continue
 		}
 		if now := a.cfg.Clock.Now(); queues == nil || now.Sub(refreshed) >= a.cfg.QueuesEvery {
@@ -271,15 +266,16 @@ func (a *Agent) pull(ctx context.Context) {
 			queues = nil
 			continue
 		}
-		got := false
+		var round pulled
 		for i, q := range queues {
-			// Only the top queue is long-polled; lower ones are checked
-			// without waiting so a high-priority job is not held up.
+			// With one queue, long-poll it. With several, check each in
+			// priority order without waiting, so a high-priority job is
+			// not held up behind a wait on another queue.
 			wait := time.Duration(0)
 			if i == 0 && len(queues) == 1 {
 				wait = a.cfg.PollWait
 			}
-			n, err := a.pullQueue(ctx, q.JobQueueName, wait)
+			p, err := a.pullQueue(ctx, q.JobQueueName, wait)
 			if err != nil {
 				if ctx.Err() == nil {
 					a.log.Error("pulling jobs", "queue", q.JobQueueName, "err", err)
@@ -287,12 +283,18 @@ func (a *Agent) pull(ctx context.Context) {
 				}
 				break
 			}
-			if n > 0 {
-				got = true
+			round.add(p)
+			if p.started > 0 {
 				break // start again from the highest-priority queue
 			}
 		}
-		if !got && len(queues) > 1 {
+		switch {
+		case round.started > 0:
+		case round.blocked:
+			// Jobs wait for room that is in use here: wait for it to free
+			// rather than take the same jobs back at once.
+			a.waitFreed(ctx)
+		case len(queues) > 1:
 			// Nothing anywhere: wait on the top queue a while.
 			if _, err := a.pullQueue(ctx, queues[0].JobQueueName, a.cfg.PollWait); err != nil && ctx.Err() == nil {
 				a.log.Error("pulling jobs", "queue", queues[0].JobQueueName, "err", err)
@@ -301,9 +303,33 @@ func (a *Agent) pull(ctx context.Context) {
 	}
 }
 
+// waitFreed waits until a job ends here, or PollWait passes.
+func (a *Agent) waitFreed(ctx context.Context) {
+	t := time.NewTimer(a.cfg.PollWait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-a.freed:
+	case <-t.C:
+	}
+}
+
+// pulled is what a receive did.
+type pulled struct {
+	started int
+	// blocked is set when a job was handed back because the room it needs
+	// here is in use.
+	blocked bool
+}
+
+func (p *pulled) add(o pulled) {
+	p.started += o.started
+	p.blocked = p.blocked || o.blocked
+}
+
 // pullQueue receives doorbells from one ready queue and starts the jobs
-// that fit. It returns how many it started.
-func (a *Agent) pullQueue(ctx context.Context, queue string, wait time.Duration) (int, error) {
+// that fit.
+func (a *Agent) pullQueue(ctx context.Context, queue string, wait time.Duration) (pulled, error) {
 	a.mu.Lock()
 	room := int(a.cfg.VCPUs - a.usedVCPUs)
 	a.mu.Unlock()
@@ -311,51 +337,68 @@ func (a *Agent) pullQueue(ctx context.Context, queue string, wait time.Duration)
 	rq := control.ReadyQueue(queue)
 	ds, err := a.queue.Receive(ctx, rq, room, a.cfg.Visibility, wait)
 	if err != nil {
-		return 0, err
+		return pulled{}, err
 	}
-	started := 0
+	var p pulled
 	for i, d := range ds {
-		ok, err := a.take(ctx, rq, d)
+		o, err := a.take(ctx, rq, d)
 		if err != nil {
 			// Hand the rest back at once.
 			for _, rest := range ds[i+1:] {
 				_ = a.queue.ChangeVisibility(ctx, rq, rest.Receipt, 0)
 			}
-			return started, err
+			return p, err
 		}
-		if ok {
-			started++
+		switch o {
+		case taken:
+			p.started++
+		case blocked:
+			p.blocked = true
 		}
 	}
-	return started, nil
+	return p, nil
 }
+
+// takeOutcome is what became of one doorbell.
+type takeOutcome int
+
+const (
+	dropped takeOutcome = iota // the job was not RUNNABLE (any more)
+	taken                      // claimed and started
+	blocked                    // handed back: it needs room in use here
+	tooBig                     // handed back: it can never fit here
+)
 
 // take claims and starts one job if it fits, handing the doorbell back
 // otherwise.
-func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (bool, error) {
+func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutcome, error) {
 	j, err := a.ctl.Job(ctx, d.ID)
 	if errors.Is(err, batch.ErrNotFound) {
-		return false, a.queue.Delete(ctx, rq, d.Receipt)
+		return dropped, a.queue.Delete(ctx, rq, d.Receipt)
 	}
 	if err != nil {
-		return false, fmt.Errorf("reading job %s: %w", d.ID, err)
+		return dropped, fmt.Errorf("reading job %s: %w", d.ID, err)
 	}
 	if j.Status != batch.Runnable {
-		return false, a.queue.Delete(ctx, rq, d.Receipt)
+		return dropped, a.queue.Delete(ctx, rq, d.Receipt)
 	}
 	if !a.reserve(&j) {
-		// Too big for what is free here now: let another instance take
-		// it, and do not take it straight back.
-		return false, a.queue.ChangeVisibility(ctx, rq, d.Receipt, noFitDelay)
+		// Hand it back for another instance, or for this one once a job
+		// ends. A job larger than this whole instance stays hidden from
+		// it for a moment, so the agent does not spin on it.
+		if !a.couldEverFit(&j) {
+			return tooBig, a.queue.ChangeVisibility(ctx, rq, d.Receipt, noFitDelay)
+		}
+		return blocked, a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
 	}
 	claimed, err := a.ctl.Claim(ctx, j.JobID, control.Placement{InstanceID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment})
 	if err != nil {
 		a.release(&j)
 		if errors.Is(err, control.ErrNotClaimable) {
-			return false, a.queue.Delete(ctx, rq, d.Receipt)
+			return dropped, a.queue.Delete(ctx, rq, d.Receipt)
 		}
 		_ = a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
-		return false, fmt.Errorf("claiming job %s: %w", j.JobID, err)
+		return dropped, fmt.Errorf("claiming job %s: %w", j.JobID, err)
 	}
 	// The row is the truth now; the doorbell has done its work.
 	if err := a.queue.Delete(ctx, rq, d.Receipt); err != nil {
@@ -367,7 +410,13 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (bool, er
 		defer a.release(&claimed)
 		a.runAttempt(ctx, claimed)
 	}()
-	return true, nil
+	return taken, nil
+}
+
+// couldEverFit reports whether a job fits this instance when it is idle.
+func (a *Agent) couldEverFit(j *batch.Job) bool {
+	in := j.Internal
+	return in.VCPUs <= a.cfg.VCPUs+1e-9 && in.MemoryMiB <= a.cfg.MemoryMiB && in.GPUs <= a.cfg.GPUs
 }
 
 // noFitDelay hides a job this instance cannot fit for a moment, so the

@@ -60,15 +60,19 @@ func (s *Service) queuePass(ctx context.Context, q batch.JobQueue, byArn map[str
 	if len(pg.Jobs) == 0 {
 		return nil
 	}
-	if q.SchedulingPolicyArn != "" && q.State == batch.StateEnabled {
-		if err := s.dispatchFairShare(ctx, q, pg.Jobs, o.FairShareWindow); err != nil {
-			return err
-		}
-	}
 	var ces []batch.ComputeEnvironment
 	for _, ord := range q.ComputeEnvironmentOrder {
 		if ce, ok := byArn[ord.ComputeEnvironment]; ok {
 			ces = append(ces, ce)
+		}
+	}
+	if q.SchedulingPolicyArn != "" && q.State == batch.StateEnabled {
+		window, err := s.fairShareWindow(ctx, ces, pg.Jobs[0].Internal.VCPUs, o.FairShareWindow)
+		if err != nil {
+			return err
+		}
+		if err := s.dispatchFairShare(ctx, q, pg.Jobs, window); err != nil {
+			return err
 		}
 	}
 	now := s.nowMillis()
@@ -177,6 +181,30 @@ func isBlockedReason(r string) bool {
 		}
 	}
 	return false
+}
+
+// fairShareWindow is how many jobs of a fair-share queue to offer now:
+// about as many as the free capacity of its compute environments can start
+// (at least one, at most max), so that the order of the offers is the order
+// in which jobs start. Free capacity comes from the agents' reports.
+func (s *Service) fairShareWindow(ctx context.Context, ces []batch.ComputeEnvironment, jobVCPUs float64, max int) (int, error) {
+	free := 0.0
+	for _, ce := range ces {
+		recs, err := s.Instances(ctx, ce.ComputeEnvironmentName)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range recs {
+			if !r.Draining && r.VCPUs > r.UsedVCPUs {
+				free += r.VCPUs - r.UsedVCPUs
+			}
+		}
+	}
+	n := 1
+	if jobVCPUs > 0 {
+		n = int(free / jobVCPUs)
+	}
+	return min(max, n+1), nil
 }
 
 // dispatchFairShare rings the ready doorbells of the next jobs of a

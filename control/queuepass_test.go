@@ -171,6 +171,11 @@ func TestFairShareQueueRingsInShareOrder(t *testing.T) {
 		h.wantStatus(id, batch.Runnable)
 	}
 
+	// The window of offers follows free capacity: one instance with one
+	// free vCPU starts one 1-vCPU job now, and one more is staged.
+	if err := h.svc.ReportInstance(h.ctx, control.InstanceRecord{ID: "i-1", ComputeEnvironment: ceName, VCPUs: 1, MemoryMiB: 1024}); err != nil {
+		t.Fatalf("ReportInstance: %v", err)
+	}
 	pass := func() []string {
 		t.Helper()
 		if err := h.svc.QueuePass(h.ctx, control.QueuePassOptions{Head: 100, FairShareWindow: 2}); err != nil {
