@@ -54,7 +54,9 @@ type Config struct {
 	Visibility     time.Duration // hides a received doorbell while it is claimed (30s)
 	QueuesEvery    time.Duration // refresh of the job queue list (5s)
 	Clock          batch.Clock
-	Logger         *slog.Logger
+	// After times attempt timeouts (time.After); tests fire them at will.
+	After  func(time.Duration) <-chan time.Time
+	Logger *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -71,6 +73,9 @@ func (c *Config) defaults() {
 	set(&c.QueuesEvery, 5*time.Second)
 	if c.Clock == nil {
 		c.Clock = batch.SystemClock{}
+	}
+	if c.After == nil {
+		c.After = time.After
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -377,6 +382,7 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 		return dropped, a.queue.Delete(ctx, rq, d.Receipt)
 	}
 	if err != nil {
+		_ = a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
 		return dropped, fmt.Errorf("reading job %s: %w", d.ID, err)
 	}
 	if j.Status != batch.Runnable {

@@ -47,6 +47,7 @@ type attempt struct {
 	stream  string
 	logs    *logBuffer
 	started time.Time
+	dir     string // the attempt's working directory
 }
 
 // runAttempt runs a claimed attempt to its end and reports it. If the
@@ -60,9 +61,17 @@ func (a *Agent) runAttempt(ctx context.Context, j batch.Job) {
 		at.stream = control.LogStreamName(j.Internal.DefinitionName, j.JobID, at.number)
 	}
 	at.logs = newLogBuffer(a.logs, at.stream, a.log)
-	defer at.logs.Close()
 
 	outcome, report := at.run(ctx)
+	// The job's last lines are in its log before its end is reported.
+	at.logs.Close()
+	if at.dir != "" {
+		// Like a container's filesystem, the working directory goes with
+		// the attempt.
+		if err := os.RemoveAll(at.dir); err != nil {
+			a.log.Warn("removing working directory", "job", at.id, "err", err)
+		}
+	}
 	if !report {
 		return
 	}
@@ -110,9 +119,7 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 
 	var timeout <-chan time.Time
 	if t := j.Timeout; t != nil && t.AttemptDurationSeconds != nil && *t.AttemptDurationSeconds > 0 {
-		timer := time.NewTimer(time.Duration(*t.AttemptDurationSeconds) * time.Second)
-		defer timer.Stop()
-		timeout = timer.C
+		timeout = a.cfg.After(time.Duration(*t.AttemptDurationSeconds) * time.Second)
 	}
 	beat := time.NewTicker(a.cfg.HeartbeatEvery)
 	defer beat.Stop()
@@ -171,6 +178,7 @@ func (at *attempt) spec() (RunSpec, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return RunSpec{}, fmt.Errorf("creating working directory: %w", err)
 	}
+	at.dir = dir
 	return RunSpec{
 		JobID:     j.JobID,
 		Attempt:   at.number,

@@ -42,20 +42,27 @@ var activeStatuses = []batch.Status{batch.Submitted, batch.Pending, batch.Runnab
 
 // BenchmarkThroughput submits jobs that do no work through the signed
 // HTTP API from concurrent SDK clients and measures jobs per second from
-// the first submit to the last job SUCCEEDED.
+// the first submit to the last job SUCCEEDED, and the CPU time the process
+// (Tanda and the clients) spends per job.
 func BenchmarkThroughput(b *testing.B) {
 	td := startBench(b, noopRuntime{}, 256)
 	client := td.benchClient()
 	jobs := 0
+	var cpu time.Duration
 	for b.Loop() {
+		cpu -= processCPU()
 		if err := submitConcurrently(client, throughputJobs, submitters); err != nil {
 			b.Fatal(err)
 		}
 		td.waitQueueDone(b)
+		cpu += processCPU()
 		jobs += throughputJobs
 	}
 	td.requireNoFailure(b)
 	b.ReportMetric(float64(jobs)/b.Elapsed().Seconds(), "jobs/s")
+	if cpu > 0 {
+		b.ReportMetric(millis(cpu)/float64(jobs), "cpu-ms/job")
+	}
 }
 
 // BenchmarkSubmitToRunning measures, one job at a time on idle warm

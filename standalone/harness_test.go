@@ -15,6 +15,7 @@ import (
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 
+	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/scheduler"
 )
 
@@ -90,6 +91,7 @@ func runTanda(t testing.TB, cfg Config) *tanda {
 	if err != nil {
 		t.Fatalf("loading the credentials tanda wrote: %v", err)
 	}
+	awsCfg.HTTPClient = awsclient.Wrap(awsCfg.HTTPClient)
 	client := awsbatch.NewFromConfig(awsCfg, func(o *awsbatch.Options) { o.BaseEndpoint = aws.String(srv.Endpoint()) })
 	return &tanda{Server: srv, dir: cfg.DataDir, client: client, cfg: awsCfg}
 }

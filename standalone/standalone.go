@@ -195,6 +195,9 @@ func (s *Server) ConfigFile() string { return filepath.Join(s.cfg.DataDir, "conf
 // Run serves the API and runs the scheduler and provisioner until ctx is
 // done, then shuts down in order: API, instances, background loops, stores.
 func (s *Server) Run(ctx context.Context) error {
+	if err := s.reapOrphans(); err != nil {
+		return err
+	}
 	if err := s.forgetLostInstances(ctx); err != nil {
 		return err
 	}
@@ -236,6 +239,23 @@ func (s *Server) closeStores() {
 	if s.db != nil {
 		_ = s.db.Close()
 	}
+}
+
+// reapOrphans kills the jobs a previous process left running (it was
+// killed before it could stop them) and clears their working directories.
+func (s *Server) reapOrphans() error {
+	work := filepath.Join(s.cfg.DataDir, "work")
+	n, err := process.ReapOrphans(work)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.cfg.Logger.Warn("killed jobs a previous run left behind", "processGroups", n)
+	}
+	if err := os.RemoveAll(work); err != nil {
+		return fmt.Errorf("clearing work directory: %w", err)
+	}
+	return nil
 }
 
 // forgetLostInstances ends the attempts of instances a previous run left:

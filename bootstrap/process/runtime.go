@@ -119,6 +119,8 @@ func (r *Runtime) start(spec Spec, out LogSink) (*Run, error) {
 		return nil, cannotStart(err)
 	}
 	run := newRun(r, cmd, out)
+	// Best effort: a process that has already exited needs no reaping.
+	_ = writeMarker(spec.WorkDir, cmd.Process.Pid)
 	for _, note := range notes(spec) {
 		run.emit(Stderr, note)
 	}

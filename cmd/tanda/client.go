@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 
+	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/standalone"
 )
 
@@ -54,6 +55,7 @@ func (c *clientFlags) connect(ctx context.Context) (*client, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	cfg.HTTPClient = awsclient.Wrap(cfg.HTTPClient)
 	bc := awsbatch.NewFromConfig(cfg, func(o *awsbatch.Options) { o.BaseEndpoint = aws.String(c.endpoint) })
 	return &client{Client: bc, cfg: cfg, endpoint: c.endpoint}, nil
 }

@@ -72,8 +72,8 @@ func TestKill9WhileJobsRunLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	second := startUp(t, "second tanda", dataDir)
 	restarted := time.Now()
+	second := startUp(t, "second tanda", dataDir)
 	c := second.client(t, dataDir, 0)
 	recovered, unexpected := reconcileListing(ctx, t, c, led)
 	jobs := waitTerminal(ctx, t, c, led.ids(), 60*time.Second)
@@ -86,6 +86,8 @@ func TestKill9WhileJobsRunLosesNothing(t *testing.T) {
 		t.Errorf("second tanda exited with code %d after SIGTERM, want 0", code)
 	}
 	checkNothingLeftBehind(t, work, orphans)
+	first.checkNoDataRace(t)
+	second.checkNoDataRace(t)
 
 	t.Logf("accounting: acked %d, terminal %d, lost %d, unexpected %d, acked twice %d; indeterminate submits %d (recovered %d)",
 		len(led.ids())-len(recovered), acc.terminal, acc.lost, unexpected, led.duplicateAcks, len(led.indeterminate), len(recovered))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"testing"
 )
@@ -34,7 +35,9 @@ var build struct {
 }
 
 // tandaBinary builds this command once per test run, with the toolchain
-// that runs the tests, and returns the binary's path.
+// that runs the tests, and returns the binary's path. Under -race the
+// binary has the race detector too: it reuses the packages the test binary
+// was built from, and catches races in the server itself.
 func tandaBinary(t *testing.T) string {
 	t.Helper()
 	build.once.Do(func() {
@@ -44,7 +47,11 @@ func tandaBinary(t *testing.T) string {
 			return
 		}
 		path := filepath.Join(binDir, "tanda")
-		out, err := exec.Command(goCmd, "build", "-o", path, ".").CombinedOutput()
+		args := []string{"build", "-o", path}
+		if raceEnabled() {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command(goCmd, append(args, ".")...).CombinedOutput()
 		if err != nil {
 			build.err = fmt.Errorf("building tanda: %w\n%s", err, out)
 			return
@@ -70,4 +77,18 @@ func goTool() (string, error) {
 		return "", fmt.Errorf("finding the go command: %w", err)
 	}
 	return p, nil
+}
+
+// raceEnabled reports whether the test binary was built with -race.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 
+	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/standalone"
 )
 
@@ -210,11 +210,25 @@ func (p *upProcess) client(t *testing.T, dataDir string, maxAttempts int) *awsba
 	}
 	return awsbatch.NewFromConfig(cfg, func(o *awsbatch.Options) {
 		o.BaseEndpoint = aws.String(p.endpoint)
-		o.HTTPClient = readOnlyBodyClient{awshttp.NewBuildableClient()}
+		o.HTTPClient = awsclient.HTTPClient()
 		if maxAttempts > 0 {
 			o.RetryMaxAttempts = maxAttempts
 		}
 	})
+}
+
+// checkNoDataRace fails the test if the process, built with -race,
+// reported a data race in its log.
+func (p *upProcess) checkNoDataRace(t *testing.T) {
+	t.Helper()
+	data, err := os.ReadFile(p.stderr)
+	if err != nil {
+		t.Errorf("reading %s log: %v", p.name, err)
+		return
+	}
+	if strings.Contains(string(data), "WARNING: DATA RACE") {
+		t.Errorf("%s reported a data race; see its log", p.name)
+	}
 }
 
 // dumpLog shows the tail of the process's log in the test output.
@@ -225,7 +239,7 @@ func (p *upProcess) dumpLog(t *testing.T) {
 		t.Logf("%s log: %v", p.name, err)
 		return
 	}
-	const tail = 8 << 10
+	const tail = 16 << 10
 	if len(data) > tail {
 		data = data[len(data)-tail:]
 	}
