@@ -121,6 +121,7 @@ func (a *Agent) Drain() {
 	a.draining = true
 	a.mu.Unlock()
 	a.signalFreed()
+	nudge(a.nudge) // tell the control plane now
 }
 
 // Running is how many attempts the agent runs now.
@@ -194,7 +195,7 @@ func (a *Agent) report(ctx context.Context) error {
 	return a.ctl.ReportInstance(ctx, rec)
 }
 
-// fits reserves room for a job if the instance has it.
+// reserve takes room for a job if the instance has it.
 func (a *Agent) reserve(j *batch.Job) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()

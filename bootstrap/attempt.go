@@ -146,7 +146,7 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 			if !terminated {
 				timedOut = true
 				at.logf("attempt duration of %ds exceeded: stopping the job", *j.Timeout.AttemptDurationSeconds)
-				go exec.Stop(a.cfg.KillGrace)
+				exec.Stop(a.cfg.KillGrace)
 			}
 		case <-beat.C:
 			cur, err := a.ctl.Heartbeat(ctx, at.id, at.number, a.cfg.InstanceID)
@@ -161,7 +161,7 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 			case cur.Internal.TerminateRequested && !terminated && !timedOut:
 				terminated = true
 				at.logf("terminate requested (%s): stopping the job", cur.Internal.CancelReason)
-				go exec.Stop(a.cfg.KillGrace)
+				exec.Stop(a.cfg.KillGrace)
 			}
 		}
 	}

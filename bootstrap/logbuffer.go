@@ -21,6 +21,9 @@ type logBuffer struct {
 
 	mu      sync.Mutex
 	pending []LogLine
+	// flushing lets one write at a time through, so batches reach the
+	// store in the order they were taken.
+	flushing sync.Mutex
 
 	stop chan struct{}
 	done chan struct{}
@@ -64,6 +67,8 @@ func (b *logBuffer) loop() {
 }
 
 func (b *logBuffer) flush() {
+	b.flushing.Lock()
+	defer b.flushing.Unlock()
 	b.mu.Lock()
 	lines := b.pending
 	b.pending = nil

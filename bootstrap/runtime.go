@@ -41,7 +41,8 @@ type LogFunc func(LogLine)
 type Execution interface {
 	// Wait blocks until the attempt has ended and its output is delivered.
 	Wait() RunResult
-	// Stop sends SIGTERM, then SIGKILL after grace.
+	// Stop sends SIGTERM, then SIGKILL after grace. It returns at once;
+	// Wait tells when the attempt has ended.
 	Stop(grace time.Duration)
 }
 

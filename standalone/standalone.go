@@ -121,6 +121,10 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.db, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "tanda.db"), sqlite.Options{Clock: cfg.Clock}); err != nil {
 		return nil, fmt.Errorf("opening store: %w", err)
 	}
+	// Whoever had received messages died with the previous process.
+	if _, err := s.db.ReleaseInFlight(ctx); err != nil {
+		return nil, err
+	}
 	if s.logs, err = logfiles.Open(filepath.Join(cfg.DataDir, "logs")); err != nil {
 		return nil, fmt.Errorf("opening logs: %w", err)
 	}
