@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/tanda-batch/tanda/batch"
 )
@@ -186,7 +187,9 @@ func (s *Service) QueuesOf(ctx context.Context, ceName string) ([]batch.JobQueue
 }
 
 // RecordDecision stores the provisioner's latest decision for a compute
-// environment and its desiredvCpus, for DescribeComputeEnvironments.
+// environment and its desiredvCpus, for DescribeComputeEnvironments: in
+// tandaLastScalingDecision, and in words in statusReason, which every
+// client shows.
 func (s *Service) RecordDecision(ctx context.Context, ceName string, d batch.ScalingDecision) error {
 	_, err := updateDoc(ctx, s.store, batch.KindComputeEnvironment, ceName, func(ce *batch.ComputeEnvironment) error {
 		if ce.ComputeResources == nil {
@@ -198,6 +201,12 @@ func (s *Service) RecordDecision(ctx context.Context, ceName string, d batch.Sca
 		}
 		ce.Decision = &d
 		ce.ComputeResources.DesiredvCpus = intPtr(d.DesiredvCpus)
+		if ce.Status == batch.StatusValid {
+			// statusReason is what every client shows; the decision
+			// itself is tandaLastScalingDecision.
+			ce.StatusReason = fmt.Sprintf("ComputeEnvironment Healthy. Last scaling decision (%s): %s",
+				time.UnixMilli(d.At).UTC().Format(time.RFC3339), d.Reason)
+		}
 		return nil
 	})
 	if errors.Is(err, batch.ErrNotFound) {
