@@ -146,21 +146,6 @@ func (a *Agent) Run(ctx context.Context) error {
 	return nil
 }
 
-func (a *Agent) every(ctx context.Context, d time.Duration, fn func(context.Context) error) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := fn(ctx); err != nil && ctx.Err() == nil {
-				a.log.Error("agent", "err", err)
-			}
-		}
-	}
-}
-
 // reportLoop reports the instance's load periodically, and at once when it
 // turns busy or idle, so the provisioner never sees a busy instance as idle
 // for long.

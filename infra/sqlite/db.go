@@ -40,6 +40,7 @@ type DB struct {
 	clock    batch.Clock
 	read     *reader
 	write    *writer
+	ckpt     *checkpointer
 	notify   *notifier
 	receipts *receiptSource
 	// sendSeq orders messages sent in the same millisecond.
@@ -119,7 +120,14 @@ func open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("reading message order: %w", err)
 	}
 	db.sendSeq.Store(lastSeq)
-	if db.write, err = startWriter(ctx, wdb, db.notify, db.done); err != nil {
+	if db.ckpt, err = startCheckpointer(path, syncMode, db.done); err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, err
+	}
+	if db.write, err = startWriter(ctx, wdb, db.notify, db.ckpt, db.done); err != nil {
+		close(db.done)
+		db.ckpt.close()
 		rdb.Close()
 		wdb.Close()
 		return nil, err
@@ -132,7 +140,7 @@ func open(ctx context.Context, path string, opts Options) (*DB, error) {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.done)
-		err := errors.Join(db.write.close(), db.read.close())
+		err := errors.Join(db.write.close(), db.ckpt.close(), db.read.close())
 		if err != nil {
 			db.closeErr = fmt.Errorf("closing store: %w", err)
 		}
@@ -152,12 +160,13 @@ func synchronousMode(s string) (string, error) {
 }
 
 // writerDSN configures the write connection: WAL mode, the synchronous
-// setting, savepoint journals in memory, and BEGIN IMMEDIATE for the
+// setting, savepoint journals in memory, checkpoints left to the
+// checkpointer up to autoCheckpointPages, and BEGIN IMMEDIATE for the
 // schema's sql.Tx.
 func writerDSN(path, syncMode string) string {
 	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(%s)"+
-		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_txlock=immediate",
-		path, busyTimeoutMillis, syncMode)
+		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate",
+		path, busyTimeoutMillis, syncMode, autoCheckpointPages)
 }
 
 // readerDSN configures the read connections, which may not write.

@@ -14,7 +14,9 @@
 // reason is dropped from the batch, which is rolled back and run again
 // without it. Reads use a separate pool of read-only connections, which WAL
 // mode lets run beside the writer; a read that follows an acknowledged write
-// sees it.
+// sees it. Checkpoints, which copy the WAL into the database file, run on a
+// connection of their own every few batches, so that no commit waits for
+// their copying and fsyncs.
 //
 // # Queue
 //
@@ -34,7 +36,9 @@
 //
 // Receive hands out a fresh receipt each time; Delete and ChangeVisibility
 // with a receipt that is no longer current do nothing and return nil, as
-// SQS does. Times in the queue come from Options.Clock. Long polling waits for a Send to the queue, for the earliest
-// hidden message to become visible, for the wait to end, for the context,
-// or for Close.
+// SQS does. Times in the queue come from Options.Clock. Long polling waits
+// for a Send to the queue, for the earliest hidden message to become
+// visible, for the wait to end, for the context, or for Close. A Send wakes
+// every long poll of its queue, so Receive looks on a read connection first
+// and takes the writer only when a message is visible.
 package sqlite

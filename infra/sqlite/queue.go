@@ -19,8 +19,11 @@ const (
 			body = excluded.body,
 			visible_at = CASE WHEN receipt = '' THEN min(visible_at, excluded.visible_at) ELSE visible_at END,
 			redeliver = receipt != ''`
+	// The limit is cast so that SQLite does not plan for the value bound,
+	// which would make it prepare the statement again whenever the limit
+	// changes.
 	visibleMessagesSQL = `SELECT id, body, receive_count FROM messages
-		WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?`
+		WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT CAST(? AS INTEGER)`
 	receiveMessageSQL = `UPDATE messages SET visible_at = ?, receive_count = receive_count + 1, receipt = ?, redeliver = 0
 		WHERE queue = ? AND id = ?`
 	nextVisibleSQL   = `SELECT min(visible_at) FROM messages WHERE queue = ?`
@@ -125,6 +128,12 @@ func (db *DB) await(ctx context.Context, sent <-chan struct{}, deadline <-chan t
 // receiveOnce receives what is visible now; when nothing is, it returns how
 // long until the earliest hidden message becomes visible (0 if none is).
 func (db *DB) receiveOnce(ctx context.Context, queue string, limit int, visibility time.Duration) ([]batch.Delivery, time.Duration, error) {
+	// A Send wakes every long poll of its queue, and all but the first find
+	// the queue empty again: look on a read connection first, so that they
+	// do not queue up for the writer.
+	if next, visible, err := db.peek(ctx, queue); err != nil || !visible {
+		return nil, next, err
+	}
 	var (
 		ds   []batch.Delivery
 		next time.Duration
@@ -172,6 +181,27 @@ func (db *DB) receiveOnce(ctx context.Context, queue string, limit int, visibili
 		return nil, 0, fmt.Errorf("receiving from %s: %w", queue, err)
 	}
 	return ds, next, nil
+}
+
+// peek reports whether a message of the queue is visible now and, if none
+// is, how long until the earliest hidden one becomes visible (0 if none is).
+func (db *DB) peek(ctx context.Context, queue string) (time.Duration, bool, error) {
+	var earliest sql.NullInt64
+	if err := db.read.queryRow(ctx, nextVisibleSQL, queue).Scan(&earliest); err != nil {
+		select {
+		case <-db.done:
+			err = ErrClosed
+		default:
+		}
+		return 0, false, fmt.Errorf("receiving from %s: %w", queue, err)
+	}
+	if !earliest.Valid {
+		return 0, false, nil
+	}
+	if wait := earliest.Int64 - db.nowMillis(); wait > 0 {
+		return time.Duration(wait) * time.Millisecond, false, nil
+	}
+	return 0, true, nil
 }
 
 // Delete deletes a received message. With a receipt that is no longer

@@ -126,6 +126,20 @@ func TestReceiveOldestFirstUpToMax(t *testing.T) {
 	}
 }
 
+// TestReceiveLimitChangesBetweenCalls checks that each receive honours its
+// own limit, as agents ask for as many messages as they have room for.
+func TestReceiveLimitChangesBetweenCalls(t *testing.T) {
+	db := openDB(t, sqlite.Options{})
+	for _, id := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		send(t, db, batch.Message{Queue: "q", ID: id})
+	}
+	for _, tt := range []struct{ max, want int }{{1, 1}, {3, 3}, {2, 2}, {10, 1}, {4, 0}} {
+		if got := len(receive(t, db, "q", tt.max)); got != tt.want {
+			t.Fatalf("Receive(max %d) = %d messages; want %d", tt.max, got, tt.want)
+		}
+	}
+}
+
 func TestSendWhileInFlightRedeliversAfterDelete(t *testing.T) {
 	ctx := context.Background()
 	clock := newFakeClock()

@@ -38,6 +38,8 @@ type writer struct {
 	stopped chan struct{}
 	// stmts are statements prepared on conn, by query; only run uses them.
 	stmts map[string]*sql.Stmt
+	// checkpoints is told of every batch; nil in tests.
+	checkpoints *checkpointer
 }
 
 // op is one caller's operation.
@@ -50,8 +52,8 @@ type op struct {
 }
 
 // startWriter takes db's connection and starts the writer's goroutine,
-// which stops when done is closed.
-func startWriter(ctx context.Context, db *sql.DB, n *notifier, done <-chan struct{}) (*writer, error) {
+// which tells c of its batches and stops when done is closed.
+func startWriter(ctx context.Context, db *sql.DB, n *notifier, c *checkpointer, done <-chan struct{}) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connecting writer: %w", err)
@@ -64,6 +66,8 @@ func startWriter(ctx context.Context, db *sql.DB, n *notifier, done <-chan struc
 		done:    done,
 		stopped: make(chan struct{}),
 		stmts:   make(map[string]*sql.Stmt),
+
+		checkpoints: c,
 	}
 	go w.run()
 	return w, nil
@@ -108,6 +112,9 @@ func (w *writer) run() {
 			return
 		case o := <-w.ops:
 			w.commit(w.collect(o))
+			if w.checkpoints != nil {
+				w.checkpoints.committed()
+			}
 		}
 	}
 }
