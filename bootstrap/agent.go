@@ -22,10 +22,13 @@ import (
 type Control interface {
 	Job(ctx context.Context, id string) (batch.Job, error)
 	QueuesOf(ctx context.Context, ce string) ([]batch.JobQueue, error)
-	Claim(ctx context.Context, jobID string, p control.Placement) (batch.Job, error)
-	MarkRunning(ctx context.Context, jobID string, attempt int, instance string) (batch.Job, error)
-	Heartbeat(ctx context.Context, jobID string, attempt int, instance string) (batch.Job, error)
-	FinishAttempt(ctx context.Context, jobID string, attempt int, instance string, o batch.AttemptOutcome) (batch.Job, error)
+	// ClaimJob claims a job the agent has just read.
+	ClaimJob(ctx context.Context, job batch.Job, p control.Placement) (batch.Job, error)
+	// The attempt writes take the job as the agent last got it back: its
+	// attempt and instance fence the write.
+	MarkHeldRunning(ctx context.Context, held batch.Job) (batch.Job, error)
+	HeartbeatHeld(ctx context.Context, held batch.Job) (batch.Job, error)
+	FinishHeld(ctx context.Context, held batch.Job, o batch.AttemptOutcome) (batch.Job, error)
 	ReportInstance(ctx context.Context, rec control.InstanceRecord) error
 }
 
@@ -158,12 +161,18 @@ func (a *Agent) reportLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-a.nudge:
+			// An instance that turns busy and idle many times a second
+			// reports at most every minReportGap.
+			sleepCtx(ctx, minReportGap)
 		}
 		if err := a.report(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("reporting instance", "err", err)
 		}
 	}
 }
+
+// minReportGap spaces the reports that busy/idle turns trigger.
+const minReportGap = 100 * time.Millisecond
 
 // report tells the control plane the instance's size and load.
 func (a *Agent) report(ctx context.Context) error {
@@ -383,7 +392,7 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 		}
 		return blocked, a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
 	}
-	claimed, err := a.ctl.Claim(ctx, j.JobID, control.Placement{InstanceID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment})
+	claimed, err := a.ctl.ClaimJob(ctx, j, control.Placement{InstanceID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment})
 	if err != nil {
 		a.release(&j)
 		if errors.Is(err, control.ErrNotClaimable) {

@@ -107,13 +107,15 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 	waited := make(chan RunResult, 1)
 	go func() { waited <- exec.Wait() }()
 
-	if _, err := a.ctl.MarkRunning(ctx, at.id, at.number, a.cfg.InstanceID); err != nil {
+	if held, err := a.ctl.MarkHeldRunning(ctx, at.job); err != nil {
 		a.log.Warn("marking job RUNNING", "job", at.id, "err", err)
 		if errors.Is(err, control.ErrLeaseLost) {
 			exec.Stop(time.Millisecond)
 			<-waited
 			return o, false
 		}
+	} else {
+		at.job = held
 	}
 	at.started = a.cfg.Clock.Now()
 
@@ -149,7 +151,10 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 				exec.Stop(a.cfg.KillGrace)
 			}
 		case <-beat.C:
-			cur, err := a.ctl.Heartbeat(ctx, at.id, at.number, a.cfg.InstanceID)
+			cur, err := a.ctl.HeartbeatHeld(ctx, at.job)
+			if err == nil {
+				at.job = cur
+			}
 			switch {
 			case errors.Is(err, control.ErrLeaseLost):
 				a.log.Warn("lease lost: stopping attempt", "job", at.id, "attempt", at.number)
@@ -175,9 +180,6 @@ func (at *attempt) spec() (RunSpec, error) {
 		return RunSpec{}, errors.New("job has no container")
 	}
 	dir := filepath.Join(at.a.cfg.WorkRoot, strings.NewReplacer(":", "-", "/", "-").Replace(j.JobID)+"-"+strconv.Itoa(at.number))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return RunSpec{}, fmt.Errorf("creating working directory: %w", err)
-	}
 	at.dir = dir
 	return RunSpec{
 		JobID:     j.JobID,
@@ -199,7 +201,7 @@ func (at *attempt) finish(ctx context.Context, o batch.AttemptOutcome) {
 	a := at.a
 	backoff := 100 * time.Millisecond
 	for {
-		_, err := a.ctl.FinishAttempt(ctx, at.id, at.number, a.cfg.InstanceID, o)
+		_, err := a.ctl.FinishHeld(ctx, at.job, o)
 		if err == nil || errors.Is(err, control.ErrLeaseLost) || errors.Is(err, batch.ErrNotFound) {
 			if err != nil {
 				a.log.Warn("attempt result not recorded", "job", at.id, "err", err)

@@ -216,6 +216,24 @@ func (c *fakeControl) FinishAttempt(_ context.Context, jobID string, attempt int
 	})
 }
 
+// The agent's calls take the job it holds; the fake applies them by id.
+
+func (c *fakeControl) ClaimJob(ctx context.Context, job batch.Job, p control.Placement) (batch.Job, error) {
+	return c.Claim(ctx, job.JobID, p)
+}
+
+func (c *fakeControl) MarkHeldRunning(ctx context.Context, held batch.Job) (batch.Job, error) {
+	return c.MarkRunning(ctx, held.JobID, held.Internal.Attempt, held.Internal.Instance)
+}
+
+func (c *fakeControl) HeartbeatHeld(ctx context.Context, held batch.Job) (batch.Job, error) {
+	return c.Heartbeat(ctx, held.JobID, held.Internal.Attempt, held.Internal.Instance)
+}
+
+func (c *fakeControl) FinishHeld(ctx context.Context, held batch.Job, o batch.AttemptOutcome) (batch.Job, error) {
+	return c.FinishAttempt(ctx, held.JobID, held.Internal.Attempt, held.Internal.Instance, o)
+}
+
 func (c *fakeControl) ReportInstance(_ context.Context, rec control.InstanceRecord) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

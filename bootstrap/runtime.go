@@ -12,7 +12,9 @@ type RunSpec struct {
 	Image   string
 	Command []string
 	// Env is the attempt's whole environment, "NAME=value".
-	Env       []string
+	Env []string
+	// WorkDir is the attempt's own directory on the instance. A runtime
+	// that needs it creates it; the agent removes it when the attempt ends.
 	WorkDir   string
 	User      string
 	VCPUs     float64

@@ -168,7 +168,7 @@ func (s *Service) resolve(ctx context.Context, j batch.Job) error {
 		switch state {
 		case depsFailed:
 			s.fail(j, ReasonDependency)
-			return []batch.Message{schedulerDoorbell(j.JobID)}, nil
+			return nil, nil
 		case depsWaiting:
 			if j.Status == batch.Pending {
 				return nil, errNoChange
@@ -357,7 +357,7 @@ func (s *Service) finishParent(ctx context.Context, id string) error {
 		} else {
 			s.fail(j, ReasonArrayChild)
 		}
-		return []batch.Message{schedulerDoorbell(j.JobID)}, nil
+		return nil, nil
 	})
 	return err
 }

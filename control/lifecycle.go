@@ -54,7 +54,17 @@ func LogStreamName(definition, jobID string, attempt int) string {
 // Claim wins a RUNNABLE job for an instance: the job becomes STARTING with
 // a new attempt whose lease the instance holds.
 func (s *Service) Claim(ctx context.Context, jobID string, p Placement) (batch.Job, error) {
-	return s.mutateJob(ctx, jobID, func(j *batch.Job) ([]batch.Message, error) {
+	return s.mutateJob(ctx, jobID, s.claim(p))
+}
+
+// ClaimJob is Claim of a job the caller has just read, which spares a read
+// while no one else has written it since.
+func (s *Service) ClaimJob(ctx context.Context, job batch.Job, p Placement) (batch.Job, error) {
+	return s.mutate(ctx, job, s.claim(p))
+}
+
+func (s *Service) claim(p Placement) func(j *batch.Job) ([]batch.Message, error) {
+	return func(j *batch.Job) ([]batch.Message, error) {
 		if j.Status != batch.Runnable {
 			return nil, ErrNotClaimable
 		}
@@ -81,7 +91,7 @@ func (s *Service) Claim(ctx context.Context, jobID string, p Placement) (batch.J
 			j.Container.Reason = ""
 		}
 		return nil, nil
-	})
+	}
 }
 
 // fence checks that the caller holds the job's current attempt.
@@ -92,9 +102,23 @@ func fence(j *batch.Job, attempt int, instance string) error {
 	return nil
 }
 
+// The agent's writes below come in two forms: by job id, naming the attempt
+// and instance, and "held", passing the job as the agent last got it back
+// from the control plane (its attempt and instance are the fence, and its
+// version spares a read while it is current).
+
 // MarkRunning records that an attempt's process or container started.
 func (s *Service) MarkRunning(ctx context.Context, jobID string, attempt int, instance string) (batch.Job, error) {
-	return s.mutateJob(ctx, jobID, func(j *batch.Job) ([]batch.Message, error) {
+	return s.mutateJob(ctx, jobID, s.markRunning(attempt, instance))
+}
+
+// MarkHeldRunning is MarkRunning of the attempt held.
+func (s *Service) MarkHeldRunning(ctx context.Context, held batch.Job) (batch.Job, error) {
+	return s.mutate(ctx, held, s.markRunning(held.Internal.Attempt, held.Internal.Instance))
+}
+
+func (s *Service) markRunning(attempt int, instance string) func(j *batch.Job) ([]batch.Message, error) {
+	return func(j *batch.Job) ([]batch.Message, error) {
 		if err := fence(j, attempt, instance); err != nil {
 			return nil, err
 		}
@@ -107,30 +131,48 @@ func (s *Service) MarkRunning(ctx context.Context, jobID string, attempt int, in
 		j.Attempts[attempt-1].StartedAt = j.StartedAt
 		j.Internal.LeaseExpiresAt = batch.Millis(now.Add(s.opts.LeaseDuration))
 		return nil, nil
-	})
+	}
 }
 
 // Heartbeat renews an attempt's lease. The job it returns tells the agent
 // whether a TerminateJob asked it to stop.
 func (s *Service) Heartbeat(ctx context.Context, jobID string, attempt int, instance string) (batch.Job, error) {
-	return s.mutateJob(ctx, jobID, func(j *batch.Job) ([]batch.Message, error) {
+	return s.mutateJob(ctx, jobID, s.renew(attempt, instance))
+}
+
+// HeartbeatHeld is Heartbeat of the attempt held.
+func (s *Service) HeartbeatHeld(ctx context.Context, held batch.Job) (batch.Job, error) {
+	return s.mutate(ctx, held, s.renew(held.Internal.Attempt, held.Internal.Instance))
+}
+
+func (s *Service) renew(attempt int, instance string) func(j *batch.Job) ([]batch.Message, error) {
+	return func(j *batch.Job) ([]batch.Message, error) {
 		if err := fence(j, attempt, instance); err != nil {
 			return nil, err
 		}
 		j.Internal.LeaseExpiresAt = batch.Millis(s.now().Add(s.opts.LeaseDuration))
 		return nil, nil
-	})
+	}
 }
 
 // FinishAttempt records how an attempt ended and moves the job on:
 // SUCCEEDED, back to RUNNABLE for a retry, or FAILED.
 func (s *Service) FinishAttempt(ctx context.Context, jobID string, attempt int, instance string, o batch.AttemptOutcome) (batch.Job, error) {
-	return s.mutateJob(ctx, jobID, func(j *batch.Job) ([]batch.Message, error) {
+	return s.mutateJob(ctx, jobID, s.finish(attempt, instance, o))
+}
+
+// FinishHeld is FinishAttempt of the attempt held.
+func (s *Service) FinishHeld(ctx context.Context, held batch.Job, o batch.AttemptOutcome) (batch.Job, error) {
+	return s.mutate(ctx, held, s.finish(held.Internal.Attempt, held.Internal.Instance, o))
+}
+
+func (s *Service) finish(attempt int, instance string, o batch.AttemptOutcome) func(j *batch.Job) ([]batch.Message, error) {
+	return func(j *batch.Job) ([]batch.Message, error) {
 		if err := fence(j, attempt, instance); err != nil {
 			return nil, err
 		}
 		return s.endAttempt(j, o), nil
-	})
+	}
 }
 
 // endAttempt applies an attempt's outcome to a job that holds it.
@@ -174,7 +216,7 @@ func (s *Service) endAttempt(j *batch.Job, o batch.AttemptOutcome) []batch.Messa
 	case succeeded:
 		j.Status = batch.Succeeded
 		j.StoppedAt = now
-		return []batch.Message{schedulerDoorbell(j.JobID)}
+		return nil
 	case batch.ShouldRetry(j.RetryStrategy, j.Internal.Attempt, o):
 		j.Status = batch.Runnable
 		// Retried jobs go to the front of the queue.
@@ -184,7 +226,7 @@ func (s *Service) endAttempt(j *batch.Job, o batch.AttemptOutcome) []batch.Messa
 	default:
 		j.Status = batch.Failed
 		j.StoppedAt = now
-		return []batch.Message{schedulerDoorbell(j.JobID)}
+		return nil
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,8 +43,10 @@ type Options struct {
 	InstanceTypes InstanceTypes
 	// NewID makes job ids; nil makes UUIDv4s.
 	NewID func() string
-	// Queues, when set, lets DeleteJobQueue remove the queue's ready queue.
+	// Queues rings doorbells that go with no write (waking dependents,
+	// re-ringing) and lets DeleteJobQueue remove a ready queue.
 	Queues Queues
+	Logger *slog.Logger
 }
 
 // Service implements the AWS Batch operations and the job lifecycle.
@@ -62,6 +65,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if opts.LeaseDuration <= 0 {
 		opts.LeaseDuration = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
 	}
 	if opts.NewID == nil {
 		opts.NewID = func() string { return uuid.NewString() }
@@ -85,12 +91,24 @@ var errNoChange = errors.New("no change")
 // mutateJob reads a job, lets fn change it, and writes it conditionally,
 // re-reading and retrying when another writer won. fn returns the messages
 // to send with the write, or errNoChange to stop without writing.
+//
+// A write that ends the job wakes what waits on it (its dependents and its
+// array parent) once it is durable. If this process dies in between, the
+// sweeper's re-evaluation of PENDING jobs covers the lost wake-up.
 func (s *Service) mutateJob(ctx context.Context, id string, fn func(j *batch.Job) ([]batch.Message, error)) (batch.Job, error) {
 	job, err := s.store.GetJob(ctx, id)
 	if err != nil {
 		return batch.Job{}, err
 	}
+	return s.mutate(ctx, job, fn)
+}
+
+// mutate is mutateJob starting from a job the caller has just read (or
+// written): while its version is current, no read is needed.
+func (s *Service) mutate(ctx context.Context, job batch.Job, fn func(j *batch.Job) ([]batch.Message, error)) (batch.Job, error) {
+	id := job.JobID
 	for range maxConflictRetries {
+		wasTerminal := job.Status.Terminal()
 		msgs, err := fn(&job)
 		if errors.Is(err, errNoChange) {
 			return job, nil
@@ -104,6 +122,11 @@ func (s *Service) mutateJob(ctx context.Context, id string, fn func(j *batch.Job
 		}
 		written, err := s.store.UpdateJob(ctx, job, msgs)
 		if err == nil {
+			if !wasTerminal && written.Status.Terminal() {
+				if err := s.wakeDependents(ctx, written); err != nil {
+					s.opts.Logger.Warn("waking the dependents of a finished job; the sweeper will", "job", id, "err", err)
+				}
+			}
 			return written, nil
 		}
 		if !errors.Is(err, batch.ErrConflict) {

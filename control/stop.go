@@ -93,7 +93,7 @@ func (s *Service) stopJob(ctx context.Context, id, reason string, terminate bool
 			j.IsCancelled = boolPtr(true)
 		}
 		j.Internal.CancelReason = reason
-		return []batch.Message{schedulerDoorbell(j.JobID)}, nil
+		return nil, nil
 	})
 	if errors.Is(err, batch.ErrNotFound) {
 		return nil

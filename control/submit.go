@@ -53,13 +53,26 @@ func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*bat
 			job.JobArn = s.opts.Partition.JobARN(id)
 		}
 	}
-	if err := s.store.CreateJobs(ctx, []batch.Job{job}, []batch.Message{schedulerDoorbell(job.JobID)}); err != nil {
+	if err := s.store.CreateJobs(ctx, []batch.Job{job}, firstDoorbells(&job)); err != nil {
 		if errors.Is(err, batch.ErrConflict) {
 			return &batch.SubmitJobOutput{JobArn: job.JobArn, JobName: job.JobName, JobID: job.JobID}, nil
 		}
 		return nil, fmt.Errorf("writing job: %w", err)
 	}
 	return &batch.SubmitJobOutput{JobArn: job.JobArn, JobName: job.JobName, JobID: job.JobID}, nil
+}
+
+// firstDoorbells readies a new job. A job with nothing to wait for (no
+// dependencies, not an array) is RUNNABLE from the start, its doorbell on
+// its ready queue: the scheduler would have nothing to decide. Others are
+// SUBMITTED, and the scheduler rings next.
+func firstDoorbells(j *batch.Job) []batch.Message {
+	if len(j.DependsOn) > 0 || j.ArrayProperties != nil {
+		return []batch.Message{schedulerDoorbell(j.JobID)}
+	}
+	j.Status = batch.Runnable
+	j.Internal.RunnableAt = j.CreatedAt
+	return readyDoorbell(j)
 }
 
 // claimInvocation records (access key, invocation id) → job id, or returns

@@ -11,7 +11,7 @@ import (
 	"github.com/tanda-batch/tanda/control"
 )
 
-func TestSubmitJobWritesSubmittedThenSchedulerMakesRunnable(t *testing.T) {
+func TestSubmitJobWithNothingToWaitForIsRunnableAtOnce(t *testing.T) {
 	h := newHarness(t)
 	out, err := h.svc.SubmitJob(h.ctx, &batch.SubmitJobInput{JobName: "hello", JobQueue: queueName, JobDefinition: defName})
 	if err != nil {
@@ -24,7 +24,8 @@ func TestSubmitJobWritesSubmittedThenSchedulerMakesRunnable(t *testing.T) {
 		t.Errorf("jobName = %q, want hello", out.JobName)
 	}
 
-	j := h.wantStatus(out.JobID, batch.Submitted)
+	// No dependencies and no array: nothing for the scheduler to decide.
+	j := h.wantStatus(out.JobID, batch.Runnable)
 	if want := testPartition.JobQueueARN(queueName); j.JobQueue != want {
 		t.Errorf("jobQueue = %q, want %q", j.JobQueue, want)
 	}
@@ -34,15 +35,23 @@ func TestSubmitJobWritesSubmittedThenSchedulerMakesRunnable(t *testing.T) {
 	if want := batch.Millis(h.clk.Now()); j.CreatedAt != want {
 		t.Errorf("createdAt = %d, want %d", j.CreatedAt, want)
 	}
-	if got := h.ready(); len(got) != 0 {
-		t.Errorf("ready doorbells before the scheduler ran = %v, want none", got)
-	}
-
-	h.drain()
-	h.wantStatus(out.JobID, batch.Runnable)
 	if got, want := h.ready(), []string{out.JobID}; !slices.Equal(got, want) {
 		t.Errorf("ready doorbells = %v, want %v", got, want)
 	}
+}
+
+func TestSubmitJobThatWaitsIsSubmittedUntilTheSchedulerRuns(t *testing.T) {
+	h := newHarness(t)
+	first := h.submit(&batch.SubmitJobInput{})
+	h.ready()
+	out, err := h.svc.SubmitJob(h.ctx, &batch.SubmitJobInput{JobName: "after", JobQueue: queueName, JobDefinition: defName,
+		DependsOn: []batch.JobDependency{{JobID: first}}})
+	if err != nil {
+		t.Fatalf("SubmitJob: %v", err)
+	}
+	h.wantStatus(out.JobID, batch.Submitted)
+	h.drain()
+	h.wantStatus(out.JobID, batch.Pending)
 }
 
 func TestSubmitJobMergesContainer(t *testing.T) {

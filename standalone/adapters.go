@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
@@ -128,6 +129,10 @@ type processRuntime struct{ rt *process.Runtime }
 func (processRuntime) Name() string { return "process" }
 
 func (p processRuntime) Start(ctx context.Context, spec bootstrap.RunSpec, logs bootstrap.LogFunc) (bootstrap.Execution, error) {
+	// A process runs in its attempt's working directory.
+	if err := os.MkdirAll(spec.WorkDir, 0o755); err != nil {
+		return nil, &bootstrap.StartError{Reason: "ResourceInitializationError: creating working directory: " + err.Error()}
+	}
 	run, err := p.rt.Start(ctx, process.Spec{
 		JobID: spec.JobID, Attempt: spec.Attempt, Image: spec.Image, Command: spec.Command,
 		Env: spec.Env, WorkDir: spec.WorkDir, User: spec.User,
