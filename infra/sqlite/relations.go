@@ -8,7 +8,7 @@ import (
 )
 
 const (
-	countChildrenSQL = `SELECT status, count(*) FROM jobs WHERE parent = ? GROUP BY status`
+	countChildrenSQL = `SELECT status, count(*) FROM jobs WHERE parent != '' AND parent = ? GROUP BY status`
 	addDependentSQL  = `INSERT INTO deps (on_id, dependent_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
 	dependentsSQL    = `SELECT dependent_id FROM deps WHERE on_id = ? ORDER BY dependent_id`
 )

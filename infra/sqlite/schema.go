@@ -79,6 +79,23 @@ ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 DROP INDEX messages_visible;
 CREATE INDEX messages_order ON messages (queue, visible_at, seq);
 `,
+	// 3: partial indexes, so that each write of a job maintains only the
+	// indexes its state needs: most jobs are top level and most writes are
+	// of running or finished jobs. Queries that use them repeat the
+	// indexes' conditions literally (listjobs.go, relations.go).
+	`
+DROP INDEX jobs_parent_status;
+DROP INDEX jobs_parent_index;
+DROP INDEX jobs_status_updated;
+DROP INDEX jobs_status_lease;
+DROP INDEX jobs_queue_runnable;
+CREATE INDEX jobs_parent_status ON jobs (parent, status) WHERE parent != '';
+CREATE INDEX jobs_parent_index  ON jobs (parent, array_index) WHERE parent != '';
+CREATE INDEX jobs_waiting       ON jobs (status, updated_at) WHERE status IN ('SUBMITTED', 'PENDING', 'RUNNABLE');
+CREATE INDEX jobs_lease         ON jobs (lease_expires_at) WHERE lease_expires_at != 0;
+CREATE INDEX jobs_instance      ON jobs (instance) WHERE instance != '';
+CREATE INDEX jobs_runnable      ON jobs (queue, runnable_at, id) WHERE status = 'RUNNABLE';
+`,
 }
 
 // migrate brings the schema to the newest version in one transaction.
