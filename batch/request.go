@@ -8,6 +8,9 @@ type RequestInfo struct {
 	AccessKeyID  string
 	InvocationID string
 	RequestID    string
+	// BodySHA256 is the hash of the request body as received, set when
+	// there is an invocation id: a retry sends the same body.
+	BodySHA256 string
 }
 
 type requestInfoKey struct{}

@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -70,13 +71,18 @@ func (s *Service) JobDefinition(ctx context.Context, ref string) (batch.JobDefin
 		}
 		return jd, err
 	}
-	revs, err := s.revisions(ctx, name)
+	// The latest ACTIVE revision: decode from the newest until one is.
+	items, err := s.store.ListItems(ctx, batch.KindJobDefinition, name+"#")
 	if err != nil {
-		return batch.JobDefinition{}, err
+		return batch.JobDefinition{}, fmt.Errorf("listing revisions of %s: %w", name, err)
 	}
-	for i := len(revs) - 1; i >= 0; i-- {
-		if revs[i].Status == batch.DefinitionActive {
-			return revs[i], nil
+	for i := len(items) - 1; i >= 0; i-- {
+		var jd batch.JobDefinition
+		if err := json.Unmarshal(items[i].Doc, &jd); err != nil {
+			return jd, fmt.Errorf("decoding %s: %w", items[i].Key, err)
+		}
+		if jd.Status == batch.DefinitionActive {
+			return jd, nil
 		}
 	}
 	return batch.JobDefinition{}, batch.Clientf("JobDefinition name %s does not exist or is not in ACTIVE status", name)

@@ -78,12 +78,17 @@ func firstDoorbells(j *batch.Job) []batch.Message {
 // claimInvocation records (access key, invocation id) → job id, or returns
 // the id an earlier attempt of the same call recorded.
 func (s *Service) claimInvocation(ctx context.Context, ri batch.RequestInfo, in *batch.SubmitJobInput, jobID string) (string, bool, error) {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return "", false, fmt.Errorf("hashing request: %w", err)
+	hash := ri.BodySHA256
+	if hash == "" {
+		// An in-process caller: hash the request itself.
+		body, err := json.Marshal(in)
+		if err != nil {
+			return "", false, fmt.Errorf("hashing request: %w", err)
+		}
+		sum := sha256.Sum256(body)
+		hash = hex.EncodeToString(sum[:])
 	}
-	sum := sha256.Sum256(body)
-	rec := invocation{JobID: jobID, RequestHash: hex.EncodeToString(sum[:])}
+	rec := invocation{JobID: jobID, RequestHash: hash}
 	key := ri.AccessKeyID + "/" + ri.InvocationID
 	doc, _ := json.Marshal(rec)
 	it := batch.Item{Kind: batch.KindInvocation, Key: key, Doc: doc, ExpiresAt: batch.Millis(s.now().Add(invocationTTL))}

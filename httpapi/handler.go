@@ -5,6 +5,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,11 +160,16 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, e
 			return nil, &apiError{status: http.StatusForbidden, code: codeAccessDenied, message: "request replayed"}
 		}
 	}
-	ctx := batch.WithRequestInfo(r.Context(), batch.RequestInfo{
+	ri := batch.RequestInfo{
 		AccessKeyID:  c.accessKey,
 		InvocationID: invocationID,
 		RequestID:    c.requestID,
-	})
+	}
+	if invocationID != "" {
+		sum := sha256.Sum256(body)
+		ri.BodySHA256 = hex.EncodeToString(sum[:])
+	}
+	ctx := batch.WithRequestInfo(r.Context(), ri)
 	return ep.serve(ctx, body)
 }
 

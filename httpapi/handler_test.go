@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -123,10 +125,12 @@ func TestAuthenticatorGetsExactBody(t *testing.T) {
 
 func TestRequestInfoInContext(t *testing.T) {
 	fb := &fakeBackend{}
-	req := httptest.NewRequest("POST", "/v1/submitjob", strings.NewReader(`{"jobName":"j","jobQueue":"q","jobDefinition":"d"}`))
+	body := `{"jobName":"j","jobQueue":"q","jobDefinition":"d"}`
+	req := httptest.NewRequest("POST", "/v1/submitjob", strings.NewReader(body))
 	req.Header.Set("amz-sdk-invocation-id", "inv-42")
 	New(fb, testOptions()).ServeHTTP(httptest.NewRecorder(), req)
-	want := batch.RequestInfo{AccessKeyID: "AKIDTEST", InvocationID: "inv-42", RequestID: "req-1"}
+	sum := sha256.Sum256([]byte(body))
+	want := batch.RequestInfo{AccessKeyID: "AKIDTEST", InvocationID: "inv-42", RequestID: "req-1", BodySHA256: hex.EncodeToString(sum[:])}
 	if got := fb.recordedCalls()[0].info; got != want {
 		t.Errorf("request info = %+v, want %+v", got, want)
 	}

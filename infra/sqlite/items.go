@@ -15,9 +15,11 @@ const (
 	updateItemSQL = `UPDATE items SET doc = ?3, version = version + 1, expires_at = ?4
 		WHERE kind = ?1 AND key = ?2 AND version = ?5`
 	getItemSQL = `SELECT doc, version, expires_at FROM items WHERE kind = ? AND key = ?`
-	// substr and length count characters alike, so this is a true prefix test.
+	// A prefix is a range of the primary key: [prefix, next prefix).
 	listItemsSQL = `SELECT key, doc, version, expires_at FROM items
-		WHERE kind = ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key`
+		WHERE kind = ?1 AND key >= ?2 AND key < ?3 ORDER BY key`
+	listItemsFromSQL = `SELECT key, doc, version, expires_at FROM items
+		WHERE kind = ?1 AND key >= ?2 ORDER BY key`
 	deleteItemSQL        = `DELETE FROM items WHERE kind = ? AND key = ?`
 	deleteItemVersionSQL = `DELETE FROM items WHERE kind = ? AND key = ? AND version = ?`
 	nextSequenceSQL      = `INSERT INTO sequences (name, value) VALUES (?, 1)
@@ -72,7 +74,13 @@ func (db *DB) GetItem(ctx context.Context, kind, key string) (batch.Item, error)
 
 // ListItems lists the items of a kind whose key starts with prefix, by key.
 func (db *DB) ListItems(ctx context.Context, kind, prefix string) ([]batch.Item, error) {
-	rows, err := db.read.query(ctx, listItemsSQL, kind, prefix)
+	var rows *sql.Rows
+	var err error
+	if end, ok := prefixEnd(prefix); ok {
+		rows, err = db.read.query(ctx, listItemsSQL, kind, prefix, end)
+	} else {
+		rows, err = db.read.query(ctx, listItemsFromSQL, kind, prefix)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
 	}
@@ -89,6 +97,20 @@ func (db *DB) ListItems(ctx context.Context, kind, prefix string) ([]batch.Item,
 		return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
 	}
 	return items, nil
+}
+
+// prefixEnd is the least string greater than every string that starts
+// with prefix (keys compare bytewise); ok is false when there is none (the
+// prefix is empty or all 0xff bytes).
+func prefixEnd(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
 }
 
 // DeleteItem deletes an item if its version is expectVersion, failing with
