@@ -84,12 +84,15 @@ func (db *DB) Receive(ctx context.Context, queue string, limit int, visibility, 
 		deadline = t.C
 	}
 	for {
-		sent := db.notify.watch(queue)
+		sent, stop := db.notify.watch(queue)
 		ds, next, err := db.receiveOnce(ctx, queue, limit, visibility)
 		if err != nil || len(ds) > 0 || wait <= 0 {
+			stop()
 			return ds, err
 		}
-		if err := db.await(ctx, sent, deadline, next); err != nil {
+		err = db.await(ctx, sent, deadline, next)
+		stop()
+		if err != nil {
 			if errors.Is(err, errWaitOver) {
 				return nil, nil
 			}

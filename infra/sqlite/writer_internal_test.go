@@ -72,7 +72,11 @@ func TestCommitIsolatesFailingOperations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newTestWriter(t)
-			woken := map[string]<-chan struct{}{"ra": w.notify.watch("ra"), "rb": w.notify.watch("rb")}
+			wakeA, stopA := w.notify.watch("ra")
+			wakeB, stopB := w.notify.watch("rb")
+			defer stopA()
+			defer stopB()
+			woken := map[string]<-chan struct{}{"ra": wakeA, "rb": wakeB}
 			ops := []*op{putOp("a", "ra", nil), tt.failing, putOp("c", "rc", nil)}
 			w.commit(ops)
 
