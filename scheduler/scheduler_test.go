@@ -1,0 +1,159 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/control"
+)
+
+// fakeControl records what the scheduler asks of the control plane.
+type fakeControl struct {
+	mu        sync.Mutex
+	evaluated []string
+	failOn    string
+	passes    int
+	expired   int
+	rerung    int
+	deleted   int
+}
+
+func (f *fakeControl) Evaluate(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.evaluated = append(f.evaluated, id)
+	if id == f.failOn {
+		return errors.New("store unavailable")
+	}
+	return nil
+}
+
+func (f *fakeControl) QueuePass(context.Context, control.QueuePassOptions) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.passes++
+	return nil
+}
+
+func (f *fakeControl) ExpireLeases(context.Context, int) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.expired++
+	return 0, nil
+}
+
+func (f *fakeControl) Rering(_ context.Context, o control.SweepOptions) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rerung++
+	return 0, nil
+}
+
+func (f *fakeControl) DeleteExpired(context.Context) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deleted++
+	return 0, nil
+}
+
+func (f *fakeControl) snapshot() fakeControl {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return fakeControl{evaluated: append([]string(nil), f.evaluated...), passes: f.passes, expired: f.expired, rerung: f.rerung, deleted: f.deleted}
+}
+
+// fakeQueue hands out its messages once and records deletions.
+type fakeQueue struct {
+	mu      sync.Mutex
+	pending []batch.Delivery
+	deleted []string
+}
+
+func (q *fakeQueue) Receive(ctx context.Context, queue string, max int, _, wait time.Duration) ([]batch.Delivery, error) {
+	q.mu.Lock()
+	if queue == control.SubmissionsQueue && len(q.pending) > 0 {
+		n := min(max, len(q.pending))
+		ds := q.pending[:n]
+		q.pending = q.pending[n:]
+		q.mu.Unlock()
+		return ds, nil
+	}
+	q.mu.Unlock()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(min(wait, 10*time.Millisecond)):
+		return nil, nil
+	}
+}
+
+func (q *fakeQueue) Delete(_ context.Context, _, receipt string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.deleted = append(q.deleted, receipt)
+	return nil
+}
+
+func (q *fakeQueue) deletedReceipts() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]string(nil), q.deleted...)
+}
+
+func delivery(id string) batch.Delivery {
+	return batch.Delivery{Message: batch.Message{Queue: control.SubmissionsQueue, ID: id}, Receipt: "r-" + id}
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestRunEvaluatesDoorbellsAndKeepsFailuresForLater(t *testing.T) {
+	ctl := &fakeControl{failOn: "bad"}
+	q := &fakeQueue{pending: []batch.Delivery{delivery("a"), delivery("bad"), delivery("b")}}
+	s := New(ctl, q, Options{Workers: 2, QueuePassEvery: 5 * time.Millisecond, SweepEvery: 5 * time.Millisecond, RetentionEvery: 5 * time.Millisecond, Logger: quiet()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+
+	waitUntil(t, "the doorbells to be handled", func() bool { return len(ctl.snapshot().evaluated) == 3 })
+	waitUntil(t, "the periodic passes to run", func() bool {
+		c := ctl.snapshot()
+		return c.passes > 0 && c.expired > 0 && c.rerung > 0 && c.deleted > 0
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+
+	got := map[string]bool{}
+	for _, r := range q.deletedReceipts() {
+		got[r] = true
+	}
+	if !got["r-a"] || !got["r-b"] {
+		t.Errorf("deleted %v, want the doorbells of a and b", q.deletedReceipts())
+	}
+	if got["r-bad"] {
+		t.Error("a doorbell whose evaluation failed was deleted; it must come back after its visibility timeout")
+	}
+}
