@@ -201,3 +201,61 @@ func TestStockAWSCLIRoundTripsEveryOperation(t *testing.T) {
 	cli.must("update-compute-environment", "--compute-environment", "cli-ce", "--state", "DISABLED")
 	cli.must("delete-compute-environment", "--compute-environment", "cli-ce")
 }
+
+// waitDone waits for a job to finish, polling with the CLI.
+func (c awsCLI) waitDone(id string, timeout time.Duration) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		job := c.must("describe-jobs", "--jobs", id)["jobs"].([]any)[0].(map[string]any)
+		if job["status"] == "SUCCEEDED" || job["status"] == "FAILED" {
+			return job
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("job %s still %v after %v", id, job["status"], timeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func TestStockAWSCLIRunsArraysRetriesAndTerminations(t *testing.T) {
+	t.Parallel()
+	cli := awsCLI{t: t, path: requireTool(t, "aws"), td: startTanda(t)}
+	submit := func(args ...string) string {
+		base := []string{"submit-job", "--job-queue", DefaultJobQueue, "--job-definition", ExampleJobDefinition}
+		return cli.must(append(base, args...)...)["jobId"].(string)
+	}
+	array := submit("--job-name", "hundred", "--array-properties", "size=100",
+		"--container-overrides", `{"command":["sh","-c","echo child $AWS_BATCH_JOB_ARRAY_INDEX"]}`)
+	retried := submit("--job-name", "exit3", "--retry-strategy", "attempts=3",
+		"--container-overrides", `{"command":["sh","-c","exit 3"]}`)
+	exitRule := submit("--job-name", "exitrule", "--retry-strategy", `{"attempts":3,"evaluateOnExit":[{"onExitCode":"3","action":"exit"}]}`,
+		"--container-overrides", `{"command":["sh","-c","exit 3"]}`)
+	sleeper := submit("--job-name", "sleeper", "--container-overrides", `{"command":["sleep","300"]}`)
+
+	if job := cli.waitDone(array, 60*time.Second); job["status"] != "SUCCEEDED" ||
+		job["arrayProperties"].(map[string]any)["statusSummary"].(map[string]any)["SUCCEEDED"] != float64(100) {
+		t.Errorf("array job = %v %v, want SUCCEEDED with 100 children", job["status"], job["arrayProperties"])
+	}
+	if lines := cli.td.logLines(t, array+":42"); !contains(lines, "child 42") {
+		t.Errorf("child 42's log = %q", lines)
+	}
+	if job := cli.waitDone(retried, 30*time.Second); job["status"] != "FAILED" || len(job["attempts"].([]any)) != 3 {
+		t.Errorf("exit-3 job = %v with %d attempts, want FAILED with 3", job["status"], len(job["attempts"].([]any)))
+	}
+	if job := cli.waitDone(exitRule, 30*time.Second); job["status"] != "FAILED" || len(job["attempts"].([]any)) != 1 {
+		t.Errorf("evaluateOnExit EXIT job = %v with %d attempts, want FAILED with 1", job["status"], len(job["attempts"].([]any)))
+	}
+
+	deadline := time.Now().Add(30 * time.Second)
+	for cli.must("describe-jobs", "--jobs", sleeper)["jobs"].([]any)[0].(map[string]any)["status"] != "RUNNING" {
+		if time.Now().After(deadline) {
+			t.Fatal("the sleeper never ran")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cli.must("terminate-job", "--job-id", sleeper, "--reason", "enough")
+	if job := cli.waitDone(sleeper, 30*time.Second); job["status"] != "FAILED" || job["isTerminated"] != true || job["statusReason"] != "enough" {
+		t.Errorf("terminated job = %v isTerminated=%v reason=%v", job["status"], job["isTerminated"], job["statusReason"])
+	}
+}
