@@ -47,12 +47,19 @@ func runLogs(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	token := ""
+	token, stream := "", ""
 	for {
 		pg, err := c.readLog(ctx, id, *attempt, token)
 		if err != nil {
 			return err
 		}
+		if pg.LogStreamName != stream && stream != "" && token != "" {
+			// A retry started a new attempt with a stream of its own.
+			fmt.Fprintf(out, "--- %s\n", pg.LogStreamName)
+			token, stream = "", pg.LogStreamName
+			continue
+		}
+		stream = pg.LogStreamName
 		for _, e := range pg.Events {
 			if *timestamps {
 				fmt.Fprintf(out, "%s ", time.UnixMilli(e.Timestamp).Format(time.RFC3339Nano))
