@@ -22,8 +22,9 @@ import (
 type Control interface {
 	Job(ctx context.Context, id string) (batch.Job, error)
 	QueuesOf(ctx context.Context, ce string) ([]batch.JobQueue, error)
-	// ClaimJob claims a job the agent has just read.
-	ClaimJob(ctx context.Context, job batch.Job, p control.Placement) (batch.Job, error)
+	// ClaimJob claims a job the agent has just read, deleting the doorbell
+	// that announced it.
+	ClaimJob(ctx context.Context, job batch.Job, p control.Placement, doorbell batch.Delivery) (batch.Job, error)
 	// The attempt writes take the job as the agent last got it back: its
 	// attempt and instance fence the write.
 	MarkHeldRunning(ctx context.Context, held batch.Job) (batch.Job, error)
@@ -392,7 +393,7 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 		}
 		return blocked, a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
 	}
-	claimed, err := a.ctl.ClaimJob(ctx, j, control.Placement{InstanceID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment})
+	claimed, err := a.ctl.ClaimJob(ctx, j, control.Placement{InstanceID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment}, d)
 	if err != nil {
 		a.release(&j)
 		if errors.Is(err, control.ErrNotClaimable) {
@@ -400,10 +401,6 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 		}
 		_ = a.queue.ChangeVisibility(ctx, rq, d.Receipt, 0)
 		return dropped, fmt.Errorf("claiming job %s: %w", j.JobID, err)
-	}
-	// The row is the truth now; the doorbell has done its work.
-	if err := a.queue.Delete(ctx, rq, d.Receipt); err != nil {
-		a.log.Warn("deleting doorbell", "job", j.JobID, "err", err)
 	}
 	a.wg.Add(1)
 	go func() {

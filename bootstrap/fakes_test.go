@@ -42,6 +42,9 @@ type fakeControl struct {
 	beforeClaim func(j *batch.Job)
 	// onFinish runs at the start of FinishAttempt, outside the lock.
 	onFinish func(jobID string)
+	// queue is where a successful claim deletes its doorbell, as the
+	// control plane does.
+	queue *fakeQueue
 }
 
 func newFakeControl(queues ...string) *fakeControl {
@@ -218,8 +221,12 @@ func (c *fakeControl) FinishAttempt(_ context.Context, jobID string, attempt int
 
 // The agent's calls take the job it holds; the fake applies them by id.
 
-func (c *fakeControl) ClaimJob(ctx context.Context, job batch.Job, p control.Placement) (batch.Job, error) {
-	return c.Claim(ctx, job.JobID, p)
+func (c *fakeControl) ClaimJob(ctx context.Context, job batch.Job, p control.Placement, doorbell batch.Delivery) (batch.Job, error) {
+	claimed, err := c.Claim(ctx, job.JobID, p)
+	if err == nil && c.queue != nil {
+		err = c.queue.Delete(ctx, doorbell.Queue, doorbell.Receipt)
+	}
+	return claimed, err
 }
 
 func (c *fakeControl) MarkHeldRunning(ctx context.Context, held batch.Job) (batch.Job, error) {

@@ -59,6 +59,7 @@ type harness struct {
 func newHarness(t *testing.T, cfg bootstrap.Config, queues ...string) *harness {
 	t.Helper()
 	h := &harness{t: t, cfg: cfg, ctl: newFakeControl(queues...), queue: newFakeQueue(), rt: newFakeRuntime(), logs: newFakeLogStore()}
+	h.ctl.queue = h.queue
 	h.agent = bootstrap.New(h.ctl, h.queue, h.rt, h.logs, cfg)
 	return h
 }

@@ -58,9 +58,10 @@ func (s *Service) Claim(ctx context.Context, jobID string, p Placement) (batch.J
 }
 
 // ClaimJob is Claim of a job the caller has just read, which spares a read
-// while no one else has written it since.
-func (s *Service) ClaimJob(ctx context.Context, job batch.Job, p Placement) (batch.Job, error) {
-	return s.mutate(ctx, job, s.claim(p))
+// while no one else has written it since. The doorbell that announced the
+// job is deleted with the claim: the job row is the truth from then on.
+func (s *Service) ClaimJob(ctx context.Context, job batch.Job, p Placement, doorbell batch.Delivery) (batch.Job, error) {
+	return s.mutateDeleting(ctx, job, s.claim(p), &doorbell)
 }
 
 func (s *Service) claim(p Placement) func(j *batch.Job) ([]batch.Message, error) {

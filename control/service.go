@@ -106,6 +106,12 @@ func (s *Service) mutateJob(ctx context.Context, id string, fn func(j *batch.Job
 // mutate is mutateJob starting from a job the caller has just read (or
 // written): while its version is current, no read is needed.
 func (s *Service) mutate(ctx context.Context, job batch.Job, fn func(j *batch.Job) ([]batch.Message, error)) (batch.Job, error) {
+	return s.mutateDeleting(ctx, job, fn, nil)
+}
+
+// mutateDeleting is mutate that, with the write, deletes the doorbell
+// that led to it (if done is not nil).
+func (s *Service) mutateDeleting(ctx context.Context, job batch.Job, fn func(j *batch.Job) ([]batch.Message, error), done *batch.Delivery) (batch.Job, error) {
 	id := job.JobID
 	for range maxConflictRetries {
 		wasTerminal := job.Status.Terminal()
@@ -120,7 +126,12 @@ func (s *Service) mutate(ctx context.Context, job batch.Job, fn func(j *batch.Jo
 		if job.Status.Terminal() && job.Internal.ExpiresAt == 0 {
 			job.Internal.ExpiresAt = job.Internal.UpdatedAt + s.opts.Retention.Milliseconds()
 		}
-		written, err := s.store.UpdateJob(ctx, job, msgs)
+		var written batch.Job
+		if done != nil {
+			written, err = s.store.UpdateJobDeleting(ctx, job, msgs, *done)
+		} else {
+			written, err = s.store.UpdateJob(ctx, job, msgs)
+		}
 		if err == nil {
 			if !wasTerminal && written.Status.Terminal() {
 				if err := s.wakeDependents(ctx, written); err != nil {

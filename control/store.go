@@ -29,10 +29,17 @@ type Store interface {
 
 	// CreateJobs writes new jobs, all or none; any that exists is a conflict.
 	CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error
+	// CreateJobsRecording is CreateJobs that also writes new items in the
+	// same transaction; any job or item that exists is a conflict.
+	CreateJobsRecording(ctx context.Context, jobs []batch.Job, items []batch.Item, msgs []batch.Message) error
 	// UpdateJob writes job if the stored version is job.Internal.Version and
 	// returns it with its new version. On batch.ErrConflict it returns the
 	// stored job, so the caller need not read it again.
 	UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Message) (batch.Job, error)
+	// UpdateJobDeleting is UpdateJob that, when the write succeeds, also
+	// deletes the received message that led to it (with the write where
+	// the backend can, right after it otherwise).
+	UpdateJobDeleting(ctx context.Context, job batch.Job, msgs []batch.Message, done batch.Delivery) (batch.Job, error)
 	// GetJob reads one job or returns batch.ErrNotFound.
 	GetJob(ctx context.Context, id string) (batch.Job, error)
 	// GetJobs reads the jobs that exist among ids, in no particular order.

@@ -23,9 +23,11 @@ type invocation struct {
 	RequestHash string `json:"requestHash"`
 }
 
-// SubmitJob validates a submission, writes the job durably as SUBMITTED
-// and rings the scheduler. An SDK retry of the same call (same access key
-// and amz-sdk-invocation-id) returns the first job instead of a second.
+// SubmitJob validates a submission, writes the job durably and rings the
+// next step. An SDK retry of the same call (same access key and
+// amz-sdk-invocation-id) returns the first job instead of a second: the
+// job and its invocation record are written in one transaction, so either
+// both exist or neither does.
 func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*batch.SubmitJobOutput, error) {
 	if err := batch.ValidateSubmitJob(in); err != nil {
 		return nil, err
@@ -34,32 +36,61 @@ func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*bat
 	if err != nil {
 		return nil, err
 	}
+	var items []batch.Item
+	var inv *invocationKey
 	if ri, ok := batch.RequestInfoFrom(ctx); ok && ri.InvocationID != "" && ri.AccessKeyID != "" {
-		id, existing, err := s.claimInvocation(ctx, ri, in, job.JobID)
-		if err != nil {
-			return nil, err
-		}
-		if existing {
-			prev, err := s.store.GetJob(ctx, id)
-			if err == nil {
-				return &batch.SubmitJobOutput{JobArn: prev.JobArn, JobName: prev.JobName, JobID: prev.JobID}, nil
-			}
-			if !errors.Is(err, batch.ErrNotFound) {
-				return nil, fmt.Errorf("reading job %s: %w", id, err)
-			}
-			// The first call recorded the id but died before writing the
-			// job: write it now under that id.
-			job.JobID = id
-			job.JobArn = s.opts.Partition.JobARN(id)
-		}
+		inv = &invocationKey{key: ri.AccessKeyID + "/" + ri.InvocationID, id: ri.InvocationID, hash: requestHash(ri, in)}
+		items = append(items, inv.item(job.JobID, s.now()))
 	}
-	if err := s.store.CreateJobs(ctx, []batch.Job{job}, firstDoorbells(&job)); err != nil {
-		if errors.Is(err, batch.ErrConflict) {
-			return &batch.SubmitJobOutput{JobArn: job.JobArn, JobName: job.JobName, JobID: job.JobID}, nil
-		}
+	err = s.store.CreateJobsRecording(ctx, []batch.Job{job}, items, firstDoorbells(&job))
+	switch {
+	case err == nil:
+		return &batch.SubmitJobOutput{JobArn: job.JobArn, JobName: job.JobName, JobID: job.JobID}, nil
+	case errors.Is(err, batch.ErrConflict) && inv != nil:
+		return s.retriedSubmit(ctx, *inv)
+	default:
 		return nil, fmt.Errorf("writing job: %w", err)
 	}
-	return &batch.SubmitJobOutput{JobArn: job.JobArn, JobName: job.JobName, JobID: job.JobID}, nil
+}
+
+// invocationKey names one SubmitJob call across its retries.
+type invocationKey struct {
+	key  string // access key / invocation id
+	id   string
+	hash string // of the request body
+}
+
+func (k invocationKey) item(jobID string, now time.Time) batch.Item {
+	doc, _ := json.Marshal(invocation{JobID: jobID, RequestHash: k.hash})
+	return batch.Item{Kind: batch.KindInvocation, Key: k.key, Doc: doc, ExpiresAt: batch.Millis(now.Add(invocationTTL))}
+}
+
+// retriedSubmit answers a SubmitJob whose invocation was already recorded:
+// with the job the first attempt wrote.
+func (s *Service) retriedSubmit(ctx context.Context, k invocationKey) (*batch.SubmitJobOutput, error) {
+	prev, _, err := getDoc[invocation](ctx, s.store, batch.KindInvocation, k.key)
+	if err != nil {
+		return nil, fmt.Errorf("reading invocation: %w", err)
+	}
+	if prev.RequestHash != k.hash {
+		return nil, batch.Clientf("amz-sdk-invocation-id %s was already used for a different SubmitJob request; use a new invocation id", k.id)
+	}
+	j, err := s.store.GetJob(ctx, prev.JobID)
+	if err != nil {
+		return nil, fmt.Errorf("reading job %s: %w", prev.JobID, err)
+	}
+	return &batch.SubmitJobOutput{JobArn: j.JobArn, JobName: j.JobName, JobID: j.JobID}, nil
+}
+
+// requestHash identifies a request's content: the hash of the body as
+// received, or, for an in-process caller, of the request re-encoded.
+func requestHash(ri batch.RequestInfo, in *batch.SubmitJobInput) string {
+	if ri.BodySHA256 != "" {
+		return ri.BodySHA256
+	}
+	body, _ := json.Marshal(in) // plain data: cannot fail
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
 }
 
 // firstDoorbells readies a new job. A job with nothing to wait for (no
@@ -73,38 +104,6 @@ func firstDoorbells(j *batch.Job) []batch.Message {
 	j.Status = batch.Runnable
 	j.Internal.RunnableAt = j.CreatedAt
 	return readyDoorbell(j)
-}
-
-// claimInvocation records (access key, invocation id) → job id, or returns
-// the id an earlier attempt of the same call recorded.
-func (s *Service) claimInvocation(ctx context.Context, ri batch.RequestInfo, in *batch.SubmitJobInput, jobID string) (string, bool, error) {
-	hash := ri.BodySHA256
-	if hash == "" {
-		// An in-process caller: hash the request itself.
-		body, err := json.Marshal(in)
-		if err != nil {
-			return "", false, fmt.Errorf("hashing request: %w", err)
-		}
-		sum := sha256.Sum256(body)
-		hash = hex.EncodeToString(sum[:])
-	}
-	rec := invocation{JobID: jobID, RequestHash: hash}
-	key := ri.AccessKeyID + "/" + ri.InvocationID
-	doc, _ := json.Marshal(rec)
-	it := batch.Item{Kind: batch.KindInvocation, Key: key, Doc: doc, ExpiresAt: batch.Millis(s.now().Add(invocationTTL))}
-	if _, err := s.store.PutItem(ctx, it, 0); err == nil {
-		return jobID, false, nil
-	} else if !errors.Is(err, batch.ErrConflict) {
-		return "", false, fmt.Errorf("recording invocation: %w", err)
-	}
-	prev, _, err := getDoc[invocation](ctx, s.store, batch.KindInvocation, key)
-	if err != nil {
-		return "", false, fmt.Errorf("reading invocation: %w", err)
-	}
-	if prev.RequestHash != rec.RequestHash {
-		return "", false, batch.Clientf("amz-sdk-invocation-id %s was already used for a different SubmitJob request; use a new invocation id", ri.InvocationID)
-	}
-	return prev.JobID, true, nil
 }
 
 // buildJob resolves the queue and definition and makes the job to write.

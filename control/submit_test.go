@@ -265,31 +265,28 @@ func TestSubmitJobRetryAfterFailedWrite(t *testing.T) {
 	ctx := batch.WithRequestInfo(h.ctx, batch.RequestInfo{AccessKeyID: "AKID1", InvocationID: "inv-1"})
 	in := &batch.SubmitJobInput{JobName: "a", JobQueue: queueName, JobDefinition: defName}
 
-	// The first call records its invocation, then fails to write the job.
-	var firstID string
-	h.store.beforeCreate = func(jobs []batch.Job) error {
-		firstID = jobs[0].JobID
-		return errors.New("disk on fire")
-	}
+	// The first call fails to write: the job and its invocation record go
+	// in one transaction, so neither is there.
+	h.store.beforeCreate = func([]batch.Job) error { return errors.New("disk on fire") }
 	if _, err := h.svc.SubmitJob(ctx, in); err == nil || batch.IsClientError(err) {
 		t.Fatalf("SubmitJob with a failing store err = %v, want a server error", err)
 	}
 	h.store.beforeCreate = nil
+	if n := h.countJobs(); n != 0 {
+		t.Fatalf("jobs after a failed write = %d, want 0", n)
+	}
 
-	// The SDK's retry writes the job under the id the first call recorded.
+	// The SDK's retry writes the job once; a further retry finds it.
 	out, err := h.svc.SubmitJob(ctx, in)
 	if err != nil {
 		t.Fatalf("retried SubmitJob: %v", err)
 	}
-	if out.JobID != firstID {
-		t.Errorf("retry got job %s, want the first call's id %s", out.JobID, firstID)
-	}
-	if want := testPartition.JobARN(firstID); out.JobArn != want {
-		t.Errorf("retry got ARN %s, want %s", out.JobArn, want)
+	again, err := h.svc.SubmitJob(ctx, in)
+	if err != nil || again.JobID != out.JobID {
+		t.Fatalf("second retry = %+v, %v; want job %s", again, err, out.JobID)
 	}
 	if n := h.countJobs(); n != 1 {
 		t.Errorf("jobs = %d, want 1", n)
 	}
-	h.drain()
-	h.wantStatus(firstID, batch.Runnable)
+	h.wantStatus(out.JobID, batch.Runnable)
 }

@@ -11,8 +11,9 @@ import (
 )
 
 const (
-	getJobSQL    = `SELECT doc, version FROM jobs WHERE id = ?`
-	jobExistsSQL = `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?)`
+	getJobSQL     = `SELECT doc, version FROM jobs WHERE id = ?`
+	jobExistsSQL  = `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = ?)`
+	itemExistsSQL = `SELECT EXISTS (SELECT 1 FROM items WHERE kind = ? AND key = ?)`
 )
 
 // getJobsChunk bounds the ids of one GetJobs query.
@@ -22,6 +23,13 @@ const getJobsChunk = 500
 // if any job exists (or one id is given twice) it fails with
 // batch.ErrConflict and writes nothing. The caller's jobs are not modified.
 func (db *DB) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error {
+	return db.CreateJobsRecording(ctx, jobs, nil, msgs)
+}
+
+// CreateJobsRecording is CreateJobs that also writes new items in the same
+// transaction: if any job or item exists, it fails with batch.ErrConflict
+// and writes nothing.
+func (db *DB) CreateJobsRecording(ctx context.Context, jobs []batch.Job, items []batch.Item, msgs []batch.Message) error {
 	rows := make([]jobRow, len(jobs))
 	seen := make(map[string]bool, len(jobs))
 	for i, j := range jobs {
@@ -48,8 +56,22 @@ func (db *DB) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Mes
 				return fmt.Errorf("job %s exists: %w", r.id, batch.ErrConflict)
 			}
 		}
+		for _, it := range items {
+			var exists bool
+			if err := t.queryRow(itemExistsSQL, it.Kind, it.Key).Scan(&exists); err != nil {
+				return err
+			}
+			if exists {
+				return fmt.Errorf("item %s/%s exists: %w", it.Kind, it.Key, batch.ErrConflict)
+			}
+		}
 		for _, r := range rows {
 			if _, err := t.exec(insertJobSQL, r.args()...); err != nil {
+				return err
+			}
+		}
+		for _, it := range items {
+			if _, err := t.exec(insertItemSQL, it.Kind, it.Key, it.Doc, it.ExpiresAt); err != nil {
 				return err
 			}
 		}
@@ -66,6 +88,21 @@ func (db *DB) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Mes
 // differ it returns the stored job and an error wrapping batch.ErrConflict;
 // if there is no such job, batch.ErrNotFound.
 func (db *DB) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Message) (batch.Job, error) {
+	return db.updateJob(ctx, job, msgs, nil)
+}
+
+// UpdateJobDeleting is UpdateJob that also deletes a received message in
+// the same transaction, when the update succeeds: the doorbell that led to
+// the write. A receipt that is no longer current deletes nothing.
+func (db *DB) UpdateJobDeleting(ctx context.Context, job batch.Job, msgs []batch.Message, done batch.Delivery) (batch.Job, error) {
+	id, err := receiptID(done.Receipt)
+	if err != nil {
+		return batch.Job{}, fmt.Errorf("updating job %s: %w", job.JobID, err)
+	}
+	return db.updateJob(ctx, job, msgs, func(t *wtx) error { return db.deleteIn(t, done.Queue, id, done.Receipt) })
+}
+
+func (db *DB) updateJob(ctx context.Context, job batch.Job, msgs []batch.Message, then func(*wtx) error) (batch.Job, error) {
 	expect := job.Internal.Version
 	r, err := newJobRow(job, expect+1)
 	if err != nil {
@@ -92,6 +129,11 @@ func (db *DB) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Message
 				return err
 			}
 			return batch.ErrConflict
+		}
+		if then != nil {
+			if err := then(t); err != nil {
+				return err
+			}
 		}
 		return db.sendIn(t, msgs)
 	})

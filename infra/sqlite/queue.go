@@ -215,21 +215,25 @@ func (db *DB) Delete(ctx context.Context, queue, receipt string) error {
 	if err != nil {
 		return fmt.Errorf("deleting from %s: %w", queue, err)
 	}
-	err = db.write.do(ctx, func(t *wtx) error {
-		n, err := affected(t.exec(deleteMessageSQL, queue, id, receipt))
-		if err != nil || n > 0 {
-			return err
-		}
-		n, err = affected(t.exec(rearmMessageSQL, db.nowMillis(), queue, id, receipt))
-		if n > 0 {
-			t.wakeQueue(queue)
-		}
-		return err
-	})
+	err = db.write.do(ctx, func(t *wtx) error { return db.deleteIn(t, queue, id, receipt) })
 	if err != nil {
 		return fmt.Errorf("deleting %s from %s: %w", id, queue, err)
 	}
 	return nil
+}
+
+// deleteIn deletes a received message in the writer's transaction, or
+// re-arms it if it was sent again while in flight.
+func (db *DB) deleteIn(t *wtx, queue, id, receipt string) error {
+	n, err := affected(t.exec(deleteMessageSQL, queue, id, receipt))
+	if err != nil || n > 0 {
+		return err
+	}
+	n, err = affected(t.exec(rearmMessageSQL, db.nowMillis(), queue, id, receipt))
+	if n > 0 {
+		t.wakeQueue(queue)
+	}
+	return err
 }
 
 // ChangeVisibility hides a received message for visibility from now, or,
