@@ -205,6 +205,11 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.forgetLostInstances(ctx); err != nil {
 		return err
 	}
+	// Wake-ups the previous process did not get to send are sent now,
+	// rather than when the sweeper finds the jobs stale.
+	if _, err := s.ctl.Rering(ctx, control.SweepOptions{Limit: 10_000}); err != nil {
+		return err
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
