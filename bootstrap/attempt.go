@@ -182,16 +182,18 @@ func (at *attempt) spec() (RunSpec, error) {
 	dir := filepath.Join(at.a.cfg.WorkRoot, strings.NewReplacer(":", "-", "/", "-").Replace(j.JobID)+"-"+strconv.Itoa(at.number))
 	at.dir = dir
 	return RunSpec{
-		JobID:     j.JobID,
-		Attempt:   at.number,
-		Image:     c.Image,
-		Command:   c.Command,
-		Env:       Environment(j, at.a.cfg.ComputeEnvironment),
-		WorkDir:   dir,
-		User:      c.User,
-		VCPUs:     j.Internal.VCPUs,
-		MemoryMiB: j.Internal.MemoryMiB,
-		GPUs:      j.Internal.GPUs,
+		JobID:      j.JobID,
+		Attempt:    at.number,
+		InstanceID: at.a.cfg.InstanceID,
+		Image:      c.Image,
+		Command:    c.Command,
+		Env:        Environment(j, at.a.cfg.ComputeEnvironment),
+		WorkDir:    dir,
+		User:       c.User,
+		VCPUs:      j.Internal.VCPUs,
+		MemoryMiB:  j.Internal.MemoryMiB,
+		GPUs:       j.Internal.GPUs,
+		Container:  c,
 	}, nil
 }
 

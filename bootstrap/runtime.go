@@ -3,14 +3,19 @@ package bootstrap
 import (
 	"context"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // RunSpec is what a runtime needs to run one attempt.
 type RunSpec struct {
 	JobID   string
 	Attempt int
-	Image   string
-	Command []string
+	// InstanceID is the instance the attempt runs on; a container runtime
+	// labels its containers with it, to find them after an agent restart.
+	InstanceID string
+	Image      string
+	Command    []string
 	// Env is the attempt's whole environment, "NAME=value".
 	Env []string
 	// WorkDir is the attempt's own directory on the instance. A runtime
@@ -20,6 +25,10 @@ type RunSpec struct {
 	VCPUs     float64
 	MemoryMiB int64
 	GPUs      int64
+	// Container is the job's merged container (image, command, user and
+	// resources are also in the fields above); a container runtime reads
+	// the rest of it (ulimits, volumes, linuxParameters...) from here.
+	Container *batch.ContainerProperties
 }
 
 // RunResult is how an attempt's process or container ended.

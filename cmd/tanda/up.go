@@ -20,6 +20,7 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	idle := fs.Duration("idle-grace", 60*time.Second, "idle instances retire after this")
 	rate := fs.Float64("rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
+	runtimeMode := fs.String("runtime", standalone.RuntimeAuto, "job runtime: auto (Docker when a daemon answers), docker or process")
 	verbose := fs.Bool("v", false, "log debug detail")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -29,21 +30,25 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	rt, why, err := standalone.ChooseRuntime(ctx, *runtimeMode, logger)
+	if err != nil {
+		return err
+	}
 	srv, err := standalone.Open(ctx, standalone.Config{
 		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
-		IdleGrace: *idle, RateLimit: *rate, Logger: logger,
+		IdleGrace: *idle, RateLimit: *rate, Logger: logger, Runtime: rt,
 	})
 	if err != nil {
 		return err
 	}
-	printWelcome(out, srv, *dataDir)
+	printWelcome(out, srv, *dataDir, why)
 	return srv.Run(ctx)
 }
 
-func printWelcome(out io.Writer, srv *standalone.Server, dataDir string) {
+func printWelcome(out io.Writer, srv *standalone.Server, dataDir, runtimeWhy string) {
 	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s",
 		srv.CredentialsFile(), srv.ConfigFile(), standalone.Profile)
-	fmt.Fprintf(out, "Tanda is up: AWS Batch API at %s (job runtime: %s)\n", srv.Endpoint(), srv.RuntimeName())
+	fmt.Fprintf(out, "Tanda is up: AWS Batch API at %s (job runtime: %s: %s)\n", srv.Endpoint(), srv.RuntimeName(), runtimeWhy)
 	if key, ok := srv.IssuedKey(); ok {
 		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), standalone.Profile)
 	} else {

@@ -38,7 +38,7 @@ type upProcess struct {
 	endpoint string        // the API's URL, from the banner
 }
 
-// startUp runs `tanda up` on dataDir with an API on a port of the
+// startUp runs `tanda up` on dataDir, running jobs as processes, with an API on a port of the
 // system's choosing, waits until the API answers /ping, and makes sure the
 // process is gone when the test ends.
 func startUp(t *testing.T, name, dataDir string, args ...string) *upProcess {
@@ -60,7 +60,9 @@ func startUp(t *testing.T, name, dataDir string, args ...string) *upProcess {
 		t.Fatal(err)
 	}
 	defer stderr.Close()
-	args = append([]string{"up", "--data-dir", dataDir, "--listen", "127.0.0.1:0"}, args...)
+	// Plain processes: these tests' jobs are shell commands, whatever
+	// Docker daemon the machine may have.
+	args = append([]string{"up", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--runtime", "process"}, args...)
 	p.cmd = exec.Command(tandaBinary(t), args...)
 	p.cmd.Dir = logDir
 	p.cmd.Stdout, p.cmd.Stderr = stdout, stderr
