@@ -20,6 +20,7 @@ import (
 	"github.com/tanda-batch/tanda/accesskeys"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/bootstrap/process"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/httpapi"
@@ -281,10 +282,28 @@ func (s *Server) forgetLostInstances(ctx context.Context) error {
 			return err
 		}
 		for _, r := range recs {
+			if err := s.removeContainers(ctx, r.ID); err != nil {
+				return err
+			}
 			if err := s.ctl.ForgetInstance(ctx, r.ComputeEnvironment, r.ID); err != nil {
 				return fmt.Errorf("releasing lost instance %s: %w", r.ID, err)
 			}
 		}
+	}
+	return nil
+}
+
+// removeContainers kills and removes the job containers an instance of a
+// previous run left on the Docker daemon. In-process instances do not
+// survive a restart, so none of their attempts is kept.
+func (s *Server) removeContainers(ctx context.Context, instanceID string) error {
+	rt, ok := s.runtime.(*docker.Runtime)
+	if !ok {
+		return nil
+	}
+	_, err := rt.Adopt(ctx, instanceID, func(string, int) (docker.Resume, bool) { return docker.Resume{}, false })
+	if err != nil {
+		return fmt.Errorf("removing the containers of lost instance %s: %w", instanceID, err)
 	}
 	return nil
 }

@@ -1,32 +1,24 @@
 package docker
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
 	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/docker/dockertest"
 )
 
 // testImage is the image the daemon tests run: testdata/jobprog, built
 // static and imported by TestMain (no registry is reachable).
-const testImage = "tanda-test/jobprog:latest"
+const testImage = dockertest.JobProgImage
 
 // daemon is the Docker client the tests use to look at containers, and
 // daemonErr why there is none (or why the test image could not be made).
@@ -50,107 +42,19 @@ func TestMain(m *testing.M) {
 }
 
 // connect reaches the daemon DOCKER_HOST names.
-func connect() (*client.Client, error) {
-	c, err := client.New(client.FromEnv)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("no Docker daemon at %s: %w", c.DaemonHost(), err)
-	}
-	return c, nil
-}
+func connect() (*client.Client, error) { return dockertest.Connect() }
 
 // needDaemon skips a test that needs Docker when no daemon answers, except
-// under `make test` (TANDA_REQUIRE_TOOLS=1), which starts one: there it
-// fails.
+// under `make test`, which starts one: there it fails.
 func needDaemon(t testing.TB) {
 	t.Helper()
-	required := os.Getenv("TANDA_REQUIRE_TOOLS") != ""
-	if testing.Short() && !required {
-		t.Skip("needs a Docker daemon: not run with -short")
-	}
-	if daemonErr == nil {
-		return
-	}
-	if required {
-		t.Fatalf("%v (make test starts one with scripts/dockerd.sh)", daemonErr)
-	}
-	t.Skipf("%v: run make test, which starts one, or set DOCKER_HOST", daemonErr)
+	dockertest.Need(t, daemonErr)
 }
 
-// importTestImage builds testdata/jobprog as a static binary and imports
-// it as the only file of testImage.
+// importTestImage makes testImage from testdata/jobprog.
 func importTestImage() error {
-	dir, err := os.MkdirTemp("", "tanda-jobprog-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "jobprog")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./testdata/jobprog")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building jobprog: %v: %s", err, out)
-	}
-	prog, err := os.ReadFile(bin)
-	if err != nil {
-		return err
-	}
-	// The image records its program's hash: an unchanged program is not
-	// imported again, and a changed one replaces the image.
-	sum := fmt.Sprintf("jobprog sha256:%x", sha256.Sum256(prog))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	old, err := daemon.ImageInspect(ctx, testImage)
-	if err == nil && old.Comment == sum {
-		return nil
-	}
-	var layer bytes.Buffer
-	tw := tar.NewWriter(&layer)
-	files := []struct {
-		hdr  tar.Header
-		body []byte
-	}{
-		{tar.Header{Name: "jobprog", Mode: 0o755, Size: int64(len(prog))}, prog},
-		{tar.Header{Name: "tmp/", Mode: 0o1777, Typeflag: tar.TypeDir}, nil},
-	}
-	for _, f := range files {
-		if err := tw.WriteHeader(&f.hdr); err != nil {
-			return err
-		}
-		if _, err := tw.Write(f.body); err != nil {
-			return err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	resp, err := daemon.ImageImport(ctx, client.ImageImportSource{Source: &layer, SourceName: "-"}, testImage, client.ImageImportOptions{Message: sum})
-	if err != nil {
-		return fmt.Errorf("importing: %w", err)
-	}
-	defer resp.Close()
-	dec := json.NewDecoder(resp)
-	for {
-		var m jsonstream.Message
-		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return fmt.Errorf("importing: %w", err)
-		}
-		if m.Error != nil {
-			return fmt.Errorf("importing: %s", m.Error.Message)
-		}
-	}
-	if old.ID != "" {
-		// Best effort: the replaced image is untagged now.
-		daemon.ImageRemove(ctx, old.ID, client.ImageRemoveOptions{})
-	}
-	return nil
+	_, err := dockertest.ImportJobProg(context.Background(), daemon)
+	return err
 }
 
 // newRuntime returns a runtime on the test daemon, and removes whatever
