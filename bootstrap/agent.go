@@ -31,6 +31,8 @@ type Control interface {
 	HeartbeatHeld(ctx context.Context, held batch.Job) (batch.Job, error)
 	FinishHeld(ctx context.Context, held batch.Job, o batch.AttemptOutcome) (batch.Job, error)
 	ReportInstance(ctx context.Context, rec control.InstanceRecord) error
+	// HeldBy lists the jobs whose attempts an instance holds.
+	HeldBy(ctx context.Context, instanceID string) ([]batch.Job, error)
 }
 
 // Queue is the ready queues.
@@ -141,6 +143,9 @@ func (a *Agent) Running() int {
 func (a *Agent) Run(ctx context.Context) error {
 	if err := a.report(ctx); err != nil {
 		return fmt.Errorf("registering instance %s: %w", a.cfg.InstanceID, err)
+	}
+	if err := a.reattach(ctx); err != nil {
+		a.log.Error("re-attaching after a restart", "err", err)
 	}
 	var bg sync.WaitGroup
 	bg.Go(func() { a.reportLoop(ctx) })

@@ -50,9 +50,8 @@ type attempt struct {
 	dir     string // the attempt's working directory
 }
 
-// runAttempt runs a claimed attempt to its end and reports it. If the
-// lease is lost, it stops the attempt and reports nothing.
-func (a *Agent) runAttempt(ctx context.Context, j batch.Job) {
+// newAttempt prepares the running of an attempt the agent holds.
+func (a *Agent) newAttempt(j batch.Job) *attempt {
 	at := &attempt{a: a, job: j, id: j.JobID, number: j.Internal.Attempt}
 	if n := len(j.Attempts); n > 0 && j.Attempts[n-1].Container != nil {
 		at.stream = j.Attempts[n-1].Container.LogStreamName
@@ -61,8 +60,21 @@ func (a *Agent) runAttempt(ctx context.Context, j batch.Job) {
 		at.stream = control.LogStreamName(j.Internal.DefinitionName, j.JobID, at.number)
 	}
 	at.logs = newLogBuffer(a.logs, at.stream, a.log)
+	return at
+}
 
-	outcome, report := at.run(ctx)
+// runAttempt runs a claimed attempt to its end and reports it. If the
+// lease is lost, it stops the attempt and reports nothing.
+func (a *Agent) runAttempt(ctx context.Context, j batch.Job) {
+	at := a.newAttempt(j)
+	at.end(ctx, at.run)
+}
+
+// end runs an attempt's course, then saves its output, removes its working
+// directory and reports how it ended.
+func (at *attempt) end(ctx context.Context, course func(context.Context) (batch.AttemptOutcome, bool)) {
+	a := at.a
+	outcome, report := course(ctx)
 	// The job's last lines are in its log before its end is reported.
 	at.logs.Close()
 	if at.dir != "" {
@@ -104,6 +116,14 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 		at.logf("%s", reason)
 		return batch.AttemptOutcome{StatusReason: control.ReasonStartFailed, Reason: reason}, true
 	}
+	return at.watch(ctx, exec)
+}
+
+// watch follows a started execution to its end: marks the job RUNNING,
+// heartbeats its lease, and enforces its timeout and TerminateJob.
+func (at *attempt) watch(ctx context.Context, exec Execution) (o batch.AttemptOutcome, report bool) {
+	a := at.a
+	j := &at.job
 	waited := make(chan RunResult, 1)
 	go func() { waited <- exec.Wait() }()
 

@@ -241,6 +241,18 @@ func (c *fakeControl) FinishHeld(ctx context.Context, held batch.Job, o batch.At
 	return c.FinishAttempt(ctx, held.JobID, held.Internal.Attempt, held.Internal.Instance, o)
 }
 
+func (c *fakeControl) HeldBy(_ context.Context, instanceID string) ([]batch.Job, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []batch.Job
+	for _, j := range c.jobs {
+		if j.Status.Active() && j.Internal.Instance == instanceID {
+			out = append(out, clone(j))
+		}
+	}
+	return out, nil
+}
+
 func (c *fakeControl) ReportInstance(_ context.Context, rec control.InstanceRecord) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

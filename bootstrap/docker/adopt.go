@@ -68,3 +68,18 @@ func (r *Runtime) Adopt(ctx context.Context, instanceID string, keep func(jobID 
 	}
 	return adopted, errors.Join(errs...)
 }
+
+// Reattach is Adopt in the agent's terms (bootstrap.Reattacher).
+func (r *Runtime) Reattach(ctx context.Context, instanceID string, keep func(jobID string, attempt int) (bootstrap.LogFunc, time.Time, bool)) ([]bootstrap.Reattached, error) {
+	adopted, err := r.Adopt(ctx, instanceID, func(jobID string, attempt int) (Resume, bool) {
+		logs, since, ok := keep(jobID, attempt)
+		return Resume{Logs: logs, Since: since}, ok
+	})
+	out := make([]bootstrap.Reattached, 0, len(adopted))
+	for _, a := range adopted {
+		out = append(out, bootstrap.Reattached{JobID: a.JobID, Attempt: a.Attempt, Execution: a.Execution})
+	}
+	return out, err
+}
+
+var _ bootstrap.Reattacher = (*Runtime)(nil)
