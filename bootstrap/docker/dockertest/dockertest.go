@@ -16,7 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,10 +61,15 @@ func Need(t testing.TB, err error) {
 	t.Skipf("%v: run make test, which starts one, or set DOCKER_HOST", err)
 }
 
-// jobProgSource is the directory of the test program's source.
-func jobProgSource() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "testdata", "jobprog")
+// jobProgSource is the directory of the test program's source, found
+// from the module's root (tests run inside the module; -trimpath rules out
+// runtime.Caller).
+func jobProgSource() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module's root: %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bootstrap", "docker", "testdata", "jobprog"), nil
 }
 
 // ImportJobProg builds the test program static and imports it as
@@ -76,8 +81,12 @@ func ImportJobProg(ctx context.Context, daemon *client.Client) (string, error) {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "jobprog")
+	src, err := jobProgSource()
+	if err != nil {
+		return "", err
+	}
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
-	build.Dir = jobProgSource()
+	build.Dir = src
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building jobprog: %v: %s", err, out)
