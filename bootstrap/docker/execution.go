@@ -200,8 +200,25 @@ func (e *Execution) result() bootstrap.RunResult {
 		return bootstrap.RunResult{ExitCode: -1, Reason: prefixInspect + reason}
 	}
 	res := bootstrap.RunResult{ExitCode: st.ExitCode}
-	if st.OOMKilled {
+	if st.OOMKilled || (st.ExitCode == 137 && e.oomKilledLate(ctx)) {
 		res.Reason = reasonOOM
 	}
 	return res
+}
+
+// oomKilledLate looks again at a container killed by SIGKILL: the daemon
+// (20.10 on cgroup v1, seen here) can record the kernel's OOM kill a moment
+// after the exit it caused.
+func (e *Execution) oomKilledLate(ctx context.Context) bool {
+	for range 5 {
+		time.Sleep(50 * time.Millisecond)
+		ins, err := e.rt.api.ContainerInspect(ctx, e.id, client.ContainerInspectOptions{})
+		if err != nil || ins.Container.State == nil {
+			return false
+		}
+		if ins.Container.State.OOMKilled {
+			return true
+		}
+	}
+	return false
 }

@@ -4,7 +4,7 @@
 //
 //	jobprog env                  print the arguments, then the environment
 //	jobprog exit N               exit with status N
-//	jobprog oom MiB              allocate and touch MiB of memory, then exit 0
+//	jobprog oom MiB              after 200 ms, allocate and touch MiB of memory, then exit 0
 //	jobprog spin SECONDS         busy-loop on every CPU, then print the CPU seconds used
 //	jobprog sleep SECONDS        sleep; exit 143 on SIGTERM
 //	jobprog ignoreterm SECONDS   sleep, ignoring SIGTERM
@@ -40,6 +40,9 @@ func main() {
 	case "exit":
 		os.Exit(num(args, 0))
 	case "oom":
+		// Like a real job, it runs a moment before it outgrows its limit:
+		// the daemon watches for OOM kills only once the container runs.
+		time.Sleep(200 * time.Millisecond)
 		oom(num(args, 0))
 	case "spin":
 		spin(time.Duration(num(args, 0)) * time.Second)
