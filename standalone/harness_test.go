@@ -132,13 +132,18 @@ func (td *tanda) describe(t *testing.T, id string) types.JobDetail {
 	return res.Jobs[0]
 }
 
-// waitFor polls until cond holds or the deadline passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+// waitFor polls until cond holds or the deadline passes. detail, if
+// given, says what was seen last.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool, detail ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+			seen := ""
+			for _, d := range detail {
+				seen += "; last seen: " + d()
+			}
+			t.Fatalf("timed out after %v waiting for %s%s", timeout, what, seen)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -76,10 +76,18 @@ func TestComputeEnvironmentScalesOutForDemandAndBackToMin(t *testing.T) {
 	}
 	// Idle instances retire down to minvCpus. Instance sizes do not change,
 	// so lower the floor to 0 to see the environment empty out entirely.
+	var last types.ComputeEnvironmentDetail
 	waitFor(t, 60*time.Second, "scale-in towards minvCpus once idle", func() bool {
-		d := aws.ToInt32(td.computeEnvironment(t, "scaling").ComputeResources.DesiredvCpus)
-		return d >= 2 && d <= 4
-	})
+		last = td.computeEnvironment(t, "scaling")
+		d := aws.ToInt32(last.ComputeResources.DesiredvCpus)
+		if d < 2 || d > 8 {
+			return false
+		}
+		// Instance sizes do not change: what is left is the least that
+		// holds minvCpus, one instance.
+		insts, err := td.Control().Instances(ctx, "scaling")
+		return err == nil && len(insts) == 1
+	}, func() string { return aws.ToString(last.StatusReason) })
 	if _, err := td.client.UpdateComputeEnvironment(ctx, &awsbatch.UpdateComputeEnvironmentInput{
 		ComputeEnvironment: aws.String("scaling"),
 		ComputeResources:   &types.ComputeResourceUpdate{MinvCpus: aws.Int32(0)},
