@@ -23,9 +23,10 @@ run: build
 
 ## test: every test, with the race detector; tests that need a tool fail
 ## (rather than skip) when it is missing. scripts/dockerd.sh starts a
-## private dockerd for them (unless one answers already) and stops it after.
+## private dockerd for them (unless one answers already) and
+## scripts/moto.sh a moto server; both are stopped after.
 test: lint
-	TANDA_REQUIRE_TOOLS=1 scripts/dockerd.sh $(GO) test -race -timeout 15m $(PKGS)
+	TANDA_REQUIRE_TOOLS=1 scripts/dockerd.sh scripts/moto.sh $(GO) test -race -timeout 15m $(PKGS)
 
 ## test-short: the fast unit tests only
 test-short:
