@@ -1,0 +1,229 @@
+package ec2fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/provisioner"
+)
+
+// Launch starts the requested instances with one CreateFleet call. A
+// repeated client token returns what its first call launched.
+func (f *Fleet) Launch(ctx context.Context, req provisioner.LaunchRequest) ([]provisioner.Instance, error) {
+	now := f.clock.Now()
+	if prev, ok := f.tokens.get(req.ClientToken, now); ok {
+		return prev, nil
+	}
+	// One CreateFleet per instance type: the planner chose each type for
+	// the jobs it packed, and one call over several types would let EC2
+	// fill it all with the cheapest. Each call's token derives from the
+	// request's, so a retried request repeats each call's.
+	var all []provisioner.Instance
+	var errs []error
+	for i, item := range req.Items {
+		one := req
+		one.Items = []provisioner.LaunchItem{item}
+		if req.ClientToken != "" {
+			one.ClientToken = req.ClientToken + "-" + strconv.Itoa(i)
+		}
+		launched, err := f.launchOne(ctx, one, now)
+		all = append(all, launched...)
+		errs = append(errs, err)
+	}
+	if len(all) > 0 {
+		f.tokens.put(req.ClientToken, all, now)
+	}
+	return all, errors.Join(errs...)
+}
+
+// launchOne makes one CreateFleet call for req.
+func (f *Fleet) launchOne(ctx context.Context, req provisioner.LaunchRequest, now time.Time) ([]provisioner.Instance, error) {
+	in, err := f.fleetInput(req)
+	if err != nil {
+		return nil, fmt.Errorf("launching for compute environment %s: %w", req.CE.ComputeEnvironmentName, err)
+	}
+	if in == nil {
+		return nil, nil
+	}
+	out, err := f.api.CreateFleet(ctx, in)
+	if err != nil {
+		return nil, callError(err, requestedTypes(req.Items))
+	}
+	launched, err := f.launched(ctx, req, out, now)
+	f.logger.Info("launched instances", "computeEnvironment", req.CE.ComputeEnvironmentName,
+		"fleet", aws.ToString(out.FleetId), "count", len(launched), "errors", len(out.Errors))
+	return launched, errors.Join(err, fleetErrors(out.Errors))
+}
+
+// fleetInput builds the CreateFleet call of req, or nil when req asks for
+// nothing.
+func (f *Fleet) fleetInput(req provisioner.LaunchRequest) (*ec2.CreateFleetInput, error) {
+	cr := req.CE.ComputeResources
+	if cr == nil {
+		return nil, errors.New("compute environment has no compute resources")
+	}
+	alloc, err := allocationFor(cr)
+	if err != nil {
+		return nil, err
+	}
+	template, err := f.launchTemplate(cr)
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, it := range req.Items {
+		total += it.Count
+	}
+	if total <= 0 {
+		return nil, nil
+	}
+	in := &ec2.CreateFleetInput{
+		Type: ec2types.FleetTypeInstant,
+		LaunchTemplateConfigs: []ec2types.FleetLaunchTemplateConfigRequest{{
+			LaunchTemplateSpecification: template,
+			Overrides:                   f.overrides(cr, req.Items),
+		}},
+		TargetCapacitySpecification: &ec2types.TargetCapacitySpecificationRequest{
+			TotalTargetCapacity:       aws.Int32(int32(total)),
+			DefaultTargetCapacityType: alloc.capacityType,
+		},
+		TagSpecifications: f.tagSpecifications(req.CE),
+	}
+	if alloc.capacityType == ec2types.DefaultTargetCapacityTypeSpot {
+		in.SpotOptions = &ec2types.SpotOptionsRequest{AllocationStrategy: alloc.spot}
+	} else {
+		in.OnDemandOptions = &ec2types.OnDemandOptionsRequest{AllocationStrategy: alloc.onDemand}
+	}
+	if req.ClientToken != "" {
+		in.ClientToken = aws.String(req.ClientToken)
+	}
+	return in, nil
+}
+
+// launchTemplate is the compute environment's launch template if it names
+// one, else the fleet's, at its default version unless told otherwise.
+func (f *Fleet) launchTemplate(cr *batch.ComputeResource) (*ec2types.FleetLaunchTemplateSpecificationRequest, error) {
+	spec := &ec2types.FleetLaunchTemplateSpecificationRequest{Version: aws.String("$Default")}
+	id, _ := cr.LaunchTemplate["launchTemplateId"].(string)
+	name, _ := cr.LaunchTemplate["launchTemplateName"].(string)
+	if version, _ := cr.LaunchTemplate["version"].(string); version != "" && (id != "" || name != "") {
+		spec.Version = aws.String(version)
+	}
+	if id == "" && name == "" {
+		id, name = f.opts.LaunchTemplateID, f.opts.LaunchTemplateName
+	}
+	switch {
+	case id != "":
+		spec.LaunchTemplateId = aws.String(id)
+	case name != "":
+		spec.LaunchTemplateName = aws.String(name)
+	default:
+		return nil, errors.New("no launch template: set one in the compute environment or the fleet's options")
+	}
+	return spec, nil
+}
+
+// overrides offers each requested type in each subnet, with the Spot price
+// capped by bidPercentage when it is set.
+func (f *Fleet) overrides(cr *batch.ComputeResource, items []provisioner.LaunchItem) []ec2types.FleetLaunchTemplateOverridesRequest {
+	subnets := cr.Subnets
+	if len(subnets) == 0 {
+		subnets = f.opts.Subnets
+	}
+	var out []ec2types.FleetLaunchTemplateOverridesRequest
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.Type.Name] || it.Count <= 0 {
+			continue
+		}
+		seen[it.Type.Name] = true
+		o := ec2types.FleetLaunchTemplateOverridesRequest{InstanceType: ec2types.InstanceType(it.Type.Name)}
+		if cr.Type == "SPOT" && cr.BidPercentage != nil && it.Type.PricePerHour > 0 {
+			price := it.Type.PricePerHour * float64(*cr.BidPercentage) / 100
+			o.MaxPrice = aws.String(strconv.FormatFloat(price, 'f', 5, 64))
+		}
+		if len(subnets) == 0 {
+			out = append(out, o)
+		}
+		for _, s := range subnets {
+			o.SubnetId = aws.String(s)
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// tagSpecifications tags instances and volumes with the stack, the
+// compute environment and the compute environment's own tags.
+func (f *Fleet) tagSpecifications(ce batch.ComputeEnvironment) []ec2types.TagSpecification {
+	tags := map[string]string{}
+	if ce.ComputeResources != nil {
+		maps.Copy(tags, ce.ComputeResources.Tags)
+	}
+	tags[TagStack] = f.opts.Stack
+	tags[TagComputeEnvironment] = ce.ComputeEnvironmentName
+	tags[TagManagedBy] = ManagedByValue
+	list := make([]ec2types.Tag, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		list = append(list, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return []ec2types.TagSpecification{
+		{ResourceType: ec2types.ResourceTypeInstance, Tags: list},
+		{ResourceType: ec2types.ResourceTypeVolume, Tags: list},
+	}
+}
+
+// launched lists the instances CreateFleet started, with the capacity of
+// their types as the request described them.
+func (f *Fleet) launched(ctx context.Context, req provisioner.LaunchRequest, out *ec2.CreateFleetOutput, now time.Time) ([]provisioner.Instance, error) {
+	asked := map[string]capacity{}
+	for _, it := range req.Items {
+		asked[it.Type.Name] = capacity{vcpus: it.Type.VCPUs, memoryMiB: it.Type.MemoryMiB, gpus: it.Type.GPUs}
+	}
+	var unknown []string
+	for _, fi := range out.Instances {
+		if _, ok := asked[string(fi.InstanceType)]; !ok {
+			unknown = append(unknown, string(fi.InstanceType))
+		}
+	}
+	var err error
+	if len(unknown) > 0 {
+		var found map[string]capacity
+		found, err = f.capacities(ctx, unknown)
+		maps.Copy(asked, found)
+	}
+	var list []provisioner.Instance
+	for _, fi := range out.Instances {
+		c := asked[string(fi.InstanceType)]
+		for _, id := range fi.InstanceIds {
+			list = append(list, provisioner.Instance{
+				ID: id, Type: string(fi.InstanceType),
+				VCPUs: c.vcpus, MemoryMiB: c.memoryMiB, GPUs: c.gpus,
+				Spot:       fi.Lifecycle == ec2types.InstanceLifecycleSpot,
+				LaunchedAt: now, State: provisioner.InstancePending,
+			})
+		}
+	}
+	return list, err
+}
+
+// requestedTypes names the types of items.
+func requestedTypes(items []provisioner.LaunchItem) []string {
+	var names []string
+	for _, it := range items {
+		if it.Count > 0 && !slices.Contains(names, it.Type.Name) {
+			names = append(names, it.Type.Name)
+		}
+	}
+	return names
+}
