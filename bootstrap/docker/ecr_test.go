@@ -4,32 +4,26 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/moby/moby/api/types/registry"
+
+	"github.com/tanda-batch/tanda/infra/mototest"
 )
 
 // motoECR is an ECR client of the moto server `make test` starts
 // (scripts/moto.sh), counting its GetAuthorizationToken calls.
 func motoECR(t *testing.T) (*countingECR, string) {
 	t.Helper()
-	endpoint := os.Getenv("TANDA_MOTO_ENDPOINT")
-	if endpoint == "" {
-		if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
-			t.Fatal("TANDA_MOTO_ENDPOINT is not set; make test starts moto with scripts/moto.sh")
-		}
-		t.Skip("needs moto's server: run make test, or scripts/moto.sh go test ./bootstrap/docker")
-	}
+	endpoint := mototest.Endpoint(t)
 	client := ecr.New(ecr.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Credentials:  mototest.Credentials(),
 	})
 	return &countingECR{ECRTokens: client}, endpoint
 }

@@ -4,15 +4,15 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+
+	"github.com/tanda-batch/tanda/infra/mototest"
 )
 
 // The Store's calls are those of the SDK's client.
@@ -26,17 +26,11 @@ var groupSeq atomic.Int64
 // to create it.
 func motoStore(t *testing.T, opts Options) *Store {
 	t.Helper()
-	endpoint := os.Getenv("TANDA_MOTO_ENDPOINT")
-	if endpoint == "" {
-		if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
-			t.Fatal("TANDA_MOTO_ENDPOINT is not set; make test starts moto with scripts/moto.sh")
-		}
-		t.Skip("needs moto's server: run make test, or scripts/moto.sh go test ./infra/cwlogs")
-	}
+	endpoint := mototest.Endpoint(t)
 	client := cloudwatchlogs.New(cloudwatchlogs.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Credentials:  mototest.Credentials(),
 	})
 	opts.Group = fmt.Sprintf("/tanda-test/%d-%d/%s", time.Now().UnixNano(), groupSeq.Add(1),
 		strings.NewReplacer(" ", "_", ",", "_", "=", "_").Replace(t.Name()))

@@ -4,16 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 
@@ -21,17 +20,11 @@ import (
 // (scripts/moto.sh).
 func motoEC2(t *testing.T) *ec2.Client {
 	t.Helper()
-	endpoint := os.Getenv("TANDA_MOTO_ENDPOINT")
-	if endpoint == "" {
-		if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
-			t.Fatal("TANDA_MOTO_ENDPOINT is not set; make test starts moto with scripts/moto.sh")
-		}
-		t.Skip("needs moto's server: run make test, or scripts/moto.sh go test ./infra/ec2fleet")
-	}
+	endpoint := mototest.Endpoint(t)
 	return ec2.New(ec2.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Credentials:  mototest.Credentials(),
 	})
 }
 

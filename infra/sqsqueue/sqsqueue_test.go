@@ -6,17 +6,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 )
 
@@ -26,17 +25,11 @@ var _ control.Queues = (*sqsqueue.Queues)(nil)
 // (scripts/moto.sh).
 func motoSQS(t *testing.T) *sqs.Client {
 	t.Helper()
-	endpoint := os.Getenv("TANDA_MOTO_ENDPOINT")
-	if endpoint == "" {
-		if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
-			t.Fatal("TANDA_MOTO_ENDPOINT is not set; make test starts moto with scripts/moto.sh")
-		}
-		t.Skip("needs moto's server: run make test, or scripts/moto.sh go test ./infra/sqsqueue")
-	}
+	endpoint := mototest.Endpoint(t)
 	return sqs.New(sqs.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Credentials:  mototest.Credentials(),
 	})
 }
 
