@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 )
@@ -26,24 +27,8 @@ const (
 
 var testPartition = batch.Partition{Region: "us-east-1", Account: "123456789012"}
 
-// fakeClock is a batch.Clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// fakeClock is a clock tests move by hand.
+type fakeClock = batchtest.Clock
 
 // harness is a control plane over a real embedded store, driven by hand:
 // the test plays the scheduler (drain) and the agents (Claim, MarkRunning,
@@ -93,7 +78,7 @@ func (s *hookStore) CreateJobsRecording(ctx context.Context, jobs []batch.Job, i
 // options.
 func newHarness(t *testing.T, opts ...func(*control.Options)) *harness {
 	t.Helper()
-	clk := &fakeClock{now: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)}
+	clk := batchtest.NewClock(time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC))
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 )
 
 // recorded is one Backend call as the fake saw it.
@@ -205,23 +206,8 @@ func (a *fakeAuth) Authenticate(_ context.Context, _ *http.Request, body []byte)
 	return a.accessKey, a.signature, nil
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// fakeClock is a clock tests move by hand.
+type fakeClock = batchtest.Clock
 
 var testEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -231,7 +217,7 @@ func testOptions() Options {
 	return Options{
 		Auth:      &fakeAuth{accessKey: "AKIDTEST", signature: "sig"},
 		Logger:    slog.New(slog.DiscardHandler),
-		Clock:     &fakeClock{now: testEpoch},
+		Clock:     batchtest.NewClock(testEpoch),
 		RequestID: func() string { return "req-1" },
 	}
 }

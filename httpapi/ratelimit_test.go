@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch/batchtest"
 )
 
 func TestRateLimiter(t *testing.T) {
-	clock := &fakeClock{now: testEpoch}
+	clock := batchtest.NewClock(testEpoch)
 	l := newRateLimiter(2, clock)
 	steps := []struct {
 		advance time.Duration
@@ -27,7 +29,7 @@ func TestRateLimiter(t *testing.T) {
 		{0, "a", false},
 	}
 	for i, s := range steps {
-		clock.advance(s.advance)
+		clock.Advance(s.advance)
 		if got := l.allow(s.key); got != s.want {
 			t.Errorf("step %d: allow(%q) = %v, want %v", i, s.key, got, s.want)
 		}
@@ -35,24 +37,24 @@ func TestRateLimiter(t *testing.T) {
 }
 
 func TestRateLimiterFractionalRate(t *testing.T) {
-	clock := &fakeClock{now: testEpoch}
+	clock := batchtest.NewClock(testEpoch)
 	l := newRateLimiter(0.5, clock)
 	if !l.allow("k") || l.allow("k") {
 		t.Fatal("want one request, then a refusal")
 	}
-	clock.advance(2 * time.Second)
+	clock.Advance(2 * time.Second)
 	if !l.allow("k") {
 		t.Error("want a token after 2 s at 0.5/s")
 	}
 }
 
 func TestRateLimiterForgetsIdleKeys(t *testing.T) {
-	clock := &fakeClock{now: testEpoch}
+	clock := batchtest.NewClock(testEpoch)
 	l := newRateLimiter(1, clock)
 	for i := range maxIdleBuckets {
 		l.allow(fmt.Sprint(i))
 	}
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	l.allow("new")
 	if got := len(l.buckets); got != 1 {
 		t.Errorf("buckets = %d, want 1 after the idle ones are dropped", got)

@@ -1,34 +1,18 @@
 package ec2fleet
 
 import (
-	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 
 var _ ec2API = (*ec2.Client)(nil)
 
 // fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+type fakeClock = batchtest.Clock
 
 var (
 	m5large  = provisioner.InstanceType{Name: "m5.large", Family: "m5", VCPUs: 2, MemoryMiB: 8192, PricePerHour: 0.096}

@@ -11,6 +11,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 
@@ -167,7 +168,7 @@ func TestLaunchedPartialFulfilment(t *testing.T) {
 }
 
 func TestTokenCacheExpires(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	var c tokenCache
 	c.entries = map[string]tokenEntry{}
 	launched := []provisioner.Instance{{ID: "i-1"}}
@@ -179,7 +180,7 @@ func TestTokenCacheExpires(t *testing.T) {
 	if _, ok := c.get("", clock.Now()); ok {
 		t.Errorf("get of the empty token hit, want a miss")
 	}
-	clock.advance(TokenTTL)
+	clock.Advance(TokenTTL)
 	if got, ok := c.get("tok", clock.Now()); ok {
 		t.Errorf("get(tok) after %v = %v, want a miss", TokenTTL, got)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/provisioner"
+
+	"github.com/tanda-batch/tanda/batch/batchtest"
 )
 
 // motoEC2 is an EC2 client of the moto server `make test` starts
@@ -95,7 +97,7 @@ func ids(list []provisioner.Instance) []string {
 var catalogue = map[string]capacity{"m5.large": {2, 8192, 0}, "c5.xlarge": {4, 8192, 0}}
 
 func TestLaunchListTerminateOnMoto(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	f, client := motoFleet(t, clock)
 	ctx := context.Background()
 	ce := computeEnvironment("onDemand", "EC2", "BEST_FIT_PROGRESSIVE", map[string]string{"team": "genomics"})
@@ -170,7 +172,7 @@ func TestLaunchListTerminateOnMoto(t *testing.T) {
 }
 
 func TestTokenExpiryAndTerminateUnknownOnMoto(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	f, _ := motoFleet(t, clock)
 	ctx := context.Background()
 	req := provisioner.LaunchRequest{
@@ -181,7 +183,7 @@ func TestTokenExpiryAndTerminateUnknownOnMoto(t *testing.T) {
 	if err != nil || len(first) != 1 {
 		t.Fatalf("Launch = %v, %v; want one instance", first, err)
 	}
-	clock.advance(TokenTTL)
+	clock.Advance(TokenTTL)
 	second, err := f.Launch(ctx, req)
 	if err != nil || len(second) != 1 || second[0].ID == first[0].ID {
 		t.Fatalf("Launch after the token expired = %v, %v; want a new instance", second, err)
@@ -197,7 +199,7 @@ func TestTokenExpiryAndTerminateUnknownOnMoto(t *testing.T) {
 }
 
 func TestSpotLaunchOnMoto(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	f, client := motoFleet(t, clock)
 	ctx := context.Background()
 	ce := computeEnvironment("spot", "SPOT", "SPOT_PRICE_CAPACITY_OPTIMIZED", map[string]string{"cost-center": "42"})
