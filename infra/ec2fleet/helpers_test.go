@@ -1,7 +1,6 @@
 package ec2fleet
 
 import (
-
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/tanda-batch/tanda/batch"
