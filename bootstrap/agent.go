@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -60,6 +61,10 @@ type Config struct {
 	Visibility     time.Duration // hides a received doorbell while it is claimed (30s)
 	QueuesEvery    time.Duration // refresh of the job queue list (5s)
 	Clock          batch.Clock
+	// Notices, when set, watches for the instance's interruption notices
+	// (on EC2, the Spot interruption notice and rebalance recommendation
+	// from IMDS): the agent drains on the first one.
+	Notices NoticeSource
 	// After times attempt timeouts (time.After); tests fire them at will.
 	After  func(time.Duration) <-chan time.Time
 	Logger *slog.Logger
@@ -86,6 +91,12 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+}
+
+// NoticeSource reports notices that the instance will go away, until ctx
+// is done; *imds.Monitor is one.
+type NoticeSource interface {
+	Run(ctx context.Context, on func(imds.Event))
 }
 
 // Agent runs jobs on one instance.
@@ -149,6 +160,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	var bg sync.WaitGroup
 	bg.Go(func() { a.reportLoop(ctx) })
+	if a.cfg.Notices != nil {
+		bg.Go(func() {
+			a.cfg.Notices.Run(ctx, func(e imds.Event) {
+				a.log.Warn("instance notice: draining", "kind", e.Kind, "at", e.Time, "action", e.Action)
+				a.Drain()
+			})
+		})
+	}
 	a.pull(ctx)
 	bg.Wait()
 	a.wg.Wait()
