@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,8 @@ type Control interface {
 	HeartbeatHeld(ctx context.Context, held batch.Job) (batch.Job, error)
 	FinishHeld(ctx context.Context, held batch.Job, o batch.AttemptOutcome) (batch.Job, error)
 	ReportInstance(ctx context.Context, rec control.InstanceRecord) error
+	// ComputeEnvironment reads the instance's compute environment.
+	ComputeEnvironment(ctx context.Context, ref string) (batch.ComputeEnvironment, error)
 	// HeldBy lists the jobs whose attempts an instance holds.
 	HeldBy(ctx context.Context, instanceID string) ([]batch.Job, error)
 }
@@ -115,6 +118,7 @@ type Agent struct {
 	running    int
 	lastBusy   time.Time
 	draining   bool
+	allowed    []string      // the compute environment's AllowTag, read with its queues
 	freed      chan struct{} // signalled when capacity frees
 	nudge      chan struct{} // signalled when the instance turns busy or idle
 
@@ -285,6 +289,7 @@ func (a *Agent) pull(ctx context.Context) {
 				continue
 			}
 			queues, refreshed = qs, now
+			a.refreshAllowed(ctx)
 		}
 		if len(queues) == 0 {
 			sleepCtx(ctx, a.cfg.PollWait)
@@ -326,6 +331,31 @@ func (a *Agent) pull(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// refreshAllowed reads what the compute environment lets its jobs have
+// beyond an ordinary container. A failed read keeps what was known.
+func (a *Agent) refreshAllowed(ctx context.Context) {
+	ce, err := a.ctl.ComputeEnvironment(ctx, a.cfg.ComputeEnvironment)
+	if err != nil {
+		a.log.Warn("reading the compute environment", "err", err)
+		return
+	}
+	var allowed []string
+	for _, v := range strings.Split(ce.Tags[AllowTag], ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			allowed = append(allowed, v)
+		}
+	}
+	a.mu.Lock()
+	a.allowed = allowed
+	a.mu.Unlock()
+}
+
+func (a *Agent) allowedNow() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.allowed
 }
 
 // waitFreed waits until a job ends here, or PollWait passes.

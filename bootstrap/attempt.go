@@ -205,6 +205,7 @@ func (at *attempt) spec() (RunSpec, error) {
 		JobID:      j.JobID,
 		Attempt:    at.number,
 		InstanceID: at.a.cfg.InstanceID,
+		Allowed:    at.a.allowedNow(),
 		Image:      c.Image,
 		Command:    c.Command,
 		Env:        Environment(j, at.a.cfg.ComputeEnvironment),

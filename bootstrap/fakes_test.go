@@ -42,6 +42,8 @@ type fakeControl struct {
 	beforeClaim func(j *batch.Job)
 	// onFinish runs at the start of FinishAttempt, outside the lock.
 	onFinish func(jobID string)
+	// ceTags are the compute environment's tags.
+	ceTags map[string]string
 	// queue is where a successful claim deletes its doorbell, as the
 	// control plane does.
 	queue *fakeQueue
@@ -239,6 +241,12 @@ func (c *fakeControl) HeartbeatHeld(ctx context.Context, held batch.Job) (batch.
 
 func (c *fakeControl) FinishHeld(ctx context.Context, held batch.Job, o batch.AttemptOutcome) (batch.Job, error) {
 	return c.FinishAttempt(ctx, held.JobID, held.Internal.Attempt, held.Internal.Instance, o)
+}
+
+func (c *fakeControl) ComputeEnvironment(_ context.Context, ref string) (batch.ComputeEnvironment, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return batch.ComputeEnvironment{ComputeEnvironmentName: ref, Tags: c.ceTags}, nil
 }
 
 func (c *fakeControl) HeldBy(_ context.Context, instanceID string) ([]batch.Job, error) {

@@ -45,3 +45,17 @@ func TestAgentDrainsOnAnInterruptionNotice(t *testing.T) {
 	e.exit(0)
 	h.finished("before")
 }
+
+func TestAgentPassesTheComputeEnvironmentsAllowances(t *testing.T) {
+	cfg := testConfig(t)
+	h := newHarness(t, cfg, "q")
+	h.ctl.ceTags = map[string]string{bootstrap.AllowTag: "privileged, devices"}
+	h.start()
+	h.submit(newJob("j", "q", small))
+	e := h.started("j")
+	if got := e.spec.Allowed; len(got) != 2 || got[0] != "privileged" || got[1] != "devices" {
+		t.Errorf("RunSpec.Allowed = %q, want the compute environment's [privileged devices]", got)
+	}
+	e.exit(0)
+	h.finished("j")
+}

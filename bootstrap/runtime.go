@@ -7,10 +7,20 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
+// AllowTag is the compute environment tag that lets its jobs have more
+// than an ordinary container, e.g. "privileged,host-volumes,devices". It is
+// off by default; an operator sets it with TagResource on the compute
+// environment.
+const AllowTag = "tanda:allow"
+
 // RunSpec is what a runtime needs to run one attempt.
 type RunSpec struct {
 	JobID   string
 	Attempt int
+	// Allowed lists what the compute environment lets its jobs have
+	// beyond an ordinary container ("privileged", "host-volumes",
+	// "devices"), from its tag AllowTag.
+	Allowed []string
 	// InstanceID is the instance the attempt runs on; a container runtime
 	// labels its containers with it, to find them after an agent restart.
 	InstanceID string

@@ -41,6 +41,22 @@ type refusal struct{ msg string }
 
 func (r *refusal) Error() string { return r.msg }
 
+// with adds what a compute environment allows (bootstrap.AllowTag) to a.
+// Host networking stays the runtime's choice.
+func (a Allow) with(allowed []string) Allow {
+	for _, v := range allowed {
+		switch v {
+		case "privileged":
+			a.Privileged = true
+		case "host-volumes":
+			a.HostVolumes = true
+		case "devices":
+			a.Devices = true
+		}
+	}
+	return a
+}
+
 // specBuilder makes containers under one policy.
 type specBuilder struct {
 	allow Allow
@@ -49,6 +65,7 @@ type specBuilder struct {
 // build makes the container of an attempt, but for its network mode. An
 // error is a *refusal.
 func (b specBuilder) build(spec bootstrap.RunSpec) (createSpec, error) {
+	b.allow = b.allow.with(spec.Allowed)
 	cfg := &container.Config{
 		Image:  spec.Image,
 		Env:    spec.Env,

@@ -191,3 +191,26 @@ func TestAttemptLabelsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A compute environment's tanda:allow tag lets its jobs have what the
+// runtime itself does not allow, item by item.
+func TestComputeEnvironmentAllowances(t *testing.T) {
+	yes := true
+	c := &batch.ContainerProperties{
+		Privileged:      &yes,
+		Volumes:         []batch.Volume{{Name: "data", Host: &batch.Host{SourcePath: "/srv/data"}}},
+		MountPoints:     []batch.MountPoint{{SourceVolume: "data", ContainerPath: "/data"}},
+		LinuxParameters: &batch.LinuxParameters{Devices: []batch.Device{{HostPath: "/dev/fuse"}}},
+	}
+	got, err := specBuilder{}.build(bootstrap.RunSpec{Image: "img", Container: c, Allowed: []string{"privileged", "host-volumes", "devices"}})
+	if err != nil {
+		t.Fatalf("everything allowed by the compute environment: %v", err)
+	}
+	if !got.host.Privileged || len(got.host.Mounts) != 1 || len(got.host.Devices) != 1 {
+		t.Errorf("host config %+v: want privileged, the bind mount and the device", got.host)
+	}
+	_, err = specBuilder{}.build(bootstrap.RunSpec{Image: "img", Container: c, Allowed: []string{"privileged"}})
+	if err == nil || !strings.Contains(err.Error(), `host volume "data" (/srv/data), device /dev/fuse`) || strings.Contains(err.Error(), "privileged") {
+		t.Errorf("only privileged allowed: %v, want the host volume and device refused", err)
+	}
+}
