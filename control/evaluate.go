@@ -244,6 +244,7 @@ func (s *Service) expand(ctx context.Context, parent batch.Job) error {
 		if err := s.createChildren(ctx, children, msgs); err != nil {
 			return fmt.Errorf("writing children of %s: %w", parent.JobID, err)
 		}
+		s.publish(ctx, children...)
 	}
 	p, err := s.mutateJob(ctx, parent.JobID, func(j *batch.Job) ([]batch.Message, error) {
 		if j.Internal.Expanded || j.Status.Terminal() {

@@ -43,10 +43,30 @@ type Options struct {
 	InstanceTypes InstanceTypes
 	// NewID makes job ids; nil makes UUIDv4s.
 	NewID func() string
+	// Events, when set, is told of every job status change after
+	// submission, once the change is durable (EventBridge on AWS).
+	Events Events
 	// Queues rings doorbells that go with no write (waking dependents,
 	// re-ringing) and lets DeleteJobQueue remove a ready queue.
 	Queues Queues
 	Logger *slog.Logger
+}
+
+// Events publishes job status changes, as AWS Batch's `Batch Job State
+// Change` events.
+type Events interface {
+	Publish(ctx context.Context, changes []batch.Job) error
+}
+
+// publish tells Events of jobs whose status changed. It is best effort: a
+// change is durable already, and a lost event is logged, not retried.
+func (s *Service) publish(ctx context.Context, jobs ...batch.Job) {
+	if s.opts.Events == nil || len(jobs) == 0 {
+		return
+	}
+	if err := s.opts.Events.Publish(ctx, jobs); err != nil {
+		s.opts.Logger.Warn("publishing job state changes", "jobs", len(jobs), "err", err)
+	}
 }
 
 // Service implements the AWS Batch operations and the job lifecycle.
@@ -114,7 +134,7 @@ func (s *Service) mutate(ctx context.Context, job batch.Job, fn func(j *batch.Jo
 func (s *Service) mutateDeleting(ctx context.Context, job batch.Job, fn func(j *batch.Job) ([]batch.Message, error), done *batch.Delivery) (batch.Job, error) {
 	id := job.JobID
 	for range maxConflictRetries {
-		wasTerminal := job.Status.Terminal()
+		wasTerminal, was := job.Status.Terminal(), job.Status
 		msgs, err := fn(&job)
 		if errors.Is(err, errNoChange) {
 			return job, nil
@@ -137,6 +157,9 @@ func (s *Service) mutateDeleting(ctx context.Context, job batch.Job, fn func(j *
 				if err := s.wakeDependents(ctx, written); err != nil {
 					s.opts.Logger.Warn("waking the dependents of a finished job; the sweeper will", "job", id, "err", err)
 				}
+			}
+			if written.Status != was {
+				s.publish(ctx, written)
 			}
 			return written, nil
 		}

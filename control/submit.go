@@ -45,6 +45,10 @@ func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*bat
 	err = s.store.CreateJobsRecording(ctx, []batch.Job{job}, items, firstDoorbells(&job))
 	switch {
 	case err == nil:
+		if job.Status != batch.Submitted {
+			// Straight to RUNNABLE: the one change after submission.
+			s.publish(ctx, job)
+		}
 		return &batch.SubmitJobOutput{JobArn: job.JobArn, JobName: job.JobName, JobID: job.JobID}, nil
 	case errors.Is(err, batch.ErrConflict) && inv != nil:
 		return s.retriedSubmit(ctx, *inv)
