@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/tanda-batch/tanda/standalone"
@@ -45,9 +46,17 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	return srv.Run(ctx)
 }
 
+// absolute makes a path usable from any directory, when it can.
+func absolute(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
 func printWelcome(out io.Writer, srv *standalone.Server, dataDir, runtimeWhy string) {
 	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s",
-		srv.CredentialsFile(), srv.ConfigFile(), standalone.Profile)
+		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), standalone.Profile)
 	fmt.Fprintf(out, "Tanda is up: AWS Batch API at %s (job runtime: %s: %s)\n", srv.Endpoint(), srv.RuntimeName(), runtimeWhy)
 	if key, ok := srv.IssuedKey(); ok {
 		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), standalone.Profile)
