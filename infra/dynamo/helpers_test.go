@@ -1,0 +1,113 @@
+package dynamo_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/infra/dynamo"
+	"github.com/tanda-batch/tanda/infra/mototest"
+)
+
+// fixedClock is a clock that does not move.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// testNow is the tests' clock time.
+var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// recordingSender records the messages a Store sends; with fail set, it
+// records them and then fails.
+type recordingSender struct {
+	mu   sync.Mutex
+	sent [][]batch.Message
+	fail error
+}
+
+func (r *recordingSender) Send(_ context.Context, msgs []batch.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, slices.Clone(msgs))
+	return r.fail
+}
+
+func (r *recordingSender) batches() [][]batch.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.sent)
+}
+
+// motoDynamo is a DynamoDB client of the moto server `make test` starts
+// (scripts/moto.sh).
+func motoDynamo(t *testing.T) *dynamodb.Client {
+	t.Helper()
+	endpoint := mototest.Endpoint(t)
+	return dynamodb.New(dynamodb.Options{
+		Region:       mototest.Region,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  mototest.Credentials(),
+	})
+}
+
+// uniqueStack is a table-name prefix no other test uses, since all tests
+// of a run share one moto server.
+func uniqueStack(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("reading random bytes: %v", err)
+	}
+	return "t" + hex.EncodeToString(b)
+}
+
+// newStore returns a Store on moto with fresh tables, its client and its
+// sender.
+func newStore(t *testing.T) (*dynamo.Store, *dynamodb.Client, *recordingSender, dynamo.Options) {
+	t.Helper()
+	client := motoDynamo(t)
+	stack := uniqueStack(t)
+	sender := &recordingSender{}
+	opts := dynamo.Options{
+		JobsTable:  stack + "-jobs",
+		ItemsTable: stack + "-items",
+		Clock:      fixedClock{testNow},
+		Sender:     sender,
+		RetryDelay: time.Millisecond,
+	}
+	return newWithOptions(t, opts), client, sender, opts
+}
+
+// newWithOptions returns a Store on moto with opts, creating its tables if
+// they do not exist.
+func newWithOptions(t *testing.T, opts dynamo.Options) *dynamo.Store {
+	t.Helper()
+	s := dynamo.New(motoDynamo(t), opts)
+	if err := s.CreateTables(context.Background()); err != nil {
+		t.Fatalf("CreateTables: %v", err)
+	}
+	return s
+}
+
+// newJob is a top-level job of queue "q" in status.
+func newJob(id string, status batch.Status) batch.Job {
+	return batch.Job{
+		JobID:     id,
+		JobName:   "name-" + id,
+		JobQueue:  "arn:aws:batch:us-east-1:123456789012:job-queue/q",
+		Status:    status,
+		CreatedAt: 1000,
+		Internal: batch.JobInternal{
+			QueueName:      "q",
+			DefinitionName: "def",
+			UpdatedAt:      2000,
+		},
+	}
+}
