@@ -3,14 +3,14 @@ package cwlogs
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/infra/backoff"
 )
 
-// backoff is how calls that CloudWatch throttles are retried.
-type backoff struct {
+// retrier is how calls that CloudWatch throttles are retried.
+type retrier struct {
 	attempts int           // calls in all, at least 1
 	base     time.Duration // wait after the first throttled call
 	max      time.Duration // longest wait
@@ -20,11 +20,11 @@ type backoff struct {
 
 // defaultBackoff waits about 0.2, 0.4, 0.8, 1.6 and 3.2 s between six calls,
 // on top of the SDK's own retries.
-var defaultBackoff = backoff{attempts: 6, base: 200 * time.Millisecond, max: 5 * time.Second, sleep: sleepCtx}
+var defaultBackoff = retrier{attempts: 6, base: 200 * time.Millisecond, max: 5 * time.Second, sleep: backoff.Sleep}
 
 // do calls op until it succeeds, fails other than by throttling, or the
 // attempts run out; the last error then also wraps batch.ErrThrottled.
-func (b backoff) do(ctx context.Context, op func(context.Context) error) error {
+func (b retrier) do(ctx context.Context, op func(context.Context) error) error {
 	wait := b.base
 	for attempt := 1; ; attempt++ {
 		err := op(ctx)
@@ -34,23 +34,10 @@ func (b backoff) do(ctx context.Context, op func(context.Context) error) error {
 		if attempt >= b.attempts {
 			return fmt.Errorf("%w after %d attempts: %w", batch.ErrThrottled, attempt, err)
 		}
-		// Full jitter in the upper half: between wait/2 and wait.
-		d := wait/2 + rand.N(wait/2+1)
+		d := backoff.Jitter(wait)
 		if err := b.sleep(ctx, d); err != nil {
 			return fmt.Errorf("waiting to retry a throttled call: %w", err)
 		}
 		wait = min(2*wait, b.max)
-	}
-}
-
-// sleepCtx waits d, or until ctx is done and returns its error.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

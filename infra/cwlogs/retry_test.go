@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/infra/backoff"
 )
 
 func TestBackoff(t *testing.T) {
@@ -29,7 +30,7 @@ func TestBackoff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var waits []time.Duration
-			b := backoff{attempts: 4, base: 100 * time.Millisecond, max: 300 * time.Millisecond,
+			b := retrier{attempts: 4, base: 100 * time.Millisecond, max: 300 * time.Millisecond,
 				sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
 			calls := 0
 			err := b.do(t.Context(), func(context.Context) error {
@@ -60,7 +61,7 @@ func TestBackoff(t *testing.T) {
 
 func TestBackoffStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	b := backoff{attempts: 10, base: time.Hour, max: time.Hour, sleep: sleepCtx}
+	b := retrier{attempts: 10, base: time.Hour, max: time.Hour, sleep: backoff.Sleep}
 	calls := 0
 	err := b.do(ctx, func(context.Context) error {
 		calls++

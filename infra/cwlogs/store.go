@@ -59,7 +59,7 @@ type Store struct {
 	createGroup bool
 	log         *slog.Logger
 	limits      limits
-	retry       backoff
+	retry       retrier
 
 	mu    sync.Mutex
 	known map[string]bool // streams known to exist

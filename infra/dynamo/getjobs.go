@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/infra/backoff"
 )
 
 const (
@@ -67,22 +68,10 @@ func (s *Store) getJobsChunk(ctx context.Context, ids []string, jobs []batch.Job
 		if attempt == unprocessedRetries {
 			return nil, fmt.Errorf("%d keys still unprocessed: %w", len(request[s.opts.JobsTable].Keys), batch.ErrThrottled)
 		}
-		if err := sleep(ctx, delay); err != nil {
+		if err := backoff.Sleep(ctx, delay); err != nil {
 			return nil, err
 		}
 		delay = min(2*delay, maxRetryDelay)
-	}
-}
-
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

@@ -42,7 +42,7 @@ type Publisher struct {
 	source string
 	log    *slog.Logger
 	limits limits
-	retry  backoff
+	retry  retrier
 }
 
 // New returns a Publisher that sends through api, usually an

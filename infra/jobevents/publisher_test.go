@@ -389,7 +389,7 @@ func TestPublishStopsWithContext(t *testing.T) {
 }
 
 func TestDelay(t *testing.T) {
-	b := backoff{attempts: 5, base: 100 * time.Millisecond, max: 300 * time.Millisecond}
+	b := retrier{attempts: 5, base: 100 * time.Millisecond, max: 300 * time.Millisecond}
 	tests := []struct {
 		attempt  int
 		min, max time.Duration
