@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/infra/backoff"
 )
 
 const (
@@ -78,7 +78,7 @@ func (q *Queues) sendChunk(ctx context.Context, queue, u string, msgs []batch.Me
 			return nil
 		}
 		q.opts.Logger.Warn("sending failed SQS batch entries again", "queue", queue, "entries", len(retry), "attempt", attempt)
-		if err := pause(ctx, delay); err != nil {
+		if err := backoff.Sleep(ctx, delay); err != nil {
 			return fmt.Errorf("sending to %s: %w", queue, err)
 		}
 		delay *= 2
@@ -152,16 +152,4 @@ func failedError(failed []failedEntry) error {
 		return fmt.Errorf("%s: %w", msg, batch.ErrThrottled)
 	}
 	return fmt.Errorf("%s", msg)
-}
-
-// pause waits for d or until ctx ends.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
