@@ -26,7 +26,10 @@ run: build
 ## private dockerd for them (unless one answers already) and
 ## scripts/moto.sh a moto server; both are stopped after.
 test: lint
-	TANDA_REQUIRE_TOOLS=1 scripts/dockerd.sh scripts/moto.sh $(GO) test -race -timeout 15m $(PKGS)
+	TANDA_REQUIRE_TOOLS=1 scripts/dockerd.sh scripts/moto.sh sh -c '\
+	  $(GO) test -race -timeout 15m $(PKGS) && \
+	  echo "lifecycle suite (control) on DynamoDB and SQS (moto):" && \
+	  TANDA_TEST_BACKEND=aws $(GO) test -race -count=1 -timeout 10m ./control/'
 
 ## test-short: the fast unit tests only
 test-short:

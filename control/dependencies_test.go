@@ -126,8 +126,8 @@ func TestDependencyPastRetentionCountsAsFailed(t *testing.T) {
 	h.finish(a, att, "i-1", exited(0))
 	h.takeAll(control.SubmissionsQueue)
 	h.clk.Advance(8 * 24 * time.Hour)
-	if n, err := h.svc.DeleteExpired(h.ctx); err != nil || n != 1 {
-		t.Fatalf("DeleteExpired = %d, %v; want 1, nil", n, err)
+	if n := h.expire(); n != 1 {
+		t.Fatalf("expired %d records, want 1", n)
 	}
 	if err := h.svc.Evaluate(h.ctx, b); err != nil {
 		t.Fatalf("Evaluate: %v", err)

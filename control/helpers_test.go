@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/infra/sqlite"
 )
 
 // The resources every harness starts with.
@@ -37,15 +35,15 @@ type harness struct {
 	t     *testing.T
 	ctx   context.Context
 	clk   *fakeClock
-	db    *sqlite.DB
+	db    backend
 	store *hookStore
 	svc   *control.Service
 }
 
-// hookStore is the embedded store with a hook tests use to act between
-// two of the service's writes.
+// hookStore is the backend with a hook tests use to act between two of
+// the service's writes.
 type hookStore struct {
-	*sqlite.DB
+	backend
 	// beforeCreate, when set, runs before CreateJobs writes jobs; an
 	// error it returns is CreateJobs' and nothing is written.
 	beforeCreate func(jobs []batch.Job) error
@@ -63,7 +61,7 @@ func (s *hookStore) CreateJobsRecording(ctx context.Context, jobs []batch.Job, i
 			return err
 		}
 	}
-	if err := s.DB.CreateJobsRecording(ctx, jobs, items, msgs); err != nil {
+	if err := s.backend.CreateJobsRecording(ctx, jobs, items, msgs); err != nil {
 		return err
 	}
 	if s.afterCreate != nil {
@@ -72,7 +70,7 @@ func (s *hookStore) CreateJobsRecording(ctx context.Context, jobs []batch.Job, i
 	return nil
 }
 
-// newHarness opens a store in a temporary directory and creates a compute
+// newHarness opens a backend (see openBackend) and creates a compute
 // environment ceName, an ENABLED job queue queueName over it and revision 1
 // of job definition defName (1 vCPU, 128 MiB). opts adjust the service's
 // options.
@@ -80,15 +78,7 @@ func newHarness(t *testing.T, opts ...func(*control.Options)) *harness {
 	t.Helper()
 	clk := batchtest.NewClock(time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC))
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("closing store: %v", err)
-		}
-	})
+	db := openBackend(t, clk)
 	var (
 		mu sync.Mutex
 		n  int
@@ -108,7 +98,7 @@ func newHarness(t *testing.T, opts ...func(*control.Options)) *harness {
 	for _, f := range opts {
 		f(&o)
 	}
-	st := &hookStore{DB: db}
+	st := &hookStore{backend: db}
 	h := &harness{t: t, ctx: ctx, clk: clk, db: db, store: st, svc: control.New(st, o)}
 	h.createCE(ceName, 0, 16)
 	h.createQueue(&batch.CreateJobQueueInput{JobQueueName: queueName})
@@ -310,10 +300,10 @@ func (h *harness) run(id string, exit int) batch.Job {
 	return j
 }
 
-// countJobs counts every job in the store, children included.
+// countJobs counts every job of queueName, children included.
 func (h *harness) countJobs() int {
 	h.t.Helper()
-	pg, err := h.db.ListJobs(h.ctx, batch.JobQuery{Limit: 1000})
+	pg, err := h.db.ListJobs(h.ctx, batch.JobQuery{Queue: queueName, Limit: 1000})
 	if err != nil {
 		h.t.Fatalf("listing jobs: %v", err)
 	}

@@ -208,9 +208,7 @@ func TestSubmitJobDeduplicatesSDKRetries(t *testing.T) {
 
 	// The invocation record expires; the same id then makes a new job.
 	h.clk.Advance(16 * time.Minute)
-	if _, err := h.svc.DeleteExpired(h.ctx); err != nil {
-		t.Fatalf("DeleteExpired: %v", err)
-	}
+	h.expire()
 	later, err := h.svc.SubmitJob(ctx, in("a"))
 	if err != nil {
 		t.Fatalf("SubmitJob after expiry: %v", err)

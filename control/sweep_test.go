@@ -211,14 +211,14 @@ func TestDeleteExpiredKeepsFinishedJobsSevenDays(t *testing.T) {
 	h.run(done, 0)
 
 	h.clk.Advance(7*24*time.Hour - time.Second)
-	if n, err := h.svc.DeleteExpired(h.ctx); err != nil || n != 0 {
-		t.Fatalf("DeleteExpired before 7 days = %d, %v; want 0, nil", n, err)
+	if n := h.expire(); n != 0 {
+		t.Fatalf("expired %d records before 7 days, want 0", n)
 	}
 	h.wantStatus(done, batch.Succeeded)
 
 	h.clk.Advance(2 * time.Second)
-	if n, err := h.svc.DeleteExpired(h.ctx); err != nil || n != 1 {
-		t.Fatalf("DeleteExpired after 7 days = %d, %v; want 1, nil", n, err)
+	if n := h.expire(); n != 1 {
+		t.Fatalf("expired %d records after 7 days, want 1", n)
 	}
 	if _, err := h.svc.Job(h.ctx, done); !errors.Is(err, batch.ErrNotFound) {
 		t.Errorf("reading the expired job err = %v, want ErrNotFound", err)

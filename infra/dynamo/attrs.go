@@ -9,22 +9,17 @@ import (
 
 // Attribute names of the two tables (docs/DYNAMODB.md).
 const (
-	attrID             = "id"
-	attrVersion        = "version"
-	attrDoc            = "doc"
-	attrQueueStatus    = "queueStatus"
-	attrCreatedAt      = "createdAt"
-	attrRunnableKey    = "runnableKey"
-	attrRunnableAt     = "runnableAt"
-	attrParent         = "parent"
-	attrChildKey       = "childKey"
-	attrChildStatus    = "childStatus"
-	attrWaitingStatus  = "waitingStatus"
-	attrUpdatedAt      = "updatedAt"
-	attrLeaseExpiresAt = "leaseExpiresAt"
-	attrLeaseShard     = "leaseShard"
-	attrInstance       = "instance"
-	attrTTL            = "ttl"
+	attrID       = "id"
+	attrVersion  = "version"
+	attrDoc      = "doc"
+	attrQueue    = "queueStatus" // <queue>#<STATUS>
+	attrQueueKey = "queueKey"    // <createdAt>#<id>
+	attrParent   = "parent"
+	attrChildKey = "childKey" // <STATUS>#<index>
+	attrSweep    = "sweep"    // the waiting status, or "LEASE" while leased
+	attrSweepKey = "sweepKey" // <time>#<id>: updatedAt while waiting, lease expiry while leased
+	attrInstance = "instance"
+	attrTTL      = "ttl"
 
 	attrKind      = "kind"
 	attrKey       = "key"

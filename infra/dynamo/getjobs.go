@@ -48,7 +48,6 @@ func (s *Store) getJobsChunk(ctx context.Context, ids []string, jobs []batch.Job
 	request := map[string]types.KeysAndAttributes{
 		s.opts.JobsTable: {Keys: keys, ConsistentRead: aws.Bool(true)},
 	}
-	delay := s.opts.RetryDelay
 	for attempt := 0; ; attempt++ {
 		out, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
 		if err != nil {
@@ -68,11 +67,20 @@ func (s *Store) getJobsChunk(ctx context.Context, ids []string, jobs []batch.Job
 		if attempt == unprocessedRetries {
 			return nil, fmt.Errorf("%d keys still unprocessed: %w", len(request[s.opts.JobsTable].Keys), batch.ErrThrottled)
 		}
-		if err := backoff.Sleep(ctx, delay); err != nil {
+		if err := s.waitBeforeRetry(ctx, attempt+1); err != nil {
 			return nil, err
 		}
-		delay = min(2*delay, maxRetryDelay)
 	}
+}
+
+// waitBeforeRetry waits before retry number attempt (none before the
+// first call, attempt 0) of unprocessed keys or writes: exponential from
+// RetryDelay, with jitter.
+func (s *Store) waitBeforeRetry(ctx context.Context, attempt int) error {
+	if attempt == 0 {
+		return nil
+	}
+	return backoff.Sleep(ctx, backoff.Jitter(backoff.Exponential(s.opts.RetryDelay, maxRetryDelay, attempt)))
 }
 
 // unique returns ids without repeats, in first-seen order.

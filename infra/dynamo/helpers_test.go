@@ -24,22 +24,36 @@ func (c fixedClock) Now() time.Time { return c.t }
 // testNow is the tests' clock time.
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// recordingSender records the messages a Store sends; with fail set, it
-// records them and then fails.
-type recordingSender struct {
-	mu   sync.Mutex
-	sent [][]batch.Message
-	fail error
+// recordingQueues records the messages a Store sends and the receipts it
+// deletes; with fail set, it records them and then fails.
+type recordingQueues struct {
+	mu      sync.Mutex
+	sent    [][]batch.Message
+	deleted []string
+	fail    error
 }
 
-func (r *recordingSender) Send(_ context.Context, msgs []batch.Message) error {
+func (r *recordingQueues) Delete(_ context.Context, queue, receipt string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deleted = append(r.deleted, queue+"/"+receipt)
+	return r.fail
+}
+
+func (r *recordingQueues) deletes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.deleted)
+}
+
+func (r *recordingQueues) Send(_ context.Context, msgs []batch.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, slices.Clone(msgs))
 	return r.fail
 }
 
-func (r *recordingSender) batches() [][]batch.Message {
+func (r *recordingQueues) batches() [][]batch.Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.sent)
@@ -69,17 +83,17 @@ func uniqueStack(t *testing.T) string {
 }
 
 // newStore returns a Store on moto with fresh tables, its client and its
-// sender.
-func newStore(t *testing.T) (*dynamo.Store, *dynamodb.Client, *recordingSender, dynamo.Options) {
+// queues.
+func newStore(t *testing.T) (*dynamo.Store, *dynamodb.Client, *recordingQueues, dynamo.Options) {
 	t.Helper()
 	client := motoDynamo(t)
 	stack := uniqueStack(t)
-	sender := &recordingSender{}
+	sender := &recordingQueues{}
 	opts := dynamo.Options{
 		JobsTable:  stack + "-jobs",
 		ItemsTable: stack + "-items",
 		Clock:      fixedClock{testNow},
-		Sender:     sender,
+		Queues:     sender,
 		RetryDelay: time.Millisecond,
 	}
 	return newWithOptions(t, opts), client, sender, opts

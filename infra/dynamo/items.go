@@ -45,8 +45,10 @@ func itemAttributes(it batch.Item, version int64) map[string]types.AttributeValu
 	m := map[string]types.AttributeValue{
 		attrKind:    str(it.Kind),
 		attrKey:     str(it.Key),
-		attrDoc:     bin(it.Doc),
 		attrVersion: num(version),
+	}
+	if len(it.Doc) > 0 {
+		m[attrDoc] = bin(it.Doc)
 	}
 	if it.ExpiresAt > 0 {
 		m[attrExpiresAt] = num(it.ExpiresAt)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -14,8 +15,8 @@ import (
 // own is kept (DynamoDB's TTL then deletes it).
 const finishedRetention = 7 * 24 * time.Hour
 
-// leaseShard is the one partition of the leases index.
-const leaseShard = "lease"
+// leaseSweep is the sweep partition of jobs that hold a lease.
+const leaseSweep = "LEASE"
 
 // jobDoc is how a job document is stored, as in infra/sqlite: Job.Internal
 // is left off the job's JSON (it is not on the wire), so it goes beside it.
@@ -23,6 +24,24 @@ type jobDoc struct {
 	Job      batch.Job         `json:"job"`
 	Internal batch.JobInternal `json:"internal"`
 }
+
+// timeKey is a sort key that orders by a time in ms, then by job id: it is
+// unique, so a listing can resume right after it.
+func timeKey(ms int64, id string) string { return fmt.Sprintf("%015d#%s", max(ms, 0), id) }
+
+// timeBound is the smallest timeKey of time ms: every key of an earlier
+// time sorts below it.
+func timeBound(ms int64) string { return fmt.Sprintf("%015d", max(ms, 0)) }
+
+// queuePartition is the byQueueStatus partition of a queue's jobs in a
+// status.
+func queuePartition(queue string, s batch.Status) string { return queue + "#" + s.String() }
+
+// childKey sorts a parent's children by status, then index.
+func childKey(s batch.Status, index int) string { return fmt.Sprintf("%s#%06d", s, index) }
+
+// isChildID reports whether a job id is an array child's (`<parent>:<i>`).
+func isChildID(id string) bool { return strings.Contains(id, ":") }
 
 // jobAttributes is the whole item of j stored at version: its document
 // and the index attributes that its state calls for. now dates the expiry
@@ -37,32 +56,24 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 	if err != nil {
 		return nil, fmt.Errorf("encoding job %s: %w", j.JobID, err)
 	}
-	status := j.Status.String()
 	m := map[string]types.AttributeValue{
-		attrID:        str(j.JobID),
-		attrVersion:   num(version),
-		attrDoc:       bin(doc),
-		attrCreatedAt: num(j.CreatedAt),
-		attrUpdatedAt: num(in.UpdatedAt),
+		attrID:      str(j.JobID),
+		attrVersion: num(version),
+		attrDoc:     bin(doc),
+		attrQueue:   str(queuePartition(in.QueueName, j.Status)),
 	}
-	if in.ArrayParent == "" {
-		m[attrQueueStatus] = str(in.QueueName + "#" + status)
-	} else {
+	m[attrQueueKey] = str(timeKey(j.CreatedAt, j.JobID))
+	if in.ArrayParent != "" {
 		m[attrParent] = str(in.ArrayParent)
-		m[attrChildKey] = str(fmt.Sprintf("%06d", childIndex(j)))
-		m[attrChildStatus] = str(status)
+		m[attrChildKey] = str(childKey(j.Status, childIndex(j)))
 	}
-	if j.Status == batch.Runnable {
-		m[attrRunnableKey] = str(in.QueueName)
-		m[attrRunnableAt] = str(fmt.Sprintf("%015d#%s", in.RunnableAt, j.JobID))
-	}
-	switch j.Status {
-	case batch.Submitted, batch.Pending, batch.Runnable:
-		m[attrWaitingStatus] = str(status)
-	}
-	if j.Status.Active() {
-		m[attrLeaseExpiresAt] = num(in.LeaseExpiresAt)
-		m[attrLeaseShard] = str(leaseShard)
+	switch {
+	case j.Status == batch.Submitted || j.Status == batch.Pending || j.Status == batch.Runnable:
+		m[attrSweep] = str(j.Status.String())
+		m[attrSweepKey] = str(timeKey(in.UpdatedAt, j.JobID))
+	case j.Status.Active():
+		m[attrSweep] = str(leaseSweep)
+		m[attrSweepKey] = str(timeKey(in.LeaseExpiresAt, j.JobID))
 	}
 	if in.Instance != "" {
 		m[attrInstance] = str(in.Instance)

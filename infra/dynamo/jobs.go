@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -19,50 +20,114 @@ func jobKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrID: str(id)}
 }
 
-// CreateJobs writes new jobs at version 1, all or none, in one
-// transaction: if any job exists (or one id is given twice) it fails with
-// an error wrapping batch.ErrConflict and writes nothing. The messages go
-// to the Sender once the jobs are written. At most 100 jobs per call.
+// CreateJobs writes new jobs at version 1 in transactions of 100: if a
+// job of a transaction exists (or one id is given twice) it fails with an
+// error wrapping batch.ErrConflict and that transaction writes nothing.
+// The messages of each transaction's jobs (a message goes with the job of
+// its ID) go out once it is written, so an error leaves no written job
+// unannounced; messages of no job go out with the last transaction.
 func (s *Store) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error {
-	if len(jobs) > maxTransactItems {
-		return fmt.Errorf("creating %d jobs: at most %d per call", len(jobs), maxTransactItems)
+	return s.CreateJobsRecording(ctx, jobs, nil, msgs)
+}
+
+// CreateJobsRecording is CreateJobs that also writes new items, in the
+// transaction of the first jobs: any job or item that exists is a
+// conflict. At most 100 items.
+func (s *Store) CreateJobsRecording(ctx context.Context, jobs []batch.Job, items []batch.Item, msgs []batch.Message) error {
+	if len(items) > maxTransactItems {
+		return fmt.Errorf("creating jobs: %d items to record, at most %d", len(items), maxTransactItems)
 	}
-	if err := s.checkSender(msgs); err != nil {
+	if err := s.checkQueues(msgs); err != nil {
 		return fmt.Errorf("creating jobs: %w", err)
 	}
-	if len(jobs) == 0 {
-		return s.send(ctx, msgs)
-	}
-	now := s.opts.Clock.Now()
 	seen := make(map[string]bool, len(jobs))
-	writes := make([]types.TransactWriteItem, len(jobs))
-	for i, j := range jobs {
+	for _, j := range jobs {
 		if seen[j.JobID] {
 			return fmt.Errorf("creating jobs: job %s given twice: %w", j.JobID, batch.ErrConflict)
 		}
 		seen[j.JobID] = true
-		item, err := jobAttributes(j, 1, now)
-		if err != nil {
+	}
+	byJob, unmatched := splitMessages(msgs, seen)
+	now := s.opts.Clock.Now()
+	for len(jobs) > 0 || len(items) > 0 {
+		n := min(len(jobs), maxTransactItems-len(items))
+		chunk := jobs[:n]
+		if err := s.createChunk(ctx, chunk, items, now); err != nil {
 			return fmt.Errorf("creating jobs: %w", err)
 		}
-		writes[i] = types.TransactWriteItem{Put: &types.Put{
+		jobs, items = jobs[n:], nil
+		var out []batch.Message
+		for _, j := range chunk {
+			out = append(out, byJob[j.JobID]...)
+		}
+		if len(jobs) == 0 {
+			out = append(out, unmatched...)
+			unmatched = nil
+		}
+		if err := s.send(ctx, out); err != nil {
+			return fmt.Errorf("creating jobs: %w", err)
+		}
+	}
+	return s.send(ctx, unmatched)
+}
+
+// splitMessages sorts msgs into those of each job (by ID) and the others.
+func splitMessages(msgs []batch.Message, jobs map[string]bool) (map[string][]batch.Message, []batch.Message) {
+	byJob := map[string][]batch.Message{}
+	var other []batch.Message
+	for _, m := range msgs {
+		if jobs[m.ID] {
+			byJob[m.ID] = append(byJob[m.ID], m)
+		} else {
+			other = append(other, m)
+		}
+	}
+	return byJob, other
+}
+
+// createChunk writes at most 100 new jobs and items in one transaction.
+func (s *Store) createChunk(ctx context.Context, jobs []batch.Job, items []batch.Item, now time.Time) error {
+	writes := make([]types.TransactWriteItem, 0, len(jobs)+len(items))
+	for _, j := range jobs {
+		item, err := jobAttributes(j, 1, now)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
 			TableName:                aws.String(s.opts.JobsTable),
 			Item:                     item,
 			ConditionExpression:      aws.String("attribute_not_exists(#id)"),
 			ExpressionAttributeNames: map[string]string{"#id": attrID},
-		}}
+		}})
+	}
+	for _, it := range items {
+		if it.Kind == "" || it.Key == "" {
+			return fmt.Errorf("recording item: kind and key are required")
+		}
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
+			TableName:                aws.String(s.opts.ItemsTable),
+			Item:                     itemAttributes(it, 1),
+			ConditionExpression:      aws.String("attribute_not_exists(#k)"),
+			ExpressionAttributeNames: map[string]string{"#k": attrKey},
+		}})
+	}
+	if len(writes) == 1 {
+		// One write needs no transaction, which costs twice as much.
+		p := writes[0].Put
+		_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: p.TableName, Item: p.Item,
+			ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+		})
+		if isConditionFailed(err) {
+			return fmt.Errorf("it exists: %w: %w", batch.ErrConflict, err)
+		}
+		return translate(err)
 	}
 	_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if isTransactionConflict(err) {
-		return fmt.Errorf("creating jobs: a job exists: %w: %w", batch.ErrConflict, err)
+		return fmt.Errorf("a job or item exists: %w: %w", batch.ErrConflict, err)
 	}
-	if err != nil {
-		return fmt.Errorf("creating jobs: %w", translate(err))
-	}
-	if err := s.send(ctx, msgs); err != nil {
-		return fmt.Errorf("creating jobs: %w", err)
-	}
-	return nil
+	return translate(err)
 }
 
 // UpdateJob writes job if the stored version is job.Internal.Version and
@@ -73,7 +138,7 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.M
 // written job and the sending error.
 func (s *Store) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Message) (batch.Job, error) {
 	expect := job.Internal.Version
-	if err := s.checkSender(msgs); err != nil {
+	if err := s.checkQueues(msgs); err != nil {
 		return batch.Job{}, fmt.Errorf("updating job %s: %w", job.JobID, err)
 	}
 	item, err := jobAttributes(job, expect+1, s.opts.Clock.Now())
@@ -107,6 +172,24 @@ func (s *Store) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Messa
 		return job, fmt.Errorf("updating job %s: %w", job.JobID, err)
 	}
 	return job, nil
+}
+
+// UpdateJobDeleting is UpdateJob that, when the write succeeds, then
+// deletes the received message that led to it. The write stands even if
+// the delete fails (that is logged): the message comes back, and what it
+// leads to loses its condition, as after a crash in between.
+func (s *Store) UpdateJobDeleting(ctx context.Context, job batch.Job, msgs []batch.Message, done batch.Delivery) (batch.Job, error) {
+	if s.opts.Queues == nil {
+		return batch.Job{}, fmt.Errorf("updating job %s: no Queues to delete its message from", job.JobID)
+	}
+	written, err := s.UpdateJob(ctx, job, msgs)
+	if err != nil {
+		return written, err
+	}
+	if err := s.opts.Queues.Delete(ctx, done.Queue, done.Receipt); err != nil {
+		s.opts.Logger.Warn("deleting a consumed message", "job", job.JobID, "queue", done.Queue, "err", err)
+	}
+	return written, nil
 }
 
 // GetJob reads one job or returns batch.ErrNotFound.

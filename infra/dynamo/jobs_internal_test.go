@@ -82,14 +82,74 @@ func TestGetJobsRetriesUnprocessedKeys(t *testing.T) {
 	}
 }
 
-func TestCreateJobsRefusesMoreThanATransaction(t *testing.T) {
-	s := New(nil, Options{JobsTable: "jobs"}) // no call may reach the API
-	jobs := make([]batch.Job, maxTransactItems+1)
-	for i := range jobs {
-		jobs[i] = batch.Job{JobID: fmt.Sprintf("j%d", i)}
+// fakeBatchWrite leaves the last write of each request unprocessed for
+// the first `stingy` calls, and counts the writes it takes.
+type fakeBatchWrite struct {
+	dynamoAPI
+	stingy, calls, written int
+}
+
+func (f *fakeBatchWrite) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	f.calls++
+	out := &dynamodb.BatchWriteItemOutput{}
+	for table, writes := range in.RequestItems {
+		if len(writes) > batchWriteChunk {
+			return nil, fmt.Errorf("%d writes in one request", len(writes))
+		}
+		if f.calls <= f.stingy {
+			out.UnprocessedItems = map[string][]types.WriteRequest{table: writes[len(writes)-1:]}
+			writes = writes[:len(writes)-1]
+		}
+		f.written += len(writes)
 	}
-	if err := s.CreateJobs(context.Background(), jobs, nil); err == nil {
-		t.Errorf("CreateJobs(%d jobs) error = nil, want one", len(jobs))
+	return out, nil
+}
+
+func TestAddDependentsRetriesUnprocessedWrites(t *testing.T) {
+	tests := []struct {
+		name        string
+		stingy      int
+		wantWritten int
+		wantErr     error
+	}{
+		{name: "all processed", stingy: 0, wantWritten: 30},
+		{name: "two retries", stingy: 2, wantWritten: 30},
+		{name: "never processed", stingy: 1000, wantErr: batch.ErrThrottled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeBatchWrite{stingy: tt.stingy}
+			s := New(fake, Options{ItemsTable: "items", RetryDelay: 1})
+			var edges []batch.Dependency
+			for i := range 30 {
+				edges = append(edges, batch.Dependency{On: "a", Dependent: fmt.Sprintf("d%d", i)})
+			}
+			edges = append(edges, edges[0]) // a repeat is written once
+			err := s.AddDependents(context.Background(), edges)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("AddDependents error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr == nil && fake.written != tt.wantWritten {
+				t.Errorf("wrote %d edges, want %d", fake.written, tt.wantWritten)
+			}
+		})
+	}
+}
+
+func TestCursorRejectsForeignTokens(t *testing.T) {
+	queuePlan, _ := planFor(batch.JobQuery{Queue: "q"})
+	childPlan, _ := planFor(batch.JobQuery{ArrayParent: "p"})
+	token := cursor{After: make([]string, len(queuePlan.parts)), Done: make([]bool, len(queuePlan.parts))}.encode(queuePlan)
+	if _, err := decodeCursor(token, queuePlan); err != nil {
+		t.Errorf("decodeCursor(own token) = %v, want nil", err)
+	}
+	for _, bad := range []string{"%%%", "bm90IGpzb24", token + "x"} {
+		if _, err := decodeCursor(bad, queuePlan); !batch.IsClientError(err) {
+			t.Errorf("decodeCursor(%q) = %v, want a client error", bad, err)
+		}
+	}
+	if _, err := decodeCursor(token, childPlan); !batch.IsClientError(err) {
+		t.Errorf("decodeCursor(queue token, children plan) = %v, want a client error", err)
 	}
 }
 

@@ -60,14 +60,14 @@ func TestCreateJobsAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestCreateJobsNeedsSenderForMessages(t *testing.T) {
+func TestCreateJobsNeedsQueuesForMessages(t *testing.T) {
 	ctx := context.Background()
 	s, _, _, opts := newStore(t)
-	opts.Sender = nil
+	opts.Queues = nil
 	s = newWithOptions(t, opts)
 	err := s.CreateJobs(ctx, []batch.Job{newJob("j1", batch.Submitted)}, []batch.Message{{Queue: "submissions", ID: "j1"}})
 	if err == nil {
-		t.Fatal("CreateJobs with messages and no Sender: error = nil, want one")
+		t.Fatal("CreateJobs with messages and no Queues: error = nil, want one")
 	}
 	if _, err := s.GetJob(ctx, "j1"); !errors.Is(err, batch.ErrNotFound) {
 		t.Errorf("GetJob after refused CreateJobs: error = %v, want ErrNotFound", err)

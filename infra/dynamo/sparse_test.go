@@ -11,10 +11,7 @@ import (
 )
 
 // indexAttrs are the attributes whose presence follows a job's state.
-var indexAttrs = []string{
-	"queueStatus", "runnableKey", "runnableAt", "parent", "childKey", "childStatus",
-	"waitingStatus", "leaseShard", "leaseExpiresAt", "instance", "ttl",
-}
+var indexAttrs = []string{"queueStatus", "queueKey", "parent", "childKey", "sweep", "sweepKey", "instance", "ttl"}
 
 func TestSparseAttributes(t *testing.T) {
 	index := 7
@@ -26,11 +23,18 @@ func TestSparseAttributes(t *testing.T) {
 		want   map[string]string // attribute: its S or N value
 	}{
 		{
+			name: "submitted", status: batch.Submitted,
+			want: map[string]string{
+				"queueStatus": "q#SUBMITTED", "queueKey": "000000000001000#j",
+				"sweep": "SUBMITTED", "sweepKey": "000000000002000#j",
+			},
+		},
+		{
 			name: "runnable", status: batch.Runnable,
 			edit: func(j *batch.Job) { j.Internal.RunnableAt = 42 },
 			want: map[string]string{
-				"queueStatus": "q#RUNNABLE", "runnableKey": "q", "runnableAt": "000000000000042#j",
-				"waitingStatus": "RUNNABLE",
+				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j",
+				"sweep": "RUNNABLE", "sweepKey": "000000000002000#j",
 			},
 		},
 		{
@@ -41,17 +45,18 @@ func TestSparseAttributes(t *testing.T) {
 				j.Internal.LeaseExpiresAt = 9000
 			},
 			want: map[string]string{
-				"queueStatus": "q#RUNNING", "leaseShard": "lease", "leaseExpiresAt": "9000", "instance": "ce/i-1",
+				"queueStatus": "q#RUNNING", "queueKey": "000000000001000#j",
+				"sweep": "LEASE", "sweepKey": "000000000009000#j", "instance": "ce/i-1",
 			},
 		},
 		{
 			name: "succeeded", status: batch.Succeeded,
 			edit: func(j *batch.Job) { j.Internal.ExpiresAt = 1_700_000_000_500 },
-			want: map[string]string{"queueStatus": "q#SUCCEEDED", "ttl": "1700000001"},
+			want: map[string]string{"queueStatus": "q#SUCCEEDED", "queueKey": "000000000001000#j", "ttl": "1700000001"},
 		},
 		{
 			name: "failed without expiry", status: batch.Failed,
-			want: map[string]string{"queueStatus": "q#FAILED", "ttl": "1772971200"}, // testNow + 7 days
+			want: map[string]string{"queueStatus": "q#FAILED", "queueKey": "000000000001000#j", "ttl": "1772971200"}, // testNow + 7 days
 		},
 		{
 			name: "array child runnable", status: batch.Runnable,
@@ -61,8 +66,9 @@ func TestSparseAttributes(t *testing.T) {
 				j.ArrayProperties = &batch.ArrayPropertiesDetail{Index: &index}
 			},
 			want: map[string]string{
-				"parent": "p1", "childKey": "000007", "childStatus": "RUNNABLE",
-				"runnableKey": "q", "runnableAt": "000000000000042#j", "waitingStatus": "RUNNABLE",
+				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j",
+				"parent": "p1", "childKey": "RUNNABLE#000007",
+				"sweep": "RUNNABLE", "sweepKey": "000000000002000#j",
 			},
 		},
 	}
@@ -97,9 +103,6 @@ func TestSparseAttributes(t *testing.T) {
 				case wanted && gotV != wantV:
 					t.Errorf("attribute %s = %q, want %q", name, gotV, wantV)
 				}
-			}
-			if got["createdAt"] != "1000" || got["updatedAt"] != "2000" {
-				t.Errorf("createdAt, updatedAt = %q, %q, want 1000, 2000", got["createdAt"], got["updatedAt"])
 			}
 		})
 	}

@@ -3,15 +3,19 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/control"
 )
 
-// Sender delivers the messages of a write once the write has succeeded;
-// control.Queues satisfies it.
-type Sender interface {
+// Queues delivers the messages of a write once the write has succeeded,
+// and deletes the received message a write consumed; control.Queues (an
+// *sqsqueue.Queues) satisfies it.
+type Queues interface {
 	Send(ctx context.Context, msgs []batch.Message) error
+	Delete(ctx context.Context, queue, receipt string) error
 }
 
 // Options configure a Store.
@@ -22,12 +26,16 @@ type Options struct {
 	// Clock dates the expiry of a finished job that has none; the system
 	// clock if nil.
 	Clock batch.Clock
-	// Sender gets the messages passed with job writes. A write with
+	// Queues gets the messages passed with job writes. A write with
 	// messages fails, writing nothing, if it is nil.
-	Sender Sender
-	// RetryDelay is the first wait before retrying the unprocessed keys of
-	// a BatchGetItem (doubled each time); 50 ms if zero.
+	Queues Queues
+	// RetryDelay is the first wait before asking again for what a
+	// BatchGetItem or BatchWriteItem left unprocessed (doubling, with
+	// jitter); 50 ms if zero.
 	RetryDelay time.Duration
+	// Logger gets what the store cannot return: a consumed message it
+	// failed to delete. Default: discard.
+	Logger *slog.Logger
 }
 
 // Store reads and writes Tanda's jobs and items in DynamoDB.
@@ -44,6 +52,9 @@ func New(api dynamoAPI, opts Options) *Store {
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = 50 * time.Millisecond
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Store{api: api, opts: opts}
 }
 
@@ -52,16 +63,18 @@ func (s *Store) send(ctx context.Context, msgs []batch.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	if err := s.opts.Sender.Send(ctx, msgs); err != nil {
+	if err := s.opts.Queues.Send(ctx, msgs); err != nil {
 		return fmt.Errorf("sending %d messages after the write: %w", len(msgs), err)
 	}
 	return nil
 }
 
-// checkSender fails before a write whose messages could not be sent.
-func (s *Store) checkSender(msgs []batch.Message) error {
-	if len(msgs) > 0 && s.opts.Sender == nil {
-		return fmt.Errorf("%d messages to send but no Sender configured", len(msgs))
+// checkQueues fails before a write whose messages could not be sent.
+func (s *Store) checkQueues(msgs []batch.Message) error {
+	if len(msgs) > 0 && s.opts.Queues == nil {
+		return fmt.Errorf("%d messages to send but no Queues configured", len(msgs))
 	}
 	return nil
 }
+
+var _ control.Store = (*Store)(nil)

@@ -13,26 +13,21 @@ import (
 // tableWait bounds the wait for a new table to become ACTIVE.
 const tableWait = 5 * time.Minute
 
-// index is a global secondary index of the jobs table.
+// index is a global secondary index of the jobs table. Every index keeps
+// only keys (and, for sweep, the instance): listings read the documents
+// with BatchGetItem, so a job's transitions write small index entries.
 type index struct {
 	name, hash, sort string
-	// keysOnly projects only the keys; otherwise version and doc too.
-	keysOnly bool
+	include          []string
 }
 
-// jobIndexes are the jobs table's GSIs (docs/DYNAMODB.md).
-var jobIndexes = []index{
-	{name: "byQueueStatus", hash: attrQueueStatus, sort: attrCreatedAt},
-	{name: "runnable", hash: attrRunnableKey, sort: attrRunnableAt},
-	{name: "children", hash: attrParent, sort: attrChildKey},
-	{name: "childrenByStatus", hash: attrParent, sort: attrChildStatus, keysOnly: true},
-	{name: "waiting", hash: attrWaitingStatus, sort: attrUpdatedAt, keysOnly: true},
-	{name: "leases", hash: attrLeaseShard, sort: attrLeaseExpiresAt, keysOnly: true},
-	{name: "byInstance", hash: attrInstance, sort: attrID, keysOnly: true},
-}
-
-// numberAttrs are the key attributes of type N; the others are S.
-var numberAttrs = map[string]bool{attrCreatedAt: true, attrUpdatedAt: true, attrLeaseExpiresAt: true}
+// The jobs table's GSIs (docs/DYNAMODB.md).
+var (
+	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey}
+	children      = index{name: "children", hash: attrParent, sort: attrChildKey}
+	sweep         = index{name: "sweep", hash: attrSweep, sort: attrSweepKey, include: []string{attrInstance}}
+	jobIndexes    = []index{byQueueStatus, children, sweep}
+)
 
 // CreateTables creates the jobs and items tables, waits for them to be
 // ACTIVE and enables TTL on attribute "ttl". Tables that exist are left as
@@ -99,12 +94,9 @@ func (s *Store) jobsTableInput() *dynamodb.CreateTableInput {
 				defs = append(defs, attrDef(a))
 			}
 		}
-		projection := &types.Projection{
-			ProjectionType:   types.ProjectionTypeInclude,
-			NonKeyAttributes: []string{attrVersion, attrDoc},
-		}
-		if ix.keysOnly {
-			projection = &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
+		projection := &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
+		if len(ix.include) > 0 {
+			projection = &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: ix.include}
 		}
 		gsis = append(gsis, types.GlobalSecondaryIndex{
 			IndexName: aws.String(ix.name),
@@ -137,11 +129,7 @@ func (s *Store) itemsTableInput() *dynamodb.CreateTableInput {
 	}
 }
 
-// attrDef defines a key attribute with its type.
+// attrDef defines a key attribute; every key attribute is a string.
 func attrDef(name string) types.AttributeDefinition {
-	t := types.ScalarAttributeTypeS
-	if numberAttrs[name] {
-		t = types.ScalarAttributeTypeN
-	}
-	return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: t}
+	return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
 }

@@ -20,7 +20,7 @@ func TestCreateTables(t *testing.T) {
 		table    string
 		wantGSIs []string
 	}{
-		{opts.JobsTable, []string{"byInstance", "byQueueStatus", "children", "childrenByStatus", "leases", "runnable", "waiting"}},
+		{opts.JobsTable, []string{"byQueueStatus", "children", "sweep"}},
 		{opts.ItemsTable, nil},
 	}
 	for _, tt := range tests {
