@@ -24,7 +24,6 @@ const maxAttempts = 10
 func (s Settings) AWSConfig(ctx context.Context) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(s.Region),
-		config.WithHTTPClient(awsclient.HTTPClient()),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxAttempts
@@ -39,5 +38,8 @@ func (s Settings) AWSConfig(ctx context.Context) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	// Wrap the client the loader built, so that what it set up (such as
+	// AWS_CA_BUNDLE's roots) is kept.
+	cfg.HTTPClient = awsclient.Wrap(cfg.HTTPClient)
 	return cfg, nil
 }

@@ -25,7 +25,7 @@ type Settings struct {
 
 	JobsTable      string `json:"jobsTable,omitempty"`      // default <stack>-jobs
 	ItemsTable     string `json:"itemsTable,omitempty"`     // default <stack>-items
-	QueuePrefix    string `json:"queuePrefix,omitempty"`    // default <stack>-: SQS queue names
+	QueuePrefix    string `json:"queuePrefix,omitempty"`    // default <stack>: SQS queues are <prefix>-<name>
 	LogGroup       string `json:"logGroup,omitempty"`       // default /tanda/<stack>/jobs
 	EventBus       string `json:"eventBus,omitempty"`       // default "default"
 	LaunchTemplate string `json:"launchTemplate,omitempty"` // default <stack>-agent
@@ -50,7 +50,7 @@ func (s Settings) WithDefaults() Settings {
 	}
 	def(&s.JobsTable, s.Stack+"-jobs")
 	def(&s.ItemsTable, s.Stack+"-items")
-	def(&s.QueuePrefix, s.Stack+"-")
+	def(&s.QueuePrefix, s.Stack)
 	def(&s.LogGroup, "/tanda/"+s.Stack+"/jobs")
 	def(&s.EventBus, "default")
 	def(&s.LaunchTemplate, s.Stack+"-agent")

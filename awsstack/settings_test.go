@@ -1,8 +1,13 @@
 package awsstack_test
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tanda-batch/tanda/awsstack"
 )
@@ -29,7 +34,7 @@ func TestDefaults(t *testing.T) {
 	got := awsstack.Settings{Stack: "s1", Region: "us-east-1"}.WithDefaults()
 	want := awsstack.Settings{
 		Stack: "s1", Region: "us-east-1",
-		JobsTable: "s1-jobs", ItemsTable: "s1-items", QueuePrefix: "s1-",
+		JobsTable: "s1-jobs", ItemsTable: "s1-items", QueuePrefix: "s1",
 		LogGroup: "/tanda/s1/jobs", EventBus: "default", LaunchTemplate: "s1-agent",
 		Runtime: "auto", LeaseSeconds: 30,
 	}
@@ -77,3 +82,34 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestAWSConfigKeepsCABundle(t *testing.T) {
+	// A CA bundle set in the environment must not make loading fail.
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, []byte(testCA), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CA_BUNDLE", bundle)
+	s := awsstack.Settings{Stack: "s", Region: "us-east-1", Endpoint: "http://127.0.0.1:1"}.WithDefaults()
+	cfg, err := s.AWSConfig(context.Background())
+	if err != nil {
+		t.Fatalf("AWSConfig with AWS_CA_BUNDLE: %v", err)
+	}
+	if cfg.HTTPClient == nil || cfg.Region != "us-east-1" || aws.ToString(cfg.BaseEndpoint) != s.Endpoint {
+		t.Errorf("config = region %q, endpoint %q, client %v", cfg.Region, aws.ToString(cfg.BaseEndpoint), cfg.HTTPClient)
+	}
+}
+
+// testCA is a throwaway self-signed certificate.
+const testCA = `-----BEGIN CERTIFICATE-----
+MIIBgDCCASWgAwIBAgIUGSX8O9ekxoUpqw2xj6ILCz1JZCcwCgYIKoZIzj0EAwIw
+FTETMBEGA1UEAwwKdGFuZGEtdGVzdDAeFw0yNjExMjkxNTE4MjJaFw0zNjExMjYx
+NTE4MjJaMBUxEzARBgNVBAMMCnRhbmRhLXRlc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAASiIgXuX/Lr1PJQ+B3auI4jo1/6cePtsGlpDdgvZeNyMvANQXoQVlw+
+FmorXcnS0UqzNei0dkF4uQ1JFg+gtZY5o1MwUTAdBgNVHQ4EFgQUSn2t3qcWKkgc
+n55+7+fTU2Cqh6kwHwYDVR0jBBgwFoAUSn2t3qcWKkgcn55+7+fTU2Cqh6kwDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEArW/yZAhSqrPjO5/Ulp3E
+No+bM1HAk82cbmNUPA7za+4CIQCuiU27ouRiGPpprpteVA5c8bhrThLn2AOJtDyl
+CeX65w==
+-----END CERTIFICATE-----
+`

@@ -121,6 +121,15 @@ type Agent struct {
 	allowed    []string      // the compute environment's AllowTag, read with its queues
 	freed      chan struct{} // signalled when capacity frees
 	nudge      chan struct{} // signalled when the instance turns busy or idle
+	// idle is closed, and replaced, each time the last running attempt
+	// ends: it wakes every waitIdle.
+	idle chan struct{}
+
+	// evacuate is closed by Evacuate: running attempts stop and are
+	// handed back as lost with the instance.
+	evacuate      chan struct{}
+	evacuateOnce  sync.Once
+	evacuateGrace time.Duration // set before evacuate is closed
 
 	wg sync.WaitGroup // running attempts
 }
@@ -130,9 +139,11 @@ func New(ctl Control, queue Queue, rt Runtime, logs LogStore, cfg Config) *Agent
 	cfg.defaults()
 	return &Agent{
 		ctl: ctl, queue: queue, runtime: rt, logs: logs, cfg: cfg,
-		log:   cfg.Logger.With("instance", cfg.InstanceID),
-		freed: make(chan struct{}, 1),
-		nudge: make(chan struct{}, 1),
+		log:      cfg.Logger.With("instance", cfg.InstanceID),
+		freed:    make(chan struct{}, 1),
+		nudge:    make(chan struct{}, 1),
+		idle:     make(chan struct{}),
+		evacuate: make(chan struct{}),
 	}
 }
 
@@ -250,6 +261,8 @@ func (a *Agent) release(j *batch.Job) {
 	a.lastBusy = a.cfg.Clock.Now()
 	if a.running == 0 {
 		nudge(a.nudge)
+		close(a.idle)
+		a.idle = make(chan struct{})
 	}
 	a.mu.Unlock()
 	a.signalFreed()

@@ -102,6 +102,10 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 	if j.Internal.TerminateRequested {
 		return batch.AttemptOutcome{Terminated: true}, true
 	}
+	if a.evacuating() {
+		at.logf("instance %s is going away: the job is handed back before it starts", a.cfg.InstanceID)
+		return a.evacuated(), true
+	}
 	spec, err := at.spec()
 	if err != nil {
 		return batch.AttemptOutcome{StatusReason: control.ReasonStartFailed, Reason: "ResourceInitializationError: " + err.Error()}, true
@@ -147,15 +151,18 @@ func (at *attempt) watch(ctx context.Context, exec Execution) (o batch.AttemptOu
 	defer beat.Stop()
 
 	var timedOut, terminated bool
+	exited := func(res RunResult) batch.AttemptOutcome {
+		return batch.AttemptOutcome{
+			ExitCode:   &res.ExitCode,
+			Reason:     res.Reason,
+			TimedOut:   timedOut,
+			Terminated: terminated,
+		}
+	}
 	for {
 		select {
 		case res := <-waited:
-			return batch.AttemptOutcome{
-				ExitCode:   &res.ExitCode,
-				Reason:     res.Reason,
-				TimedOut:   timedOut,
-				Terminated: terminated,
-			}, true
+			return exited(res), true
 		case <-ctx.Done():
 			// The instance is going away: stop the job and leave the
 			// attempt to the control plane (lease expiry or instance
@@ -163,6 +170,19 @@ func (at *attempt) watch(ctx context.Context, exec Execution) (o batch.AttemptOu
 			exec.Stop(time.Second)
 			<-waited
 			return o, false
+		case <-a.evacuate:
+			// The instance is about to be reclaimed: stop the job and hand
+			// its attempt back as lost with the host, to be retried
+			// elsewhere per its retry strategy.
+			select {
+			case res := <-waited:
+				return exited(res), true // it ended on its own just now
+			default:
+			}
+			at.logf("instance %s is going away: stopping the job", a.cfg.InstanceID)
+			exec.Stop(a.evacuateGrace)
+			<-waited
+			return a.evacuated(), true
 		case <-timeout:
 			timeout = nil
 			if !terminated {

@@ -92,7 +92,7 @@ func openAWS(t *testing.T, clk batch.Clock) backend {
 	q := sqsqueue.New(sqs.New(sqs.Options{
 		Region: mototest.Region, BaseEndpoint: aws.String(endpoint),
 		Credentials: mototest.Credentials(), HTTPClient: awsclient.HTTPClient(),
-	}), sqsqueue.Options{Prefix: stack + "-", CreateMissing: true})
+	}), sqsqueue.Options{Prefix: stack, CreateMissing: true})
 	store := dynamo.New(ddb, dynamo.Options{
 		JobsTable: stack + "-jobs", ItemsTable: stack + "-items",
 		Clock: clk, Queues: q, RetryDelay: time.Millisecond,

@@ -300,14 +300,25 @@ func (h *harness) run(id string, exit int) batch.Job {
 	return j
 }
 
-// countJobs counts every job of queueName, children included.
+// countJobs counts every job of queueName, array children included.
 func (h *harness) countJobs() int {
 	h.t.Helper()
-	pg, err := h.db.ListJobs(h.ctx, batch.JobQuery{Queue: queueName, Limit: 1000})
-	if err != nil {
-		h.t.Fatalf("listing jobs: %v", err)
+	list := func(q batch.JobQuery) []batch.Job {
+		q.Limit = 1000
+		pg, err := h.db.ListJobs(h.ctx, q)
+		if err != nil {
+			h.t.Fatalf("listing jobs: %v", err)
+		}
+		return pg.Jobs
 	}
-	return len(pg.Jobs)
+	top := list(batch.JobQuery{Queue: queueName, TopLevel: true})
+	n := len(top)
+	for _, j := range top {
+		if j.ArrayProperties != nil {
+			n += len(list(batch.JobQuery{ArrayParent: j.JobID, Order: batch.IndexOrder}))
+		}
+	}
+	return n
 }
 
 // exited is the outcome of a container that exited with code.

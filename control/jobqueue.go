@@ -9,7 +9,17 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
+// QueueCreator is met by Queues that must create a queue before it is
+// used (SQS, where *sqsqueue.Queues has Ensure): CreateJobQueue creates the
+// job queue's ready queue first, as DeleteJobQueue deletes it.
+type QueueCreator interface {
+	// Ensure creates a queue unless it exists.
+	Ensure(ctx context.Context, queue string) error
+}
+
 // CreateJobQueue creates a job queue over up to three compute environments.
+// With Queues that are a QueueCreator, its ready queue is created before
+// the job queue is written, so a failure leaves no job queue behind.
 func (s *Service) CreateJobQueue(ctx context.Context, in *batch.CreateJobQueueInput) (*batch.JobQueueOutput, error) {
 	if err := batch.ValidateCreateJobQueue(in); err != nil {
 		return nil, err
@@ -42,6 +52,11 @@ func (s *Service) CreateJobQueue(ctx context.Context, in *batch.CreateJobQueueIn
 	}
 	if q.JobQueueType == "" {
 		q.JobQueueType = "ECS"
+	}
+	if c, ok := s.opts.Queues.(QueueCreator); ok {
+		if err := c.Ensure(ctx, ReadyQueue(q.JobQueueName)); err != nil {
+			return nil, fmt.Errorf("creating the ready queue of %s: %w", q.JobQueueName, err)
+		}
 	}
 	if _, err := putDoc(ctx, s.store, batch.KindJobQueue, q.JobQueueName, q, 0); err != nil {
 		if errors.Is(err, batch.ErrConflict) {

@@ -27,7 +27,10 @@ type Store interface {
 	// NextSequence atomically increments and returns a named counter.
 	NextSequence(ctx context.Context, name string) (int64, error)
 
-	// CreateJobs writes new jobs, all or none; any that exists is a conflict.
+	// CreateJobs writes new jobs; any that exists is a conflict
+	// (batch.ErrConflict). A store writes all or none, or, where it cannot
+	// (DynamoDB beyond one transaction), writes the others and sends
+	// their messages before it reports the conflict.
 	CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error
 	// CreateJobsRecording is CreateJobs that also writes new items in the
 	// same transaction; any job or item that exists is a conflict.

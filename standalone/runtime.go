@@ -8,6 +8,7 @@ import (
 
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/bootstrap/process"
 )
 
 // Runtime modes of `tanda up --runtime`.
@@ -22,6 +23,12 @@ const (
 // otherwise; "docker" fails when no daemon answers. A nil runtime means
 // plain processes. The second result says why, for the start-up banner.
 func ChooseRuntime(ctx context.Context, mode string, logger *slog.Logger) (bootstrap.Runtime, string, error) {
+	return ChooseRuntimeWith(ctx, mode, docker.Options{Logger: logger})
+}
+
+// ChooseRuntimeWith is ChooseRuntime with the Docker runtime's options,
+// such as its registry credentials (on EC2, ECR's).
+func ChooseRuntimeWith(ctx context.Context, mode string, opts docker.Options) (bootstrap.Runtime, string, error) {
 	switch mode {
 	case RuntimeProcess:
 		return nil, "chosen with --runtime process", nil
@@ -29,7 +36,7 @@ func ChooseRuntime(ctx context.Context, mode string, logger *slog.Logger) (boots
 	default:
 		return nil, "", fmt.Errorf("--runtime must be auto, docker or process (got %q)", mode)
 	}
-	rt, err := docker.New(docker.Options{Logger: logger})
+	rt, err := docker.New(opts)
 	if err == nil {
 		probe, cancel := context.WithTimeout(ctx, 3*time.Second)
 		var v docker.Version
@@ -44,4 +51,11 @@ func ChooseRuntime(ctx context.Context, mode string, logger *slog.Logger) (boots
 		return nil, "", fmt.Errorf("--runtime docker: no Docker daemon answers (set DOCKER_HOST, or start dockerd): %w", err)
 	}
 	return nil, "no Docker daemon answers, so jobs run as plain processes", nil
+}
+
+// NewProcessRuntime returns the runtime that runs attempts as plain
+// processes, each in its own working directory: what a nil runtime from
+// ChooseRuntime stands for.
+func NewProcessRuntime(opts process.Options) bootstrap.Runtime {
+	return processRuntime{process.New(opts)}
 }

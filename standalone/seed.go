@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
 
-	"github.com/tanda-batch/tanda/accesskeys"
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/serverkit"
 )
 
 // Names of what a first start creates.
@@ -19,33 +19,13 @@ const (
 
 // openKeys loads the access keys and issues one when the data directory
 // has no credentials file yet (a first start, or a deleted file).
-func (s *Server) openKeys(ctx context.Context) error {
-	secret, err := accesskeys.LoadOrCreateKeyFile(s.dataPath("secret.key"))
-	if err != nil {
-		return fmt.Errorf("loading key file: %w", err)
-	}
-	sealer, err := accesskeys.NewAESSealer(secret)
-	if err != nil {
-		return fmt.Errorf("loading key file: %w", err)
-	}
-	s.keys = accesskeys.New(s.db, sealer, s.cfg.Clock)
-	if _, err := os.Stat(s.CredentialsFile()); err == nil {
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("reading credentials file: %w", err)
-	}
-	key, err := s.keys.Issue(ctx, "tanda up")
-	if err != nil {
-		return fmt.Errorf("issuing access key: %w", err)
-	}
-	if err := accesskeys.WriteAWSFiles(s.cfg.DataDir, Profile, s.cfg.Region, key); err != nil {
-		return fmt.Errorf("writing credentials: %w", err)
-	}
-	s.key = &key
-	return nil
+func (s *Server) openKeys(ctx context.Context) (err error) {
+	s.keys, s.key, err = serverkit.OpenKeys(ctx, s.db, serverkit.KeyOptions{
+		Dir: s.cfg.DataDir, KeyFile: filepath.Join(s.cfg.DataDir, "secret.key"),
+		Region: s.cfg.Region, Description: "tanda up", Clock: s.cfg.Clock,
+	})
+	return err
 }
-
-func (s *Server) dataPath(name string) string { return s.cfg.DataDir + string(os.PathSeparator) + name }
 
 // seed creates the default compute environment, job queue and example job
 // definition on a first start. Later starts leave the user's setup alone.

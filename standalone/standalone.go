@@ -6,7 +6,6 @@ package standalone
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/tanda-batch/tanda/accesskeys"
@@ -29,11 +27,12 @@ import (
 	"github.com/tanda-batch/tanda/infra/sqlite"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/scheduler"
+	"github.com/tanda-batch/tanda/serverkit"
 	"github.com/tanda-batch/tanda/sigv4"
 )
 
 // Profile is the AWS profile `tanda up` writes its credentials under.
-const Profile = "tanda"
+const Profile = serverkit.Profile
 
 // Config configures one-machine Tanda. Zero values take the defaults.
 type Config struct {
@@ -134,7 +133,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Partition:     batch.Partition{Region: cfg.Region, Account: cfg.Account},
 		Clock:         cfg.Clock,
 		LeaseDuration: cfg.LeaseDuration,
-		InstanceTypes: instanceTypes{cat},
+		InstanceTypes: serverkit.InstanceTypes{Catalog: cat},
 		Queues:        s.db,
 	})
 	if err := s.openKeys(ctx); err != nil {
@@ -147,7 +146,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.runtime = processRuntime{process.New(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})}
 	}
 	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
-	s.prov = provisioner.New(observer{ctl: s.ctl, fleet: s.fleet, clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
+	s.prov = provisioner.New(serverkit.Observer{Control: s.ctl, Fleet: s.fleet, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
 		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
 	})
 	so := cfg.Scheduler
@@ -157,9 +156,9 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.sched = scheduler.New(s.ctl, s.db, so)
 	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
 	handler := httpapi.New(s.ctl, httpapi.Options{
-		Auth:      authenticator{verifier},
+		Auth:      serverkit.Authenticator{Verifier: verifier},
 		Replay:    sigv4.NewReplayCache(10*time.Minute, 100_000),
-		Logs:      logReader{ctl: s.ctl, files: s.logs},
+		Logs:      serverkit.LogReader{Control: s.ctl, Logs: s.logs},
 		RateLimit: cfg.RateLimit,
 		Logger:    cfg.Logger.With("component", "api"),
 		Clock:     cfg.Clock,
@@ -192,10 +191,10 @@ func (s *Server) IssuedKey() (accesskeys.AccessKey, bool) {
 }
 
 // CredentialsFile and ConfigFile are the AWS files `tanda up` writes.
-func (s *Server) CredentialsFile() string { return filepath.Join(s.cfg.DataDir, "credentials") }
+func (s *Server) CredentialsFile() string { return serverkit.CredentialsFile(s.cfg.DataDir) }
 
 // ConfigFile is the AWS config file with the profile's region.
-func (s *Server) ConfigFile() string { return filepath.Join(s.cfg.DataDir, "config") }
+func (s *Server) ConfigFile() string { return serverkit.ConfigFile(s.cfg.DataDir) }
 
 // Run serves the API and runs the scheduler and provisioner until ctx is
 // done, then shuts down in order: API, instances, background loops, stores.
@@ -211,35 +210,17 @@ func (s *Server) Run(ctx context.Context) error {
 	if _, err := s.ctl.Rering(ctx, control.SweepOptions{Limit: 10_000}); err != nil {
 		return err
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	serveErr := make(chan error, 1)
-	wg.Go(func() {
-		if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			serveErr <- err
-			cancel()
-		}
-	})
-	wg.Go(func() { _ = s.sched.Run(runCtx) })
-	wg.Go(func() { _ = s.prov.Run(runCtx, s.cfg.ProvisionEvery) })
-	<-runCtx.Done()
-
-	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	err := serverkit.Serve(ctx, s.http, s.listener,
+		func(ctx context.Context) { _ = s.sched.Run(ctx) },
+		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
+	)
+	closeCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
-	_ = s.http.Shutdown(shutdownCtx)
-	cancel()
-	wg.Wait()
-	if err := s.fleet.Close(shutdownCtx); err != nil {
+	if err := s.fleet.Close(closeCtx); err != nil {
 		s.cfg.Logger.Error("retiring instances", "err", err)
 	}
 	s.closeStores()
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serving API: %w", err)
-	default:
-		return nil
-	}
+	return err
 }
 
 func (s *Server) closeStores() {
@@ -314,7 +295,7 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("creating work directory: %w", err)
 	}
-	agent := bootstrap.New(s.ctl, s.db, s.runtime, logStore{s.logs}, bootstrap.Config{
+	agent := bootstrap.New(s.ctl, s.db, s.runtime, serverkit.LogWriter{Logs: s.logs}, bootstrap.Config{
 		InstanceID:         inst.ID,
 		ComputeEnvironment: ce,
 		InstanceType:       inst.Type,

@@ -6,8 +6,8 @@
 // shortly before its TTL runs out. A 401 drops the token and retries once
 // with a fresh one; network errors and 5xx answers are retried a bounded
 // number of times with a growing backoff. A 404 on an optional item (user
-// data, the Spot notice, the rebalance recommendation) means "absent", not
-// an error.
+// data, an instance tag, the Spot notice, the rebalance recommendation)
+// means "absent", not an error.
 //
 // The package uses only net/http, so tests and the end-to-end harness can
 // stand in for IMDS with an httptest server.

@@ -17,6 +17,8 @@ const usage = `tanda: AWS Batch you own.
 
 Usage:
   tanda up [--data-dir DIR] [--listen ADDR]     run Tanda on this machine
+  tanda serve --backend aws [--init]            run Tanda on the AWS APIs (AWS, LocalStack, moto)
+  tanda agent [--work-root DIR]                 run jobs on an EC2 instance the stack launched
   tanda submit [flags] -- COMMAND [ARGS...]     submit a job (--wait to follow it)
   tanda jobs [--queue Q] [--status S]           list jobs
   tanda describe JOB_ID...                      describe jobs (JSON)
@@ -37,6 +39,8 @@ type command func(ctx context.Context, args []string, out io.Writer) error
 
 var commands = map[string]command{
 	"up":           runUp,
+	"serve":        runServe,
+	"agent":        runAgent,
 	"submit":       runSubmit,
 	"jobs":         runJobs,
 	"describe":     runDescribe,

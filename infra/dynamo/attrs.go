@@ -9,17 +9,18 @@ import (
 
 // Attribute names of the two tables (docs/DYNAMODB.md).
 const (
-	attrID       = "id"
-	attrVersion  = "version"
-	attrDoc      = "doc"
-	attrQueue    = "queueStatus" // <queue>#<STATUS>
-	attrQueueKey = "queueKey"    // <createdAt>#<id>
-	attrParent   = "parent"
-	attrChildKey = "childKey" // <STATUS>#<index>
-	attrSweep    = "sweep"    // the waiting status, or "LEASE" while leased
-	attrSweepKey = "sweepKey" // <time>#<id>: updatedAt while waiting, lease expiry while leased
-	attrInstance = "instance"
-	attrTTL      = "ttl"
+	attrID          = "id"
+	attrVersion     = "version"
+	attrDoc         = "doc"
+	attrQueue       = "queueStatus" // <queue>#<STATUS>, STARTING and RUNNING as ACTIVE
+	attrQueueKey    = "queueKey"    // <createdAt>#<id>
+	attrParent      = "parent"
+	attrChildKey    = "childKey"    // <index>
+	attrChildStatus = "childStatus" // the child's status
+	attrSweep       = "sweep"       // the waiting status, or "LEASE" while leased
+	attrSweepKey    = "sweepKey"    // <time>#<id>: updatedAt while waiting, lease expiry (rounded down) while leased
+	attrInstance    = "instance"
+	attrTTL         = "ttl"
 
 	attrKind      = "kind"
 	attrKey       = "key"

@@ -15,8 +15,18 @@ import (
 // own is kept (DynamoDB's TTL then deletes it).
 const finishedRetention = 7 * 24 * time.Hour
 
-// leaseSweep is the sweep partition of jobs that hold a lease.
-const leaseSweep = "LEASE"
+const (
+	// leaseSweep is the sweep partition of jobs that hold a lease.
+	leaseSweep = "LEASE"
+	// activePartition is the byQueueStatus partition of STARTING and
+	// RUNNING jobs: a job that starts running keeps its index entry.
+	activePartition = "ACTIVE"
+	// leaseBucket rounds lease expiries down in the sweep index, so that
+	// starting to run and most heartbeats leave the index entry as it is.
+	// The sweeper reads the few candidates a bucket holds and checks each
+	// job's own expiry.
+	leaseBucket = 30 * time.Second
+)
 
 // jobDoc is how a job document is stored, as in infra/sqlite: Job.Internal
 // is left off the job's JSON (it is not on the wire), so it goes beside it.
@@ -35,10 +45,21 @@ func timeBound(ms int64) string { return fmt.Sprintf("%015d", max(ms, 0)) }
 
 // queuePartition is the byQueueStatus partition of a queue's jobs in a
 // status.
-func queuePartition(queue string, s batch.Status) string { return queue + "#" + s.String() }
+func queuePartition(queue string, s batch.Status) string {
+	if s.Active() {
+		return queue + "#" + activePartition
+	}
+	return queue + "#" + s.String()
+}
 
-// childKey sorts a parent's children by status, then index.
-func childKey(s batch.Status, index int) string { return fmt.Sprintf("%s#%06d", s, index) }
+// childKey sorts a parent's children by index.
+func childKey(index int) string { return fmt.Sprintf("%06d", index) }
+
+// leaseKey is the sweep key of a lease that expires at ms.
+func leaseKey(ms int64, id string) string {
+	bucket := leaseBucket.Milliseconds()
+	return timeKey(ms/bucket*bucket, id)
+}
 
 // isChildID reports whether a job id is an array child's (`<parent>:<i>`).
 func isChildID(id string) bool { return strings.Contains(id, ":") }
@@ -59,13 +80,18 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 	m := map[string]types.AttributeValue{
 		attrID:      str(j.JobID),
 		attrVersion: num(version),
-		attrDoc:     bin(doc),
-		attrQueue:   str(queuePartition(in.QueueName, j.Status)),
+		attrDoc:     bin(compress(doc)),
 	}
-	m[attrQueueKey] = str(timeKey(j.CreatedAt, j.JobID))
+	// Array children are listed by their parent; a queue's partitions
+	// hold them only while the queue's passes need them.
+	if in.ArrayParent == "" || j.Status == batch.Runnable || j.Status.Active() {
+		m[attrQueue] = str(queuePartition(in.QueueName, j.Status))
+		m[attrQueueKey] = str(timeKey(j.CreatedAt, j.JobID))
+	}
 	if in.ArrayParent != "" {
 		m[attrParent] = str(in.ArrayParent)
-		m[attrChildKey] = str(childKey(j.Status, childIndex(j)))
+		m[attrChildKey] = str(childKey(childIndex(j)))
+		m[attrChildStatus] = str(j.Status.String())
 	}
 	switch {
 	case j.Status == batch.Submitted || j.Status == batch.Pending || j.Status == batch.Runnable:
@@ -73,7 +99,7 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 		m[attrSweepKey] = str(timeKey(in.UpdatedAt, j.JobID))
 	case j.Status.Active():
 		m[attrSweep] = str(leaseSweep)
-		m[attrSweepKey] = str(timeKey(in.LeaseExpiresAt, j.JobID))
+		m[attrSweepKey] = str(leaseKey(in.LeaseExpiresAt, j.JobID))
 	}
 	if in.Instance != "" {
 		m[attrInstance] = str(in.Instance)
@@ -98,7 +124,11 @@ func childIndex(j batch.Job) int {
 
 // decodeJob reads a stored job item: its document, at the item's version.
 func decodeJob(m map[string]types.AttributeValue) (batch.Job, error) {
-	doc, err := getBinary(m, attrDoc)
+	stored, err := getBinary(m, attrDoc)
+	if err != nil {
+		return batch.Job{}, fmt.Errorf("decoding job: %w", err)
+	}
+	doc, err := decompress(stored)
 	if err != nil {
 		return batch.Job{}, fmt.Errorf("decoding job: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,20 +21,124 @@ func jobKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrID: str(id)}
 }
 
-// CreateJobs writes new jobs at version 1 in transactions of 100: if a
-// job of a transaction exists (or one id is given twice) it fails with an
-// error wrapping batch.ErrConflict and that transaction writes nothing.
-// The messages of each transaction's jobs (a message goes with the job of
-// its ID) go out once it is written, so an error leaves no written job
-// unannounced; messages of no job go out with the last transaction.
+// CreateJobs writes new jobs at version 1, each with a conditional
+// PutItem (a transaction would cost twice as much), several at a time. A
+// job that exists (or an id given twice) is not written, and the call
+// then fails with an error wrapping batch.ErrConflict after writing the
+// others. The messages of written jobs (a message goes with the job of
+// its ID) go out once the writes are done, so an error leaves no written
+// job unannounced; messages of no job go out only if every job was
+// written.
 func (s *Store) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error {
-	return s.CreateJobsRecording(ctx, jobs, nil, msgs)
+	if err := s.checkQueues(msgs); err != nil {
+		return fmt.Errorf("creating jobs: %w", err)
+	}
+	seen := make(map[string]bool, len(jobs))
+	var unique []batch.Job
+	conflicts := 0
+	for _, j := range jobs {
+		if seen[j.JobID] {
+			conflicts++
+			continue
+		}
+		seen[j.JobID] = true
+		unique = append(unique, j)
+	}
+	written, err := s.putNewJobs(ctx, unique)
+	byJob, unmatched := splitMessages(msgs, seen)
+	var out []batch.Message
+	for _, id := range written {
+		out = append(out, byJob[id]...)
+	}
+	conflicts += len(unique) - len(written)
+	if err == nil && conflicts == 0 {
+		out = append(out, unmatched...)
+	}
+	if serr := s.send(ctx, out); serr != nil && err == nil {
+		err = serr
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("creating jobs: %w", err)
+	case conflicts > 0:
+		return fmt.Errorf("creating jobs: %d of %d exist: %w", conflicts, len(jobs), batch.ErrConflict)
+	}
+	return nil
 }
 
-// CreateJobsRecording is CreateJobs that also writes new items, in the
-// transaction of the first jobs: any job or item that exists is a
-// conflict. At most 100 items.
+// putWorkers bounds the PutItem calls one CreateJobs makes at a time.
+const putWorkers = 8
+
+// putNewJobs writes jobs that do not exist yet, putWorkers at a time, and
+// returns the ids it wrote. Jobs that exist are skipped; the first other
+// error stops the writing and is returned.
+func (s *Store) putNewJobs(ctx context.Context, jobs []batch.Job) ([]string, error) {
+	now := s.opts.Clock.Now()
+	var (
+		mu       sync.Mutex
+		written  []string
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan batch.Job)
+	for range min(putWorkers, len(jobs)) {
+		wg.Go(func() {
+			for j := range next {
+				err := s.putNewJob(ctx, j, now)
+				mu.Lock()
+				switch {
+				case err == nil:
+					written = append(written, j.JobID)
+				case !errors.Is(err, batch.ErrConflict) && firstErr == nil:
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, j := range jobs {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	return written, firstErr
+}
+
+// putNewJob writes one job at version 1 if it does not exist.
+func (s *Store) putNewJob(ctx context.Context, j batch.Job, now time.Time) error {
+	item, err := jobAttributes(j, 1, now)
+	if err != nil {
+		return err
+	}
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(s.opts.JobsTable),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
+		ExpressionAttributeNames: map[string]string{"#id": attrID},
+	})
+	if isConditionFailed(err) {
+		return fmt.Errorf("job %s exists: %w", j.JobID, batch.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("writing job %s: %w", j.JobID, translate(err))
+	}
+	return nil
+}
+
+// CreateJobsRecording is CreateJobs that also writes new items, all or
+// none, in one transaction with the jobs (in transactions of 100 when
+// there are more): any job or item that exists is a conflict, and that
+// transaction writes nothing. At most 100 items.
 func (s *Store) CreateJobsRecording(ctx context.Context, jobs []batch.Job, items []batch.Item, msgs []batch.Message) error {
+	if len(items) == 0 {
+		return s.CreateJobs(ctx, jobs, msgs)
+	}
 	if len(items) > maxTransactItems {
 		return fmt.Errorf("creating jobs: %d items to record, at most %d", len(items), maxTransactItems)
 	}
@@ -110,18 +215,6 @@ func (s *Store) createChunk(ctx context.Context, jobs []batch.Job, items []batch
 			ConditionExpression:      aws.String("attribute_not_exists(#k)"),
 			ExpressionAttributeNames: map[string]string{"#k": attrKey},
 		}})
-	}
-	if len(writes) == 1 {
-		// One write needs no transaction, which costs twice as much.
-		p := writes[0].Put
-		_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: p.TableName, Item: p.Item,
-			ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
-		})
-		if isConditionFailed(err) {
-			return fmt.Errorf("it exists: %w: %w", batch.ErrConflict, err)
-		}
-		return translate(err)
 	}
 	_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	if isTransactionConflict(err) {

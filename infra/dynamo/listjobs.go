@@ -16,12 +16,11 @@ import (
 // keysPage is how many index entries one Query of a listing asks for.
 const keysPage = 200
 
-// listed is a job a part of a listing found, with its sort key there and
-// the key the parts are merged by.
+// listed is a job a part of a listing found, with its sort key there.
 type listed struct {
-	part       int
-	key, merge string
-	job        batch.Job
+	part int
+	key  string
+	job  batch.Job
 }
 
 // ListJobs pages through the jobs q selects. It reads the keys of the
@@ -57,9 +56,9 @@ func (s *Store) ListJobs(ctx context.Context, q batch.JobQuery) (batch.JobPage, 
 	}
 	slices.SortFunc(found, func(a, b listed) int {
 		if plan.desc {
-			return cmp.Compare(b.merge, a.merge)
+			return cmp.Compare(b.key, a.key)
 		}
-		return cmp.Compare(a.merge, b.merge)
+		return cmp.Compare(a.key, b.key)
 	})
 	page := batch.JobPage{Jobs: make([]batch.Job, 0, min(limit, len(found)))}
 	next := cursor{After: cur.After, Done: cur.Done}
@@ -88,7 +87,7 @@ func (s *Store) readPart(ctx context.Context, plan listPlan, i int, after string
 	in := s.partQuery(plan, plan.parts[i], after)
 	var out []listed
 	for {
-		keys, last, stop, err := s.queryKeys(ctx, plan, plan.parts[i], in)
+		keys, last, stop, err := s.queryKeys(ctx, plan, in)
 		if err != nil {
 			return nil, false, err
 		}
@@ -99,7 +98,7 @@ func (s *Store) readPart(ctx context.Context, plan listPlan, i int, after string
 		for _, k := range keys {
 			j, ok := jobs[k.id]
 			if ok && plan.keep(&j) {
-				out = append(out, listed{part: i, key: k.sort, merge: strings.TrimPrefix(k.sort, plan.parts[i].prefix), job: j})
+				out = append(out, listed{part: i, key: k.sort, job: j})
 			}
 		}
 		if stop || last == nil {
@@ -120,13 +119,9 @@ func (s *Store) partQuery(plan listPlan, p part, after string) *dynamodb.QueryIn
 	names := map[string]string{"#h": plan.index.hash}
 	values := map[string]types.AttributeValue{":h": str(p.hash)}
 	cond := "#h = :h"
-	start := after
-	if start == "" && p.prefix != "" {
-		start = p.prefix
-	}
-	if start != "" {
+	if after != "" {
 		names["#s"] = plan.index.sort
-		values[":s"] = str(start)
+		values[":s"] = str(after)
 		if plan.desc {
 			cond += " AND #s < :s"
 		} else {
@@ -142,10 +137,14 @@ func (s *Store) partQuery(plan listPlan, p part, after string) *dynamodb.QueryIn
 		ScanIndexForward:          aws.Bool(!plan.desc),
 		Limit:                     aws.Int32(keysPage),
 	}
-	if plan.instance != "" {
-		in.FilterExpression = aws.String("#i = :i")
-		names["#i"] = attrInstance
-		values[":i"] = str(plan.instance)
+	if plan.filterAttr != "" {
+		names["#f"] = plan.filterAttr
+		refs := make([]string, len(plan.filterValues))
+		for i, v := range plan.filterValues {
+			refs[i] = fmt.Sprintf(":f%d", i)
+			values[refs[i]] = str(v)
+		}
+		in.FilterExpression = aws.String("#f IN (" + strings.Join(refs, ", ") + ")")
 	}
 	return in
 }
@@ -153,7 +152,7 @@ func (s *Store) partQuery(plan listPlan, p part, after string) *dynamodb.QueryIn
 // queryKeys runs one page of a part's Query and returns the entries that
 // are in the part's range, the key to continue from, and whether an entry
 // past the range ended the part.
-func (s *Store) queryKeys(ctx context.Context, plan listPlan, p part, in *dynamodb.QueryInput) ([]indexKey, map[string]types.AttributeValue, bool, error) {
+func (s *Store) queryKeys(ctx context.Context, plan listPlan, in *dynamodb.QueryInput) ([]indexKey, map[string]types.AttributeValue, bool, error) {
 	out, err := s.api.Query(ctx, in)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("querying index %s: %w", plan.index.name, translate(err))
@@ -165,7 +164,7 @@ func (s *Store) queryKeys(ctx context.Context, plan listPlan, p part, in *dynamo
 		if err1 != nil || err2 != nil {
 			return nil, nil, false, fmt.Errorf("reading index %s: %w", plan.index.name, cmp.Or(err1, err2))
 		}
-		if !strings.HasPrefix(sortKey, p.prefix) || (plan.bound != "" && sortKey >= plan.bound) {
+		if plan.bound != "" && sortKey >= plan.bound {
 			return keys, nil, true, nil
 		}
 		if plan.keepID(id) {

@@ -16,11 +16,9 @@ var allStatuses = []batch.Status{
 	batch.Running, batch.Succeeded, batch.Failed,
 }
 
-// part is one key range of an index a listing reads: the partition hash,
-// and a prefix the sort keys keep to (empty: the whole partition).
+// part is one partition of an index a listing reads.
 type part struct {
-	hash   string
-	prefix string
+	hash string
 }
 
 // listPlan is how a JobQuery is read: which index, which key ranges, in
@@ -32,8 +30,10 @@ type listPlan struct {
 	// bound, in ascending plans, stops a part at the first sort key not
 	// below it.
 	bound string
-	// instance keeps only index entries of that instance (sweep only).
-	instance string
+	// filterAttr, when set, keeps only the index entries whose projected
+	// attribute of that name is one of filterValues.
+	filterAttr   string
+	filterValues []string
 	// keepID drops entries by id before their documents are read.
 	keepID func(id string) bool
 	// keep is the whole query, checked on each job's document: the index
@@ -50,7 +50,10 @@ func planFor(q batch.JobQuery) (listPlan, error) {
 	p := listPlan{keep: matcher(q), keepID: func(string) bool { return true }}
 	switch {
 	case q.LeaseBefore != 0 || q.Instance != "":
-		p.index, p.parts, p.instance = sweep, []part{{hash: leaseSweep}}, q.Instance
+		p.index, p.parts = sweep, []part{{hash: leaseSweep}}
+		if q.Instance != "" {
+			p.filterAttr, p.filterValues = attrInstance, []string{q.Instance}
+		}
 		if q.LeaseBefore != 0 {
 			p.bound = timeBound(q.LeaseBefore)
 		}
@@ -63,14 +66,22 @@ func planFor(q batch.JobQuery) (listPlan, error) {
 			p.parts = append(p.parts, part{hash: s.String()})
 		}
 	case q.ArrayParent != "":
-		p.index = children
-		for _, s := range statuses {
-			p.parts = append(p.parts, part{hash: q.ArrayParent, prefix: s.String() + "#"})
+		p.index, p.parts = children, []part{{hash: q.ArrayParent}}
+		if len(q.Statuses) > 0 {
+			p.filterAttr = attrChildStatus
+			for _, s := range q.Statuses {
+				p.filterValues = append(p.filterValues, s.String())
+			}
 		}
 	case q.Queue != "":
 		p.index, p.desc = byQueueStatus, q.Order == batch.NewestFirst
+		seen := map[string]bool{}
 		for _, s := range statuses {
-			p.parts = append(p.parts, part{hash: queuePartition(q.Queue, s)})
+			// STARTING and RUNNING share a partition.
+			if h := queuePartition(q.Queue, s); !seen[h] {
+				seen[h] = true
+				p.parts = append(p.parts, part{hash: h})
+			}
 		}
 		if q.TopLevel {
 			p.keepID = func(id string) bool { return !isChildID(id) }

@@ -25,14 +25,14 @@ const (
 )
 
 // CountChildren counts an array parent's children by status: one Query of
-// the children index, which sorts them by status.
+// the children index, which holds each child's status.
 func (s *Store) CountChildren(ctx context.Context, parentID string) (map[batch.Status]int, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.opts.JobsTable),
 		IndexName:                 aws.String(children.name),
 		KeyConditionExpression:    aws.String("#p = :p"),
 		ProjectionExpression:      aws.String("#c"),
-		ExpressionAttributeNames:  map[string]string{"#p": attrParent, "#c": attrChildKey},
+		ExpressionAttributeNames:  map[string]string{"#p": attrParent, "#c": attrChildStatus},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(parentID)},
 	}
 	counts := map[batch.Status]int{}
@@ -43,14 +43,13 @@ func (s *Store) CountChildren(ctx context.Context, parentID string) (map[batch.S
 			return nil, fmt.Errorf("counting children of %s: %w", parentID, translate(err))
 		}
 		for _, m := range out.Items {
-			key, err := getString(m, attrChildKey)
+			name, err := getString(m, attrChildStatus)
 			if err != nil {
 				return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
 			}
-			name, _, _ := strings.Cut(key, "#")
 			st, ok := batch.ParseStatus(name)
 			if !ok {
-				return nil, fmt.Errorf("counting children of %s: unknown status in %q", parentID, key)
+				return nil, fmt.Errorf("counting children of %s: unknown status %q", parentID, name)
 			}
 			counts[st]++
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // indexAttrs are the attributes whose presence follows a job's state.
-var indexAttrs = []string{"queueStatus", "queueKey", "parent", "childKey", "sweep", "sweepKey", "instance", "ttl"}
+var indexAttrs = []string{"queueStatus", "queueKey", "parent", "childKey", "childStatus", "sweep", "sweepKey", "instance", "ttl"}
 
 func TestSparseAttributes(t *testing.T) {
 	index := 7
@@ -42,11 +42,11 @@ func TestSparseAttributes(t *testing.T) {
 			edit: func(j *batch.Job) {
 				j.Internal.RunnableAt = 42
 				j.Internal.Instance = "ce/i-1"
-				j.Internal.LeaseExpiresAt = 9000
+				j.Internal.LeaseExpiresAt = 61_000
 			},
 			want: map[string]string{
-				"queueStatus": "q#RUNNING", "queueKey": "000000000001000#j",
-				"sweep": "LEASE", "sweepKey": "000000000009000#j", "instance": "ce/i-1",
+				"queueStatus": "q#ACTIVE", "queueKey": "000000000001000#j",
+				"sweep": "LEASE", "sweepKey": "000000000060000#j", "instance": "ce/i-1", // rounded down to 30 s
 			},
 		},
 		{
@@ -67,7 +67,7 @@ func TestSparseAttributes(t *testing.T) {
 			},
 			want: map[string]string{
 				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j",
-				"parent": "p1", "childKey": "RUNNABLE#000007",
+				"parent": "p1", "childKey": "000007", "childStatus": "RUNNABLE",
 				"sweep": "RUNNABLE", "sweepKey": "000000000002000#j",
 			},
 		},

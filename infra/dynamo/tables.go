@@ -14,7 +14,7 @@ import (
 const tableWait = 5 * time.Minute
 
 // index is a global secondary index of the jobs table. Every index keeps
-// only keys (and, for sweep, the instance): listings read the documents
+// only keys and at most one small attribute: listings read the documents
 // with BatchGetItem, so a job's transitions write small index entries.
 type index struct {
 	name, hash, sort string
@@ -24,7 +24,7 @@ type index struct {
 // The jobs table's GSIs (docs/DYNAMODB.md).
 var (
 	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey}
-	children      = index{name: "children", hash: attrParent, sort: attrChildKey}
+	children      = index{name: "children", hash: attrParent, sort: attrChildKey, include: []string{attrChildStatus}}
 	sweep         = index{name: "sweep", hash: attrSweep, sort: attrSweepKey, include: []string{attrInstance}}
 	jobIndexes    = []index{byQueueStatus, children, sweep}
 )

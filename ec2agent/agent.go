@@ -1,0 +1,144 @@
+package ec2agent
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/control"
+)
+
+// DefaultWorkRoot holds the working directories of the jobs an instance
+// runs, under a directory named after the instance.
+const DefaultWorkRoot = "/var/lib/tanda/work"
+
+// Config tunes the agent. Zero values take the defaults.
+type Config struct {
+	// WorkRoot holds each attempt's working directory, under a directory
+	// named after the instance (DefaultWorkRoot). Agents of different
+	// instances may share it, as when a test harness plays many
+	// instances on one machine.
+	WorkRoot string
+	// KillGrace is the wait between SIGTERM and SIGKILL when a job is
+	// stopped (30s). A Spot interruption's deadline is this long before
+	// the interruption, so the jobs stopped then are gone in time.
+	KillGrace time.Duration
+	// Notices watches for interruption notices: an *imds.Monitor on EC2;
+	// nil watches nothing.
+	Notices bootstrap.NoticeSource
+	// Runtime runs the jobs; nil chooses one by Settings.Runtime.
+	Runtime bootstrap.Runtime
+	// Clock tells the time of leases and deadlines (the system clock).
+	Clock batch.Clock
+	// After waits for a Spot interruption's deadline (time.After); tests
+	// fire it at will.
+	After  func(time.Duration) <-chan time.Time
+	Logger *slog.Logger
+	// Tune, when set, adjusts the bootstrap agent's configuration last;
+	// tests shorten its intervals with it.
+	Tune func(*bootstrap.Config)
+}
+
+func (c *Config) defaults() {
+	if c.WorkRoot == "" {
+		c.WorkRoot = DefaultWorkRoot
+	}
+	if c.KillGrace <= 0 {
+		c.KillGrace = 30 * time.Second
+	}
+	if c.Clock == nil {
+		c.Clock = batch.SystemClock{}
+	}
+	if c.After == nil {
+		c.After = time.After
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Agent is `tanda agent` on one instance.
+type Agent struct {
+	inst    Instance
+	runtime chosenRuntime
+	agent   *bootstrap.Agent
+}
+
+// New prepares the agent of inst over be: the control plane (in inst's
+// partition, with the stack's lease), the job runtime and the bootstrap
+// agent. Run starts it.
+func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, error) {
+	cfg.defaults()
+	lease := time.Duration(inst.Settings.LeaseSeconds) * time.Second
+	if lease <= 0 {
+		return nil, fmt.Errorf("lease of %d seconds in the agent's settings: must be positive", inst.Settings.LeaseSeconds)
+	}
+	cfg.WorkRoot = filepath.Join(cfg.WorkRoot, inst.InstanceID)
+	rt, err := chooseRuntime(ctx, inst.Settings.Runtime, be.Registry, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctl := control.New(be.Store, control.Options{
+		Partition:     inst.Partition(),
+		Clock:         cfg.Clock,
+		LeaseDuration: lease,
+		Queues:        be.Queues,
+		Events:        be.Events,
+		Logger:        cfg.Logger.With("component", "control"),
+	})
+	log := cfg.Logger.With("component", "agent")
+	bc := bootstrap.Config{
+		InstanceID:         inst.InstanceID,
+		ComputeEnvironment: inst.ComputeEnvironment,
+		InstanceType:       inst.InstanceType,
+		VCPUs:              inst.Capacity.VCPUs,
+		MemoryMiB:          inst.Capacity.MemoryMiB,
+		GPUs:               inst.Capacity.GPUs,
+		WorkRoot:           cfg.WorkRoot,
+		HeartbeatEvery:     lease / 5,
+		KillGrace:          cfg.KillGrace,
+		Clock:              cfg.Clock,
+		Logger:             log,
+	}
+	var watch *interruptWatch
+	if cfg.Notices != nil {
+		watch = &interruptWatch{
+			notices: cfg.Notices, killGrace: cfg.KillGrace, clock: cfg.Clock, after: cfg.After,
+			log: log.With("instance", inst.InstanceID),
+		}
+		bc.Notices = watch
+	}
+	if cfg.Tune != nil {
+		cfg.Tune(&bc)
+	}
+	a := &Agent{inst: inst, runtime: rt, agent: bootstrap.New(ctl, be.Queues, rt.Runtime, be.Logs, bc)}
+	if watch != nil {
+		watch.agent = a.agent
+	}
+	return a, nil
+}
+
+// Banner is the line `tanda agent` prints when it starts.
+func (a *Agent) Banner() string {
+	in := a.inst
+	life := in.Lifecycle
+	if life == "" {
+		life = "lifecycle unknown"
+	}
+	return fmt.Sprintf("tanda agent: instance %s (%s, %s, %s) in compute environment %s of stack %s: %s; job runtime %s (%s)",
+		in.InstanceID, in.InstanceType, life, in.AvailabilityZone, in.ComputeEnvironment, in.Settings.Stack,
+		in.Capacity, a.runtime.Name(), a.runtime.why)
+}
+
+// Run registers the instance, takes over what an earlier agent of the
+// instance left running (with a runtime that can), and pulls and runs jobs
+// until ctx is done. See the package documentation for what happens to
+// running jobs then, and on an interruption notice.
+func (a *Agent) Run(ctx context.Context) error {
+	defer a.runtime.close()
+	return a.agent.Run(ctx)
+}

@@ -1,0 +1,24 @@
+package ec2agent
+
+import (
+	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/control"
+)
+
+// Backend is the control plane's storage as the agent reaches it: on AWS,
+// what OpenAWS returns; in tests, the embedded store.
+type Backend struct {
+	// Store holds the jobs and items (DynamoDB on AWS).
+	Store control.Store
+	// Queues are the doorbells the agent pulls jobs from and rings (SQS).
+	Queues control.Queues
+	// Logs keeps the jobs' output (CloudWatch Logs).
+	Logs bootstrap.LogStore
+	// Events, when set, publishes the job state changes the agent makes
+	// (EventBridge).
+	Events control.Events
+	// Registry gives the Docker runtime its image pull credentials (ECR);
+	// nil uses the Docker config file's.
+	Registry docker.Auth
+}
