@@ -78,6 +78,9 @@ func newCostRig(t *testing.T) *costRig {
 	svc := control.New(store, control.Options{
 		Partition: batch.Partition{Region: mototest.Region, Account: "123456789012"},
 		Queues:    q,
+		// moto slows down as the array grows; the rig plays no sweeper,
+		// and a lease must not run out while it works through a batch.
+		LeaseDuration: 10 * time.Minute,
 	})
 	r := &costRig{t: t, ctx: ctx, meter: meter, sqs: doer, q: q, svc: svc}
 	must := func(_ any, err error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/mototest"
@@ -60,7 +61,9 @@ func (r *recordingQueues) batches() [][]batch.Message {
 }
 
 // motoDynamo is a DynamoDB client of the moto server `make test` starts
-// (scripts/moto.sh).
+// (scripts/moto.sh), with the HTTP client Tanda's own clients use
+// (awsclient: without it a call can fail after moto applied it, and the
+// SDK's retry then loses its condition).
 func motoDynamo(t *testing.T) *dynamodb.Client {
 	t.Helper()
 	endpoint := mototest.Endpoint(t)
@@ -68,6 +71,7 @@ func motoDynamo(t *testing.T) *dynamodb.Client {
 		Region:       mototest.Region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  mototest.Credentials(),
+		HTTPClient:   awsclient.HTTPClient(),
 	})
 }
 
