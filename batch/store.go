@@ -40,7 +40,6 @@ const (
 	KindSchedulingPolicy   = "sp"
 	KindInstance           = "instance"
 	KindAccessKey          = "accesskey"
-	KindInvocation         = "invocation"
 	KindSequence           = "sequence"
 	KindLease              = "lease"
 )

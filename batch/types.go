@@ -304,6 +304,9 @@ type JobInternal struct {
 	BlockedSince int64 `json:"blockedSince,omitempty"`
 	// InvocationID is the SDK invocation id of the SubmitJob call.
 	InvocationID string `json:"invocationId,omitempty"`
+	// RequestHash identifies the content of the SubmitJob call that made
+	// the job, when it had an invocation id: a retry must match it.
+	RequestHash string `json:"requestHash,omitempty"`
 	// ExpiresAt is when a finished job may be deleted (ms).
 	ExpiresAt int64 `json:"expiresAt,omitempty"`
 	// FairShare is set when the job's queue has a scheduling policy: its

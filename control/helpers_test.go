@@ -52,16 +52,12 @@ type hookStore struct {
 }
 
 func (s *hookStore) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error {
-	return s.CreateJobsRecording(ctx, jobs, nil, msgs)
-}
-
-func (s *hookStore) CreateJobsRecording(ctx context.Context, jobs []batch.Job, items []batch.Item, msgs []batch.Message) error {
 	if s.beforeCreate != nil {
 		if err := s.beforeCreate(jobs); err != nil {
 			return err
 		}
 	}
-	if err := s.backend.CreateJobsRecording(ctx, jobs, items, msgs); err != nil {
+	if err := s.backend.CreateJobs(ctx, jobs, msgs); err != nil {
 		return err
 	}
 	if s.afterCreate != nil {

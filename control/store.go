@@ -32,9 +32,6 @@ type Store interface {
 	// (DynamoDB beyond one transaction), writes the others and sends
 	// their messages before it reports the conflict.
 	CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error
-	// CreateJobsRecording is CreateJobs that also writes new items in the
-	// same transaction; any job or item that exists is a conflict.
-	CreateJobsRecording(ctx context.Context, jobs []batch.Job, items []batch.Item, msgs []batch.Message) error
 	// UpdateJob writes job if the stored version is job.Internal.Version and
 	// returns it with its new version. On batch.ErrConflict it returns the
 	// stored job, so the caller need not read it again.

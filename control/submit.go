@@ -8,41 +8,37 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"time"
 
+	"github.com/google/uuid"
 	"github.com/tanda-batch/tanda/batch"
 )
 
-// invocationTTL is how long a SubmitJob invocation id is remembered. SDK
-// retries of one call happen within seconds.
-const invocationTTL = 15 * time.Minute
-
-// invocation is the record that deduplicates a retried SubmitJob call.
-type invocation struct {
-	JobID       string `json:"jobId"`
-	RequestHash string `json:"requestHash"`
-}
+// invocationSpace is the UUID namespace of job ids derived from SDK
+// invocation ids.
+var invocationSpace = uuid.MustParse("6f1d3c2e-5b8a-4c1e-9a3d-7e2b1f0c4d5a")
 
 // SubmitJob validates a submission, writes the job durably and rings the
 // next step. An SDK retry of the same call (same access key and
-// amz-sdk-invocation-id) returns the first job instead of a second: the
-// job and its invocation record are written in one transaction, so either
-// both exist or neither does.
+// amz-sdk-invocation-id) returns the first job instead of a second: such a
+// call's job id is derived from the two, so the retry's write finds the
+// job there, for as long as the job is kept.
 func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*batch.SubmitJobOutput, error) {
 	if err := batch.ValidateSubmitJob(in); err != nil {
 		return nil, err
 	}
-	job, err := s.buildJob(ctx, in)
+	id, hash := s.opts.NewID(), ""
+	ri, dedup := batch.RequestInfoFrom(ctx)
+	dedup = dedup && ri.InvocationID != "" && ri.AccessKeyID != ""
+	if dedup {
+		id = invocationJobID(ri)
+		hash = requestHash(ri, in)
+	}
+	job, err := s.buildJob(ctx, id, in)
 	if err != nil {
 		return nil, err
 	}
-	var items []batch.Item
-	var inv *invocationKey
-	if ri, ok := batch.RequestInfoFrom(ctx); ok && ri.InvocationID != "" && ri.AccessKeyID != "" {
-		inv = &invocationKey{key: ri.AccessKeyID + "/" + ri.InvocationID, id: ri.InvocationID, hash: requestHash(ri, in)}
-		items = append(items, inv.item(job.JobID, s.now()))
-	}
-	err = s.store.CreateJobsRecording(ctx, []batch.Job{job}, items, firstDoorbells(&job))
+	job.Internal.RequestHash = hash
+	err = s.store.CreateJobs(ctx, []batch.Job{job}, firstDoorbells(&job))
 	switch {
 	case err == nil:
 		if job.Status != batch.Submitted {
@@ -50,38 +46,29 @@ func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*bat
 			s.publish(ctx, job)
 		}
 		return &batch.SubmitJobOutput{JobArn: job.JobArn, JobName: job.JobName, JobID: job.JobID}, nil
-	case errors.Is(err, batch.ErrConflict) && inv != nil:
-		return s.retriedSubmit(ctx, *inv)
+	case errors.Is(err, batch.ErrConflict) && dedup:
+		return s.retriedSubmit(ctx, id, ri.InvocationID, hash)
 	default:
 		return nil, fmt.Errorf("writing job: %w", err)
 	}
 }
 
-// invocationKey names one SubmitJob call across its retries.
-type invocationKey struct {
-	key  string // access key / invocation id
-	id   string
-	hash string // of the request body
+// invocationJobID is the job id of a SubmitJob call with an SDK
+// invocation id: the same for each of its retries, and distinct for each
+// access key.
+func invocationJobID(ri batch.RequestInfo) string {
+	return uuid.NewSHA1(invocationSpace, []byte(ri.AccessKeyID+"/"+ri.InvocationID)).String()
 }
 
-func (k invocationKey) item(jobID string, now time.Time) batch.Item {
-	doc, _ := json.Marshal(invocation{JobID: jobID, RequestHash: k.hash})
-	return batch.Item{Kind: batch.KindInvocation, Key: k.key, Doc: doc, ExpiresAt: batch.Millis(now.Add(invocationTTL))}
-}
-
-// retriedSubmit answers a SubmitJob whose invocation was already recorded:
-// with the job the first attempt wrote.
-func (s *Service) retriedSubmit(ctx context.Context, k invocationKey) (*batch.SubmitJobOutput, error) {
-	prev, _, err := getDoc[invocation](ctx, s.store, batch.KindInvocation, k.key)
+// retriedSubmit answers a SubmitJob whose job exists already: with that
+// job, if the call is the same.
+func (s *Service) retriedSubmit(ctx context.Context, id, invocationID, hash string) (*batch.SubmitJobOutput, error) {
+	j, err := s.store.GetJob(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("reading invocation: %w", err)
+		return nil, fmt.Errorf("reading job %s: %w", id, err)
 	}
-	if prev.RequestHash != k.hash {
-		return nil, batch.Clientf("amz-sdk-invocation-id %s was already used for a different SubmitJob request; use a new invocation id", k.id)
-	}
-	j, err := s.store.GetJob(ctx, prev.JobID)
-	if err != nil {
-		return nil, fmt.Errorf("reading job %s: %w", prev.JobID, err)
+	if j.Internal.RequestHash != hash {
+		return nil, batch.Clientf("amz-sdk-invocation-id %s was already used for a different SubmitJob request; use a new invocation id", invocationID)
 	}
 	return &batch.SubmitJobOutput{JobArn: j.JobArn, JobName: j.JobName, JobID: j.JobID}, nil
 }
@@ -111,7 +98,7 @@ func firstDoorbells(j *batch.Job) []batch.Message {
 }
 
 // buildJob resolves the queue and definition and makes the job to write.
-func (s *Service) buildJob(ctx context.Context, in *batch.SubmitJobInput) (batch.Job, error) {
+func (s *Service) buildJob(ctx context.Context, id string, in *batch.SubmitJobInput) (batch.Job, error) {
 	q, err := s.JobQueue(ctx, in.JobQueue)
 	if err != nil {
 		return batch.Job{}, err
@@ -164,7 +151,6 @@ func (s *Service) buildJob(ctx context.Context, in *batch.SubmitJobInput) (batch
 	}
 
 	now := s.nowMillis()
-	id := s.opts.NewID()
 	job := batch.Job{
 		JobArn:               s.opts.Partition.JobARN(id),
 		JobName:              in.JobName,

@@ -44,21 +44,6 @@ func isConditionFailed(err error) bool {
 	return errors.As(err, &ccf)
 }
 
-// isTransactionConflict reports whether a transaction was cancelled because
-// one of its conditions failed.
-func isTransactionConflict(err error) bool {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return false
-	}
-	for _, r := range tce.CancellationReasons {
-		if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
-			return true
-		}
-	}
-	return false
-}
-
 // isTableExists reports whether CreateTable found the table already there.
 func isTableExists(err error) bool {
 	var riu *types.ResourceInUseException

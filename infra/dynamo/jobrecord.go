@@ -83,8 +83,9 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 		attrDoc:     bin(compress(doc)),
 	}
 	// Array children are listed by their parent; a queue's partitions
-	// hold them only while the queue's passes need them.
-	if in.ArrayParent == "" || j.Status == batch.Runnable || j.Status.Active() {
+	// hold them only while the queue's passes need them: RUNNABLE for
+	// dispatch, and STARTING or RUNNING for a fair-share queue's usage.
+	if in.ArrayParent == "" || j.Status == batch.Runnable || (j.Status.Active() && in.FairShare) {
 		m[attrQueue] = str(queuePartition(in.QueueName, j.Status))
 		m[attrQueueKey] = str(timeKey(j.CreatedAt, j.JobID))
 	}

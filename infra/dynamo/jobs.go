@@ -13,9 +13,6 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
-// maxTransactItems is the most writes one TransactWriteItems may hold.
-const maxTransactItems = 100
-
 // jobKey is the primary key of a job.
 func jobKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrID: str(id)}
@@ -131,51 +128,6 @@ func (s *Store) putNewJob(ctx context.Context, j batch.Job, now time.Time) error
 	return nil
 }
 
-// CreateJobsRecording is CreateJobs that also writes new items, all or
-// none, in one transaction with the jobs (in transactions of 100 when
-// there are more): any job or item that exists is a conflict, and that
-// transaction writes nothing. At most 100 items.
-func (s *Store) CreateJobsRecording(ctx context.Context, jobs []batch.Job, items []batch.Item, msgs []batch.Message) error {
-	if len(items) == 0 {
-		return s.CreateJobs(ctx, jobs, msgs)
-	}
-	if len(items) > maxTransactItems {
-		return fmt.Errorf("creating jobs: %d items to record, at most %d", len(items), maxTransactItems)
-	}
-	if err := s.checkQueues(msgs); err != nil {
-		return fmt.Errorf("creating jobs: %w", err)
-	}
-	seen := make(map[string]bool, len(jobs))
-	for _, j := range jobs {
-		if seen[j.JobID] {
-			return fmt.Errorf("creating jobs: job %s given twice: %w", j.JobID, batch.ErrConflict)
-		}
-		seen[j.JobID] = true
-	}
-	byJob, unmatched := splitMessages(msgs, seen)
-	now := s.opts.Clock.Now()
-	for len(jobs) > 0 || len(items) > 0 {
-		n := min(len(jobs), maxTransactItems-len(items))
-		chunk := jobs[:n]
-		if err := s.createChunk(ctx, chunk, items, now); err != nil {
-			return fmt.Errorf("creating jobs: %w", err)
-		}
-		jobs, items = jobs[n:], nil
-		var out []batch.Message
-		for _, j := range chunk {
-			out = append(out, byJob[j.JobID]...)
-		}
-		if len(jobs) == 0 {
-			out = append(out, unmatched...)
-			unmatched = nil
-		}
-		if err := s.send(ctx, out); err != nil {
-			return fmt.Errorf("creating jobs: %w", err)
-		}
-	}
-	return s.send(ctx, unmatched)
-}
-
 // splitMessages sorts msgs into those of each job (by ID) and the others.
 func splitMessages(msgs []batch.Message, jobs map[string]bool) (map[string][]batch.Message, []batch.Message) {
 	byJob := map[string][]batch.Message{}
@@ -188,39 +140,6 @@ func splitMessages(msgs []batch.Message, jobs map[string]bool) (map[string][]bat
 		}
 	}
 	return byJob, other
-}
-
-// createChunk writes at most 100 new jobs and items in one transaction.
-func (s *Store) createChunk(ctx context.Context, jobs []batch.Job, items []batch.Item, now time.Time) error {
-	writes := make([]types.TransactWriteItem, 0, len(jobs)+len(items))
-	for _, j := range jobs {
-		item, err := jobAttributes(j, 1, now)
-		if err != nil {
-			return err
-		}
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
-			TableName:                aws.String(s.opts.JobsTable),
-			Item:                     item,
-			ConditionExpression:      aws.String("attribute_not_exists(#id)"),
-			ExpressionAttributeNames: map[string]string{"#id": attrID},
-		}})
-	}
-	for _, it := range items {
-		if it.Kind == "" || it.Key == "" {
-			return fmt.Errorf("recording item: kind and key are required")
-		}
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
-			TableName:                aws.String(s.opts.ItemsTable),
-			Item:                     itemAttributes(it, 1),
-			ConditionExpression:      aws.String("attribute_not_exists(#k)"),
-			ExpressionAttributeNames: map[string]string{"#k": attrKey},
-		}})
-	}
-	_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
-	if isTransactionConflict(err) {
-		return fmt.Errorf("a job or item exists: %w: %w", batch.ErrConflict, err)
-	}
-	return translate(err)
 }
 
 // UpdateJob writes job if the stored version is job.Internal.Version and

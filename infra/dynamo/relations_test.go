@@ -71,26 +71,6 @@ func TestCreateJobsMany(t *testing.T) {
 	}
 }
 
-func TestCreateJobsRecordingConflicts(t *testing.T) {
-	ctx := context.Background()
-	s, _, _, _ := newStore(t)
-	rec := batch.Item{Kind: "invocation", Key: "k1", Doc: []byte(`{"jobId":"a"}`)}
-	if err := s.CreateJobsRecording(ctx, []batch.Job{newJob("a", batch.Runnable)}, []batch.Item{rec}, nil); err != nil {
-		t.Fatalf("CreateJobsRecording: %v", err)
-	}
-	if _, err := s.GetItem(ctx, "invocation", "k1"); err != nil {
-		t.Errorf("GetItem(record) = %v, want it written", err)
-	}
-	// The same record with another job: nothing is written.
-	err := s.CreateJobsRecording(ctx, []batch.Job{newJob("b", batch.Runnable)}, []batch.Item{rec}, nil)
-	if !errors.Is(err, batch.ErrConflict) {
-		t.Fatalf("CreateJobsRecording(existing record) = %v, want ErrConflict", err)
-	}
-	if _, err := s.GetJob(ctx, "b"); !errors.Is(err, batch.ErrNotFound) {
-		t.Errorf("GetJob(b) = %v, want ErrNotFound: the transaction must write nothing", err)
-	}
-}
-
 func TestUpdateJobDeletingDeletesAfterTheWrite(t *testing.T) {
 	ctx := context.Background()
 	s, _, queues, _ := newStore(t)

@@ -71,6 +71,32 @@ func TestSparseAttributes(t *testing.T) {
 				"sweep": "RUNNABLE", "sweepKey": "000000000002000#j",
 			},
 		},
+		{
+			name: "array child running", status: batch.Running,
+			edit: func(j *batch.Job) {
+				j.Internal.ArrayParent = "p1"
+				j.Internal.LeaseExpiresAt = 61_000
+				j.ArrayProperties = &batch.ArrayPropertiesDetail{Index: &index}
+			},
+			want: map[string]string{
+				"parent": "p1", "childKey": "000007", "childStatus": "RUNNING",
+				"sweep": "LEASE", "sweepKey": "000000000060000#j",
+			},
+		},
+		{
+			name: "array child running in a fair-share queue", status: batch.Running,
+			edit: func(j *batch.Job) {
+				j.Internal.ArrayParent = "p1"
+				j.Internal.FairShare = true
+				j.Internal.LeaseExpiresAt = 61_000
+				j.ArrayProperties = &batch.ArrayPropertiesDetail{Index: &index}
+			},
+			want: map[string]string{
+				"queueStatus": "q#ACTIVE", "queueKey": "000000000001000#j",
+				"parent": "p1", "childKey": "000007", "childStatus": "RUNNING",
+				"sweep": "LEASE", "sweepKey": "000000000060000#j",
+			},
+		},
 	}
 	ctx := context.Background()
 	s, client, _, opts := newStore(t)

@@ -14,7 +14,7 @@ import (
 func TestCreateJobsRecordingIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, sqlite.Options{})
-	rec := batch.Item{Kind: batch.KindInvocation, Key: "AKID/inv-1", Doc: []byte(`{"jobId":"a"}`)}
+	rec := batch.Item{Kind: "record", Key: "AKID/inv-1", Doc: []byte(`{"jobId":"a"}`)}
 	if err := db.CreateJobsRecording(ctx, []batch.Job{job("a")}, []batch.Item{rec}, nil); err != nil {
 		t.Fatalf("first: %v", err)
 	}

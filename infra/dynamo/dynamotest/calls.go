@@ -62,27 +62,6 @@ func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, op
 	return out, err
 }
 
-// TransactWriteItems writes and prices a transaction: twice each write.
-func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	m.request()
-	out, err := m.Client.TransactWriteItems(ctx, in, opts...)
-	for _, w := range in.TransactItems {
-		if w.Put == nil {
-			continue
-		}
-		t, terr := m.table(ctx, aws.ToString(w.Put.TableName))
-		if terr != nil {
-			return nil, terr
-		}
-		if err == nil {
-			m.record(t, m.stored(t, w.Put.Item), w.Put.Item, 2)
-		} else {
-			m.chargeFailed(w.Put.Item, 2)
-		}
-	}
-	return out, err
-}
-
 // BatchWriteItem writes and prices the puts DynamoDB processed.
 func (m *Meter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
 	m.request()
