@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tanda-batch/tanda/batch"
 )
@@ -25,11 +26,17 @@ type QueuePassOptions struct {
 	// FairShareWindow is how many jobs of a fair-share queue are offered to
 	// agents at a time, in share order.
 	FairShareWindow int
+	// Every is the time between two passes, and ReringAfter how long a
+	// RUNNABLE job at the front of its queue waits before its doorbell is
+	// rung again (then twice that, and so on; see reringDue). Either 0: no
+	// rings.
+	Every, ReringAfter time.Duration
 }
 
 // QueuePass does the periodic per-queue work: explains why the front of
-// each queue waits (statusReason), applies jobStateTimeLimitActions, and
-// offers fair-share queues' jobs to agents in share order.
+// each queue waits (statusReason), applies jobStateTimeLimitActions,
+// offers fair-share queues' jobs to agents in share order, and rings again
+// the doorbells of jobs at the front that may have lost theirs.
 func (s *Service) QueuePass(ctx context.Context, o QueuePassOptions) error {
 	queues, err := s.JobQueues(ctx)
 	if err != nil {
@@ -74,6 +81,8 @@ func (s *Service) queuePass(ctx context.Context, q batch.JobQueue, byArn map[str
 		if err := s.dispatchFairShare(ctx, q, pg.Jobs, window); err != nil {
 			return err
 		}
+	} else if err := s.reringHead(ctx, pg.Jobs, o); err != nil {
+		return err
 	}
 	now := s.nowMillis()
 	for i, j := range pg.Jobs {

@@ -219,3 +219,32 @@ func sorted(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+func TestQueuePassRingsLostReadyDoorbellsAgain(t *testing.T) {
+	h := newHarness(t)
+	id := h.submit(&batch.SubmitJobInput{})
+	h.drain()
+	h.ready() // the doorbell is lost
+	o := control.QueuePassOptions{Head: 10, Every: time.Second, ReringAfter: 30 * time.Second}
+	// One pass a second for ten minutes: rings at 30 s, 60 s, 120 s,
+	// 240 s, then at most 5 minutes apart (480 s).
+	var rungAt []int
+	for sec := 1; sec <= 600; sec++ {
+		h.clk.Advance(time.Second)
+		if err := h.svc.QueuePass(h.ctx, o); err != nil {
+			t.Fatalf("QueuePass: %v", err)
+		}
+		if got := h.ready(); len(got) > 0 {
+			if !slices.Equal(got, []string{id}) {
+				t.Fatalf("doorbells at %d s = %v, want [%s]", sec, got, id)
+			}
+			rungAt = append(rungAt, sec)
+		}
+	}
+	if want := []int{30, 60, 120, 240, 480}; !slices.Equal(rungAt, want) {
+		t.Errorf("rung at %v s, want %v", rungAt, want)
+	}
+	// The agent that gets it claims the job.
+	h.start(id, "i-1")
+	h.wantStatus(id, batch.Running)
+}

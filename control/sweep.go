@@ -12,8 +12,8 @@ import (
 // SweepOptions say how long a job may go without progress before the
 // sweeper rings its doorbell again.
 type SweepOptions struct {
-	// Stale is how old a SUBMITTED or RUNNABLE job's last write must be
-	// before its doorbell is rung again.
+	// Stale is how old a SUBMITTED job's last write must be before its
+	// doorbell is rung again. (RUNNABLE jobs are rung by the queue pass.)
 	Stale time.Duration
 	// StalePending is the same for PENDING jobs, whose dependencies may
 	// legitimately take long.
@@ -92,7 +92,6 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 		age      time.Duration
 	}{
 		{[]batch.Status{batch.Submitted}, o.Stale},
-		{[]batch.Status{batch.Runnable}, o.Stale},
 		{[]batch.Status{batch.Pending}, o.StalePending},
 	}
 	n := 0
@@ -108,10 +107,6 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 		}
 		msgs := make([]batch.Message, 0, len(pg.Jobs))
 		for _, j := range pg.Jobs {
-			if j.Status == batch.Runnable {
-				msgs = append(msgs, readyDoorbell(&j)...)
-				continue
-			}
 			msgs = append(msgs, schedulerDoorbell(j.JobID))
 		}
 		if err := s.send(ctx, msgs...); err != nil {

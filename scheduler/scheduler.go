@@ -128,7 +128,10 @@ func (s *Scheduler) consume(ctx context.Context) {
 }
 
 func (s *Scheduler) queuePass(ctx context.Context) error {
-	return s.ctl.QueuePass(ctx, control.QueuePassOptions{Head: s.opts.QueueHead, FairShareWindow: s.opts.FairShareWindow})
+	return s.ctl.QueuePass(ctx, control.QueuePassOptions{
+		Head: s.opts.QueueHead, FairShareWindow: s.opts.FairShareWindow,
+		Every: s.opts.QueuePassEvery, ReringAfter: s.opts.Stale,
+	})
 }
 
 // Sweep expires leases and re-rings lost doorbells once.

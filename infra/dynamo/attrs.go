@@ -12,13 +12,14 @@ const (
 	attrID          = "id"
 	attrVersion     = "version"
 	attrDoc         = "doc"
-	attrQueue       = "queueStatus" // <queue>#<STATUS>, STARTING and RUNNING as ACTIVE
-	attrQueueKey    = "queueKey"    // <createdAt>#<id>
+	attrQueue       = "queueStatus" // <queue>#<STATUS>; "ACTIVE" for every STARTING or RUNNING job
+	attrQueueKey    = "queueKey"    // <createdAt>#<id>; while ACTIVE <lease expiry, rounded down>#<id>
+	attrJobQueue    = "jobQueue"    // the job's queue name, while ACTIVE
 	attrParent      = "parent"
 	attrChildKey    = "childKey"    // <index>
 	attrChildStatus = "childStatus" // the child's status
-	attrSweep       = "sweep"       // the waiting status, or "LEASE" while leased
-	attrSweepKey    = "sweepKey"    // <time>#<id>: updatedAt while waiting, lease expiry (rounded down) while leased
+	attrSweep       = "sweep"       // SUBMITTED or PENDING
+	attrSweepKey    = "sweepKey"    // <updatedAt>#<id>
 	attrInstance    = "instance"
 	attrTTL         = "ttl"
 

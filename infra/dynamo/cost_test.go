@@ -238,11 +238,11 @@ func TestCostPerJob(t *testing.T) {
 
 	// Where the figures stand (docs/BENCHMARKS.md), so that they do not
 	// creep up unnoticed.
-	if single.writeUnits > 16 || single.readUnits > 5 || single.sqsRequests > 3 {
-		t.Errorf("a single job costs %v; want at most 16 write units, 5 read units and 3 SQS requests", single)
+	if single.writeUnits > 9.5 || single.readUnits > 5 || single.sqsRequests > 3 {
+		t.Errorf("a single job costs %v; want at most 9.5 write units, 5 read units and 3 SQS requests", single)
 	}
-	if child.writeUnits > 16.5 || child.readUnits > 5 || child.sqsRequests > 4 {
-		t.Errorf("an array child costs %v; want at most 16.5 write units, 5 read units and 4 SQS requests", child)
+	if child.writeUnits > 12.5 || child.readUnits > 5 || child.sqsRequests > 4 {
+		t.Errorf("an array child costs %v; want at most 12.5 write units, 5 read units and 4 SQS requests", child)
 	}
 }
 

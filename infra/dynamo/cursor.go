@@ -7,13 +7,15 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
-// cursor is where a listing stopped in each part of its plan: the sort key
-// of the last job it returned there, or that the part is done.
+// cursor is where a listing stopped in each part of its plan (the sort
+// key of the last job it returned there, or that the part is done), and
+// the merge key of the last job it returned.
 type cursor struct {
 	Index string   `json:"i"`
 	Parts int      `json:"n"`
 	After []string `json:"a"`
 	Done  []bool   `json:"d"`
+	Last  string   `json:"l,omitempty"`
 }
 
 // encode makes the opaque token of c for plan.

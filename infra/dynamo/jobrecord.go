@@ -16,14 +16,15 @@ import (
 const finishedRetention = 7 * 24 * time.Hour
 
 const (
-	// leaseSweep is the sweep partition of jobs that hold a lease.
-	leaseSweep = "LEASE"
-	// activePartition is the byQueueStatus partition of STARTING and
-	// RUNNING jobs: a job that starts running keeps its index entry.
+	// activePartition is the byQueueStatus partition of the STARTING and
+	// RUNNING jobs of every queue, sorted by lease expiry: the lease
+	// sweep, the attempts of an instance and a queue's running jobs (by
+	// its projected name) are read there, and a job that starts running
+	// keeps its entry.
 	activePartition = "ACTIVE"
-	// leaseBucket rounds lease expiries down in the sweep index, so that
-	// starting to run and most heartbeats leave the index entry as it is.
-	// The sweeper reads the few candidates a bucket holds and checks each
+	// leaseBucket rounds lease expiries down in the index, so that
+	// starting to run and most heartbeats leave the entry as it is. The
+	// sweeper reads the few candidates a bucket holds and checks each
 	// job's own expiry.
 	leaseBucket = 30 * time.Second
 )
@@ -47,7 +48,7 @@ func timeBound(ms int64) string { return fmt.Sprintf("%015d", max(ms, 0)) }
 // status.
 func queuePartition(queue string, s batch.Status) string {
 	if s.Active() {
-		return queue + "#" + activePartition
+		return activePartition
 	}
 	return queue + "#" + s.String()
 }
@@ -83,9 +84,14 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 		attrDoc:     bin(compress(doc)),
 	}
 	// Array children are listed by their parent; a queue's partitions
-	// hold them only while the queue's passes need them: RUNNABLE for
-	// dispatch, and STARTING or RUNNING for a fair-share queue's usage.
-	if in.ArrayParent == "" || j.Status == batch.Runnable || (j.Status.Active() && in.FairShare) {
+	// hold them only while the passes need them: RUNNABLE for dispatch,
+	// STARTING or RUNNING for the lease sweep and fair-share usage.
+	switch {
+	case j.Status.Active():
+		m[attrQueue] = str(activePartition)
+		m[attrQueueKey] = str(leaseKey(in.LeaseExpiresAt, j.JobID))
+		m[attrJobQueue] = str(in.QueueName)
+	case in.ArrayParent == "" || j.Status == batch.Runnable:
 		m[attrQueue] = str(queuePartition(in.QueueName, j.Status))
 		m[attrQueueKey] = str(timeKey(j.CreatedAt, j.JobID))
 	}
@@ -94,13 +100,9 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 		m[attrChildKey] = str(childKey(childIndex(j)))
 		m[attrChildStatus] = str(j.Status.String())
 	}
-	switch {
-	case j.Status == batch.Submitted || j.Status == batch.Pending || j.Status == batch.Runnable:
+	if j.Status == batch.Submitted || j.Status == batch.Pending {
 		m[attrSweep] = str(j.Status.String())
 		m[attrSweepKey] = str(timeKey(in.UpdatedAt, j.JobID))
-	case j.Status.Active():
-		m[attrSweep] = str(leaseSweep)
-		m[attrSweepKey] = str(leaseKey(in.LeaseExpiresAt, j.JobID))
 	}
 	if in.Instance != "" {
 		m[attrInstance] = str(in.Instance)

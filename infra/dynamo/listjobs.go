@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -16,18 +17,20 @@ import (
 // keysPage is how many index entries one Query of a listing asks for.
 const keysPage = 200
 
-// listed is a job a part of a listing found, with its sort key there.
+// listed is a job a part of a listing found, with its sort key there and
+// the key the parts are merged by.
 type listed struct {
-	part int
-	key  string
-	job  batch.Job
+	part       int
+	key, merge string
+	job        batch.Job
 }
 
 // ListJobs pages through the jobs q selects. It reads the keys of the
 // index that serves q (see planFor), then the documents, and checks each
 // document against q. A query over several statuses reads one partition
-// per status and merges them by sort key; its cursor holds where each
-// partition stopped, so a listing neither skips nor repeats jobs.
+// per status and merges them (a queue's jobs newest first by creation);
+// its cursor holds where each partition stopped and the last job
+// returned, so a listing neither skips nor repeats jobs.
 func (s *Store) ListJobs(ctx context.Context, q batch.JobQuery) (batch.JobPage, error) {
 	plan, err := planFor(q)
 	if err != nil {
@@ -48,7 +51,7 @@ func (s *Store) ListJobs(ctx context.Context, q batch.JobQuery) (batch.JobPage, 
 			exhausted[i] = true
 			continue
 		}
-		got, done, err := s.readPart(ctx, plan, i, cur.After[i], limit+1)
+		got, done, err := s.readPart(ctx, plan, i, cur, limit+1)
 		if err != nil {
 			return batch.JobPage{}, fmt.Errorf("listing jobs: %w", err)
 		}
@@ -56,15 +59,15 @@ func (s *Store) ListJobs(ctx context.Context, q batch.JobQuery) (batch.JobPage, 
 	}
 	slices.SortFunc(found, func(a, b listed) int {
 		if plan.desc {
-			return cmp.Compare(b.key, a.key)
+			return cmp.Compare(b.merge, a.merge)
 		}
-		return cmp.Compare(a.key, b.key)
+		return cmp.Compare(a.merge, b.merge)
 	})
 	page := batch.JobPage{Jobs: make([]batch.Job, 0, min(limit, len(found)))}
-	next := cursor{After: cur.After, Done: cur.Done}
+	next := cursor{After: cur.After, Done: cur.Done, Last: cur.Last}
 	for _, f := range found[:min(limit, len(found))] {
 		page.Jobs = append(page.Jobs, f.job)
-		next.After[f.part] = f.key
+		next.After[f.part], next.Last = f.key, f.merge
 	}
 	left := make([]bool, len(plan.parts))
 	for _, f := range found[min(limit, len(found)):] {
@@ -81,10 +84,16 @@ func (s *Store) ListJobs(ctx context.Context, q batch.JobQuery) (batch.JobPage, 
 	return page, nil
 }
 
-// readPart reads up to want jobs of one part of a plan past after, and
-// reports whether the part has no more.
-func (s *Store) readPart(ctx context.Context, plan listPlan, i int, after string, want int) ([]listed, bool, error) {
-	in := s.partQuery(plan, plan.parts[i], after)
+// readPart reads up to want jobs of one part of a plan past the cursor,
+// and reports whether the part has no more. A part whose order is not the
+// merge order is read whole, and keeps the jobs past the cursor's last.
+func (s *Store) readPart(ctx context.Context, plan listPlan, i int, cur cursor, want int) ([]listed, bool, error) {
+	p := plan.parts[i]
+	after := cur.After[i]
+	if p.whole {
+		after, want = "", math.MaxInt
+	}
+	in := s.partQuery(plan, p, after)
 	var out []listed
 	for {
 		keys, last, stop, err := s.queryKeys(ctx, plan, in)
@@ -97,9 +106,17 @@ func (s *Store) readPart(ctx context.Context, plan listPlan, i int, after string
 		}
 		for _, k := range keys {
 			j, ok := jobs[k.id]
-			if ok && plan.keep(&j) {
-				out = append(out, listed{part: i, key: k.sort, job: j})
+			if !ok || !plan.keep(&j) {
+				continue
 			}
+			merge := k.sort
+			if plan.byCreation {
+				merge = timeKey(j.CreatedAt, j.JobID)
+			}
+			if p.whole && cur.Last != "" && (plan.desc && merge >= cur.Last || !plan.desc && merge <= cur.Last) {
+				continue // returned on an earlier page
+			}
+			out = append(out, listed{part: i, key: k.sort, merge: merge, job: j})
 		}
 		if stop || last == nil {
 			return out, true, nil
@@ -137,10 +154,10 @@ func (s *Store) partQuery(plan listPlan, p part, after string) *dynamodb.QueryIn
 		ScanIndexForward:          aws.Bool(!plan.desc),
 		Limit:                     aws.Int32(keysPage),
 	}
-	if plan.filterAttr != "" {
-		names["#f"] = plan.filterAttr
-		refs := make([]string, len(plan.filterValues))
-		for i, v := range plan.filterValues {
+	if p.filterAttr != "" {
+		names["#f"] = p.filterAttr
+		refs := make([]string, len(p.filterValues))
+		for i, v := range p.filterValues {
 			refs[i] = fmt.Sprintf(":f%d", i)
 			values[refs[i]] = str(v)
 		}

@@ -62,6 +62,12 @@ func TestListJobsSelectsAndPages(t *testing.T) {
 	other := newJob("other", batch.Runnable)
 	other.Internal.QueueName = "q2"
 	jobs = append(jobs, other)
+	for i, updated := range []int64{105, 120} {
+		j := newJob(fmt.Sprintf("s%d", i+1), batch.Submitted)
+		j.Internal.QueueName = "q2"
+		j.Internal.UpdatedAt = updated
+		jobs = append(jobs, j)
+	}
 	if err := s.CreateJobs(ctx, jobs, nil); err != nil {
 		t.Fatalf("CreateJobs: %v", err)
 	}
@@ -88,8 +94,8 @@ func TestListJobsSelectsAndPages(t *testing.T) {
 			[]string{"j01", "j04", "j07"}},
 		{"held by an instance", batch.JobQuery{Statuses: []batch.Status{batch.Starting, batch.Running}, Instance: "ce/i-1"},
 			[]string{"j01", "j07"}},
-		{"stale runnable", batch.JobQuery{Statuses: []batch.Status{batch.Runnable}, UpdatedBefore: 107},
-			[]string{"j00", "j03", "j06"}},
+		{"stale submitted", batch.JobQuery{Statuses: []batch.Status{batch.Submitted}, UpdatedBefore: 110},
+			[]string{"s1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,9 +16,16 @@ var allStatuses = []batch.Status{
 	batch.Running, batch.Succeeded, batch.Failed,
 }
 
-// part is one partition of an index a listing reads.
+// part is one partition of an index a listing reads, and, when
+// filterAttr is set, the values of that projected attribute the entries
+// it keeps have.
 type part struct {
-	hash string
+	hash         string
+	filterAttr   string
+	filterValues []string
+	// whole: the part's sort order is not the listing's, so it is read
+	// whole on every page.
+	whole bool
 }
 
 // listPlan is how a JobQuery is read: which index, which key ranges, in
@@ -30,10 +37,9 @@ type listPlan struct {
 	// bound, in ascending plans, stops a part at the first sort key not
 	// below it.
 	bound string
-	// filterAttr, when set, keeps only the index entries whose projected
-	// attribute of that name is one of filterValues.
-	filterAttr   string
-	filterValues []string
+	// byCreation merges the parts by creation time rather than by sort
+	// key.
+	byCreation bool
 	// keepID drops entries by id before their documents are read.
 	keepID func(id string) bool
 	// keep is the whole query, checked on each job's document: the index
@@ -50,38 +56,48 @@ func planFor(q batch.JobQuery) (listPlan, error) {
 	p := listPlan{keep: matcher(q), keepID: func(string) bool { return true }}
 	switch {
 	case q.LeaseBefore != 0 || q.Instance != "":
-		p.index, p.parts = sweep, []part{{hash: leaseSweep}}
+		// Every leased job is in the one ACTIVE partition, by expiry.
+		active := part{hash: activePartition}
 		if q.Instance != "" {
-			p.filterAttr, p.filterValues = attrInstance, []string{q.Instance}
+			active.filterAttr, active.filterValues = attrInstance, []string{q.Instance}
 		}
+		p.index, p.parts = byQueueStatus, []part{active}
 		if q.LeaseBefore != 0 {
 			p.bound = timeBound(q.LeaseBefore)
 		}
 	case q.UpdatedBefore != 0:
 		p.index, p.bound = sweep, timeBound(q.UpdatedBefore)
 		for _, s := range statuses {
-			if s != batch.Submitted && s != batch.Pending && s != batch.Runnable {
-				return listPlan{}, fmt.Errorf("UpdatedBefore selects SUBMITTED, PENDING or RUNNABLE jobs only (got %s)", s)
+			if s != batch.Submitted && s != batch.Pending {
+				return listPlan{}, fmt.Errorf("UpdatedBefore selects SUBMITTED or PENDING jobs only (got %s): RUNNABLE jobs are rung again by the queue pass", s)
 			}
 			p.parts = append(p.parts, part{hash: s.String()})
 		}
 	case q.ArrayParent != "":
-		p.index, p.parts = children, []part{{hash: q.ArrayParent}}
+		all := part{hash: q.ArrayParent}
 		if len(q.Statuses) > 0 {
-			p.filterAttr = attrChildStatus
+			all.filterAttr = attrChildStatus
 			for _, s := range q.Statuses {
-				p.filterValues = append(p.filterValues, s.String())
+				all.filterValues = append(all.filterValues, s.String())
 			}
 		}
+		p.index, p.parts = children, []part{all}
 	case q.Queue != "":
-		p.index, p.desc = byQueueStatus, q.Order == batch.NewestFirst
+		p.index, p.desc, p.byCreation = byQueueStatus, q.Order == batch.NewestFirst, true
 		seen := map[string]bool{}
 		for _, s := range statuses {
-			// STARTING and RUNNING share a partition.
-			if h := queuePartition(q.Queue, s); !seen[h] {
-				seen[h] = true
-				p.parts = append(p.parts, part{hash: h})
+			// STARTING and RUNNING jobs of every queue share a partition.
+			h := queuePartition(q.Queue, s)
+			if seen[h] {
+				continue
 			}
+			seen[h] = true
+			pt := part{hash: h}
+			if s.Active() {
+				// Shared by every queue and sorted by lease expiry.
+				pt.filterAttr, pt.filterValues, pt.whole = attrJobQueue, []string{q.Queue}, true
+			}
+			p.parts = append(p.parts, pt)
 		}
 		if q.TopLevel {
 			p.keepID = func(id string) bool { return !isChildID(id) }

@@ -11,7 +11,7 @@ import (
 )
 
 // indexAttrs are the attributes whose presence follows a job's state.
-var indexAttrs = []string{"queueStatus", "queueKey", "parent", "childKey", "childStatus", "sweep", "sweepKey", "instance", "ttl"}
+var indexAttrs = []string{"queueStatus", "queueKey", "jobQueue", "parent", "childKey", "childStatus", "sweep", "sweepKey", "instance", "ttl"}
 
 func TestSparseAttributes(t *testing.T) {
 	index := 7
@@ -34,7 +34,6 @@ func TestSparseAttributes(t *testing.T) {
 			edit: func(j *batch.Job) { j.Internal.RunnableAt = 42 },
 			want: map[string]string{
 				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j",
-				"sweep": "RUNNABLE", "sweepKey": "000000000002000#j",
 			},
 		},
 		{
@@ -45,8 +44,8 @@ func TestSparseAttributes(t *testing.T) {
 				j.Internal.LeaseExpiresAt = 61_000
 			},
 			want: map[string]string{
-				"queueStatus": "q#ACTIVE", "queueKey": "000000000001000#j",
-				"sweep": "LEASE", "sweepKey": "000000000060000#j", "instance": "ce/i-1", // rounded down to 30 s
+				// The lease expiry rounded down to 30 s.
+				"queueStatus": "ACTIVE", "queueKey": "000000000060000#j", "jobQueue": "q", "instance": "ce/i-1",
 			},
 		},
 		{
@@ -68,7 +67,6 @@ func TestSparseAttributes(t *testing.T) {
 			want: map[string]string{
 				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j",
 				"parent": "p1", "childKey": "000007", "childStatus": "RUNNABLE",
-				"sweep": "RUNNABLE", "sweepKey": "000000000002000#j",
 			},
 		},
 		{
@@ -79,22 +77,18 @@ func TestSparseAttributes(t *testing.T) {
 				j.ArrayProperties = &batch.ArrayPropertiesDetail{Index: &index}
 			},
 			want: map[string]string{
+				"queueStatus": "ACTIVE", "queueKey": "000000000060000#j", "jobQueue": "q",
 				"parent": "p1", "childKey": "000007", "childStatus": "RUNNING",
-				"sweep": "LEASE", "sweepKey": "000000000060000#j",
 			},
 		},
 		{
-			name: "array child running in a fair-share queue", status: batch.Running,
+			name: "array child finished", status: batch.Succeeded,
 			edit: func(j *batch.Job) {
 				j.Internal.ArrayParent = "p1"
-				j.Internal.FairShare = true
-				j.Internal.LeaseExpiresAt = 61_000
 				j.ArrayProperties = &batch.ArrayPropertiesDetail{Index: &index}
 			},
 			want: map[string]string{
-				"queueStatus": "q#ACTIVE", "queueKey": "000000000001000#j",
-				"parent": "p1", "childKey": "000007", "childStatus": "RUNNING",
-				"sweep": "LEASE", "sweepKey": "000000000060000#j",
+				"parent": "p1", "childKey": "000007", "childStatus": "SUCCEEDED", "ttl": "1772971200",
 			},
 		},
 	}

@@ -23,9 +23,9 @@ type index struct {
 
 // The jobs table's GSIs (docs/DYNAMODB.md).
 var (
-	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey}
+	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey, include: []string{attrJobQueue, attrInstance}}
 	children      = index{name: "children", hash: attrParent, sort: attrChildKey, include: []string{attrChildStatus}}
-	sweep         = index{name: "sweep", hash: attrSweep, sort: attrSweepKey, include: []string{attrInstance}}
+	sweep         = index{name: "sweep", hash: attrSweep, sort: attrSweepKey}
 	jobIndexes    = []index{byQueueStatus, children, sweep}
 )
 
