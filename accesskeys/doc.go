@@ -8,7 +8,8 @@
 // standard base64.
 //
 // Keys are items of kind batch.KindAccessKey keyed by id. The secret is
-// stored sealed (AES-256-GCM with a key file on one machine, KMS on AWS
-// later) and never appears in a stored document; revoking a key marks its
-// item rather than deleting it, so the id is never reissued.
+// stored sealed (AES-256-GCM with a key file on one machine, a KMS key on
+// AWS through a ContextSealer: infra/kmskeys) and never appears in a stored
+// document; revoking a key marks its item rather than deleting it, so the
+// id is never reissued.
 package accesskeys

@@ -64,7 +64,7 @@ type record struct {
 // Keys issues and looks up access keys. It is safe for concurrent use.
 type Keys struct {
 	store  Store
-	sealer Sealer
+	sealer ContextSealer
 	clock  batch.Clock
 
 	mu    sync.Mutex
@@ -81,13 +81,20 @@ type cachedSecret struct {
 
 // New makes a Keys over a store, sealing secrets with sealer.
 func New(store Store, sealer Sealer, clock batch.Clock) *Keys {
+	return NewWithContextSealer(store, contextFree{sealer}, clock)
+}
+
+// NewWithContextSealer makes a Keys over a store, sealing secrets with a
+// sealer that works over the network (KMS on AWS): each call gets the
+// context of the request that needs the secret.
+func NewWithContextSealer(store Store, sealer ContextSealer, clock batch.Clock) *Keys {
 	return &Keys{store: store, sealer: sealer, clock: clock, cache: make(map[string]cachedSecret)}
 }
 
 // Issue creates a key and returns it with its secret.
 func (k *Keys) Issue(ctx context.Context, description string) (AccessKey, error) {
 	secret := newSecret()
-	sealed, err := k.sealer.Seal([]byte(secret))
+	sealed, err := k.sealer.SealContext(ctx, []byte(secret))
 	if err != nil {
 		return AccessKey{}, fmt.Errorf("issuing access key: sealing secret: %w", err)
 	}
@@ -131,7 +138,7 @@ func (k *Keys) SecretFor(ctx context.Context, id string) (string, error) {
 		k.dropExpired(id)
 		return "", fmt.Errorf("looking up access key %s: revoked: %w", id, sigv4.ErrUnknownKey)
 	}
-	secret, err := k.sealer.Open(rec.SealedSecret)
+	secret, err := k.sealer.OpenContext(ctx, rec.SealedSecret)
 	if err != nil {
 		return "", fmt.Errorf("looking up access key %s: %w", id, err)
 	}

@@ -1,6 +1,7 @@
 package accesskeys
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -21,6 +22,24 @@ const KeySize = 32
 type Sealer interface {
 	Seal(plaintext []byte) ([]byte, error)
 	Open(ciphertext []byte) ([]byte, error)
+}
+
+// ContextSealer is a Sealer whose work may go over the network, such as
+// KMS: it takes the context of the request that needs the secret.
+type ContextSealer interface {
+	SealContext(ctx context.Context, plaintext []byte) ([]byte, error)
+	OpenContext(ctx context.Context, sealed []byte) ([]byte, error)
+}
+
+// contextFree is a local Sealer as a ContextSealer.
+type contextFree struct{ Sealer }
+
+func (s contextFree) SealContext(_ context.Context, plaintext []byte) ([]byte, error) {
+	return s.Seal(plaintext)
+}
+
+func (s contextFree) OpenContext(_ context.Context, sealed []byte) ([]byte, error) {
+	return s.Open(sealed)
 }
 
 // AESSealer seals with AES-256-GCM. A sealed value is a random 12-byte

@@ -8,10 +8,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// clients are the AWS service clients of a stack, all from one SDK
+// clients are the AWS service clients Init uses, all from one SDK
 // configuration.
 type clients struct {
 	dynamo *dynamodb.Client
@@ -20,7 +19,6 @@ type clients struct {
 	logs   *cloudwatchlogs.Client
 	events *eventbridge.Client
 	ssm    *ssm.Client
-	sts    *sts.Client
 }
 
 func newClients(cfg aws.Config) clients {
@@ -31,6 +29,5 @@ func newClients(cfg aws.Config) clients {
 		logs:   cloudwatchlogs.NewFromConfig(cfg),
 		events: eventbridge.NewFromConfig(cfg),
 		ssm:    ssm.NewFromConfig(cfg),
-		sts:    sts.NewFromConfig(cfg),
 	}
 }

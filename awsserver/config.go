@@ -60,6 +60,3 @@ func (c *Config) defaults() {
 		c.Clock = batch.SystemClock{}
 	}
 }
-
-// lease is how long an attempt's lease lasts without a heartbeat.
-func (c *Config) lease() time.Duration { return time.Duration(c.Stack.LeaseSeconds) * time.Second }

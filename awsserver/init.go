@@ -66,11 +66,11 @@ func Init(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o InitOp
 	}
 	c := newClients(awsCfg)
 	res := Resources{JobsTable: st.JobsTable, ItemsTable: st.ItemsTable, LogGroup: st.LogGroup, EventBus: st.EventBus}
-	store := newStore(c, st, nil, nil)
+	store := newStore(c.dynamo, st, nil, nil)
 	if err := store.CreateTables(ctx); err != nil {
 		return res, fmt.Errorf("creating the stack's tables: %w", err)
 	}
-	queues := newQueues(c, st, o.Logger)
+	queues := newQueues(c.sqs, st, o.Logger)
 	names := []string{control.SubmissionsQueue}
 	existing, err := store.ListItems(ctx, batch.KindJobQueue, "")
 	if err != nil {

@@ -26,11 +26,12 @@ const Profile = serverkit.Profile
 // seals access key secrets (a KMS key on AWS).
 const MasterKeyFile = "master.key"
 
-// Server is Tanda serving a stack on the AWS APIs.
+// Server is Tanda serving a stack on the AWS APIs: a Backend with the
+// API on a listener and the scheduler and provisioner looping.
 type Server struct {
 	cfg       Config
 	resources *Resources // what Init left, if it ran
-	ctl       *control.Service
+	backend   *Backend
 	sched     *scheduler.Scheduler
 	prov      *provisioner.Provisioner
 	listener  net.Listener
@@ -55,25 +56,18 @@ func Open(ctx context.Context, awsCfg aws.Config, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	c := newClients(awsCfg)
-	queues := newQueues(c, cfg.Stack, cfg.Logger.With("component", "sqs"))
-	store := newStore(c, cfg.Stack, queues, cfg.Clock)
-	cat, err := ec2Catalog()
+	b, err := OpenBackend(ctx, awsCfg, cfg.Stack, cfg.backendOptions())
 	if err != nil {
 		return nil, err
 	}
-	s.ctl = control.New(store, s.controlOptions(ctx, c, queues, cat))
-	keys, err := s.openKeys(ctx, store)
+	s.backend = b
+	keys, err := s.openKeys(ctx, b.Store)
 	if err != nil {
 		return nil, err
 	}
-	s.prov = s.newProvisioner(ctx, c, cat)
-	so := cfg.Scheduler
-	if so.Logger == nil {
-		so.Logger = cfg.Logger.With("component", "scheduler")
-	}
-	s.sched = scheduler.New(s.ctl, queues, so)
-	s.http = &http.Server{Handler: s.newAPI(c, keys), ReadHeaderTimeout: 10 * time.Second}
+	s.prov = b.Provisioner(ctx)
+	s.sched = b.Scheduler(cfg.Scheduler)
+	s.http = &http.Server{Handler: b.APIHandler(keys), ReadHeaderTimeout: 10 * time.Second}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
@@ -87,7 +81,10 @@ func (s *Server) Endpoint() string { return "http://" + s.listener.Addr().String
 func (s *Server) Handler() http.Handler { return s.http.Handler }
 
 // Control is the control plane, for in-process callers and tests.
-func (s *Server) Control() *control.Service { return s.ctl }
+func (s *Server) Control() *control.Service { return s.backend.Control }
+
+// Backend is the stack's store, queues and control plane.
+func (s *Server) Backend() *Backend { return s.backend }
 
 // Stack is the stack served, with its defaults applied.
 func (s *Server) Stack() awsstack.Settings { return s.cfg.Stack }

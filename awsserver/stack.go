@@ -3,6 +3,9 @@ package awsserver
 import (
 	"log/slog"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/tanda-batch/tanda/awsstack"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/infra/dynamo"
@@ -14,10 +17,10 @@ import (
 // sweeper re-rings any job whose doorbell went missing.
 const maxReceiveCount = 10
 
-// newQueues returns the stack's SQS queues. Init and the server make them
+// newQueues returns the stack's SQS queues. Init and the backend make them
 // alike, so a queue either creates gets the same dead-letter queue.
-func newQueues(c clients, st awsstack.Settings, logger *slog.Logger) *sqsqueue.Queues {
-	return sqsqueue.New(c.sqs, sqsqueue.Options{
+func newQueues(api *sqs.Client, st awsstack.Settings, logger *slog.Logger) *sqsqueue.Queues {
+	return sqsqueue.New(api, sqsqueue.Options{
 		Prefix:          st.QueuePrefix,
 		MaxReceiveCount: maxReceiveCount,
 		Logger:          logger,
@@ -25,8 +28,8 @@ func newQueues(c clients, st awsstack.Settings, logger *slog.Logger) *sqsqueue.Q
 }
 
 // newStore returns the stack's DynamoDB store.
-func newStore(c clients, st awsstack.Settings, queues dynamo.Queues, clock batch.Clock) *dynamo.Store {
-	return dynamo.New(c.dynamo, dynamo.Options{
+func newStore(api *dynamodb.Client, st awsstack.Settings, queues dynamo.Queues, clock batch.Clock) *dynamo.Store {
+	return dynamo.New(api, dynamo.Options{
 		JobsTable:  st.JobsTable,
 		ItemsTable: st.ItemsTable,
 		Clock:      clock,

@@ -36,7 +36,7 @@ func (s *Service) Evaluate(ctx context.Context, jobID string) error {
 	case j.Status == batch.Submitted || j.Status == batch.Pending:
 		return s.resolve(ctx, j)
 	case j.Status == batch.Runnable:
-		return s.send(ctx, readyDoorbell(&j)...)
+		return s.send(ctx, s.readyDoorbell(&j)...)
 	}
 	return nil
 }
@@ -178,7 +178,7 @@ func (s *Service) resolve(ctx context.Context, j batch.Job) error {
 		default:
 			j.Status = batch.Runnable
 			j.Internal.RunnableAt = now
-			return readyDoorbell(j), nil
+			return s.readyDoorbell(j), nil
 		}
 	})
 	return err
@@ -226,7 +226,7 @@ func (s *Service) expand(ctx context.Context, parent batch.Job) error {
 			case len(c.DependsOn) == 0:
 				c.Status = batch.Runnable
 				c.Internal.RunnableAt = now
-				msgs = append(msgs, readyDoorbell(&c)...)
+				msgs = append(msgs, s.readyDoorbell(&c)...)
 			case len(nToN) > 0:
 				// Its N_TO_N partner may already have finished.
 				c.Status = batch.Pending

@@ -223,7 +223,7 @@ func (s *Service) endAttempt(j *batch.Job, o batch.AttemptOutcome) []batch.Messa
 		// Retried jobs go to the front of the queue.
 		j.Internal.RunnableAt = j.CreatedAt
 		j.Internal.LastProgressAt = now
-		return readyDoorbell(j)
+		return s.readyDoorbell(j)
 	default:
 		j.Status = batch.Failed
 		j.StoppedAt = now

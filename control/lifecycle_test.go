@@ -374,3 +374,31 @@ func TestLogStreamName(t *testing.T) {
 		}
 	}
 }
+
+func TestReadyViaSchedulerRoutesRetriesThroughTheScheduler(t *testing.T) {
+	h := newHarness(t, func(o *control.Options) { o.ReadyViaScheduler = true })
+	h.registerDef("retried", func(in *batch.RegisterJobDefinitionInput) {
+		in.RetryStrategy = &batch.RetryStrategy{Attempts: ptr(2)}
+	})
+	id := h.submit(&batch.SubmitJobInput{JobDefinition: "retried"})
+	h.takeAll(control.SubmissionsQueue)
+	h.takeAll(control.ReadyQueue(queueName))
+	a := h.start(id, "i-1")
+	h.finish(id, a, "i-1", exited(1))
+	h.wantStatus(id, batch.Runnable)
+	if got := h.ready(); len(got) != 0 {
+		t.Errorf("ready doorbells rung by the agent's service = %v, want none", got)
+	}
+	// The scheduler's service (without the option) rings it.
+	sched := control.New(h.store, control.Options{Partition: testPartition, Clock: h.clk, LeaseDuration: leaseTime, Queues: h.db})
+	ds, err := h.db.Receive(h.ctx, control.SubmissionsQueue, 10, time.Minute, 0)
+	if err != nil || len(ds) != 1 || ds[0].ID != id {
+		t.Fatalf("submissions after the retry = %v, %v; want one doorbell for %s", ds, err, id)
+	}
+	if err := sched.Evaluate(h.ctx, id); err != nil {
+		t.Fatalf("Evaluate: %v", err)
+	}
+	if got := h.ready(); !slices.Equal(got, []string{id}) {
+		t.Errorf("ready doorbells after the scheduler's evaluation = %v, want [%s]", got, id)
+	}
+}

@@ -42,7 +42,7 @@ func (s *Service) reringHead(ctx context.Context, jobs []batch.Job, o QueuePassO
 		j := &jobs[i]
 		age := time.Duration(now-j.Internal.RunnableAt) * time.Millisecond
 		if reringDue(age, o.Every, o.ReringAfter) {
-			msgs = append(msgs, readyDoorbell(j)...)
+			msgs = append(msgs, s.readyDoorbell(j)...)
 		}
 	}
 	return s.send(ctx, msgs...)

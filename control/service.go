@@ -49,7 +49,12 @@ type Options struct {
 	// Queues rings doorbells that go with no write (waking dependents,
 	// re-ringing) and lets DeleteJobQueue remove a ready queue.
 	Queues Queues
-	Logger *slog.Logger
+	// ReadyViaScheduler sends the doorbell of a job this service makes
+	// RUNNABLE (a retry, a dependent woken) to the scheduler, which rings
+	// the ready queue: for agents on EC2, whose role may receive from the
+	// ready queues but not send to them.
+	ReadyViaScheduler bool
+	Logger            *slog.Logger
 }
 
 // Events publishes job status changes, as AWS Batch's `Batch Job State
@@ -182,10 +187,14 @@ func schedulerDoorbell(id string) batch.Message {
 }
 
 // readyDoorbell tells agents a job is RUNNABLE. Jobs of fair-share queues
-// get theirs from the fair-share dispatcher instead, in share order.
-func readyDoorbell(j *batch.Job) []batch.Message {
-	if j.Internal.FairShare {
+// get theirs from the fair-share dispatcher instead, in share order. A
+// service with Options.ReadyViaScheduler asks the scheduler to ring it.
+func (s *Service) readyDoorbell(j *batch.Job) []batch.Message {
+	switch {
+	case j.Internal.FairShare:
 		return nil
+	case s.opts.ReadyViaScheduler:
+		return []batch.Message{schedulerDoorbell(j.JobID)}
 	}
 	return []batch.Message{{Queue: ReadyQueue(j.Internal.QueueName), ID: j.JobID}}
 }

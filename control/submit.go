@@ -38,7 +38,7 @@ func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*bat
 		return nil, err
 	}
 	job.Internal.RequestHash = hash
-	err = s.store.CreateJobs(ctx, []batch.Job{job}, firstDoorbells(&job))
+	err = s.store.CreateJobs(ctx, []batch.Job{job}, s.firstDoorbells(&job))
 	switch {
 	case err == nil:
 		if job.Status != batch.Submitted {
@@ -88,13 +88,13 @@ func requestHash(ri batch.RequestInfo, in *batch.SubmitJobInput) string {
 // dependencies, not an array) is RUNNABLE from the start, its doorbell on
 // its ready queue: the scheduler would have nothing to decide. Others are
 // SUBMITTED, and the scheduler rings next.
-func firstDoorbells(j *batch.Job) []batch.Message {
+func (s *Service) firstDoorbells(j *batch.Job) []batch.Message {
 	if len(j.DependsOn) > 0 || j.ArrayProperties != nil {
 		return []batch.Message{schedulerDoorbell(j.JobID)}
 	}
 	j.Status = batch.Runnable
 	j.Internal.RunnableAt = j.CreatedAt
-	return readyDoorbell(j)
+	return s.readyDoorbell(j)
 }
 
 // buildJob resolves the queue and definition and makes the job to write.

@@ -88,7 +88,10 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 		LeaseDuration: lease,
 		Queues:        be.Queues,
 		Events:        be.Events,
-		Logger:        cfg.Logger.With("component", "control"),
+		// The instance role receives from the ready queues but may not
+		// send to them: a retried job's doorbell goes by the scheduler.
+		ReadyViaScheduler: true,
+		Logger:            cfg.Logger.With("component", "control"),
 	})
 	log := cfg.Logger.With("component", "agent")
 	bc := bootstrap.Config{

@@ -34,6 +34,8 @@ type Options struct {
 	Replay ReplayChecker
 	// Logs serves GET /tanda/v1/logs; nil answers that endpoint with an error.
 	Logs LogReader
+	// Triggers serves /tanda/v1/triggers; nil answers it with an error.
+	Triggers TriggerRules
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// RateLimit is the sustained requests per second allowed per access key
@@ -53,6 +55,7 @@ type handler struct {
 	auth      Authenticator
 	replay    ReplayChecker
 	logs      LogReader
+	triggers  TriggerRules
 	maxBody   int64
 	limiter   *rateLimiter
 	log       *slog.Logger
@@ -67,6 +70,7 @@ func New(b Backend, opts Options) http.Handler {
 		auth:      opts.Auth,
 		replay:    opts.Replay,
 		logs:      opts.Logs,
+		triggers:  opts.Triggers,
 		maxBody:   opts.MaxBodyBytes,
 		log:       opts.Logger,
 		clock:     opts.Clock,

@@ -12,6 +12,8 @@ const (
 	tagsPrefix = "/v1/tags/"
 	opsPrefix  = "/v1/"
 	logsPath   = "/tanda/v1/logs"
+	// triggersPath is Tanda's trigger rules endpoint (triggers.go).
+	triggersPath = "/tanda/v1/triggers"
 )
 
 // endpoint is a routed request: the AWS name of its operation and how to
@@ -29,6 +31,8 @@ func (h *handler) route(r *http.Request) (endpoint, error) {
 	switch {
 	case path == logsPath:
 		return h.logsEndpoint(r)
+	case path == triggersPath || strings.HasPrefix(path, triggersPath+"/"):
+		return h.triggersEndpoint(r, strings.TrimPrefix(path, triggersPath))
 	case strings.HasPrefix(path, tagsPrefix):
 		return h.tagsEndpoint(r, strings.TrimPrefix(path, tagsPrefix))
 	case strings.HasPrefix(path, opsPrefix):

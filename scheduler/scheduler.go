@@ -127,6 +127,15 @@ func (s *Scheduler) consume(ctx context.Context) {
 	}
 }
 
+// Passes runs, once, what Run does on its timers besides consuming the
+// submissions queue: the queue pass and the sweep, for a deployment whose
+// scheduler only consumes (the Lambda function) and whose periodic work
+// runs elsewhere. Options.QueuePassEvery must be the time between two
+// calls.
+func (s *Scheduler) Passes(ctx context.Context) error {
+	return errors.Join(s.queuePass(ctx), s.Sweep(ctx))
+}
+
 func (s *Scheduler) queuePass(ctx context.Context) error {
 	return s.ctl.QueuePass(ctx, control.QueuePassOptions{
 		Head: s.opts.QueueHead, FairShareWindow: s.opts.FairShareWindow,

@@ -157,3 +157,16 @@ func TestRunEvaluatesDoorbellsAndKeepsFailuresForLater(t *testing.T) {
 		t.Error("a doorbell whose evaluation failed was deleted; it must come back after its visibility timeout")
 	}
 }
+
+func TestPassesRunsTheTimedWorkOnce(t *testing.T) {
+	ctl := &fakeControl{}
+	s := New(ctl, &fakeQueue{}, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := s.Passes(context.Background()); err != nil {
+		t.Fatalf("Passes: %v", err)
+	}
+	got := ctl.snapshot()
+	if got.passes != 1 || got.expired != 1 || got.rerung != 1 || len(got.evaluated) != 0 || got.deleted != 0 {
+		t.Errorf("Passes did %d queue passes, %d lease sweeps, %d re-rings, %d evaluations, %d deletions; want 1, 1, 1, 0, 0",
+			got.passes, got.expired, got.rerung, len(got.evaluated), got.deleted)
+	}
+}

@@ -29,6 +29,7 @@ import (
 	"github.com/tanda-batch/tanda/scheduler"
 	"github.com/tanda-batch/tanda/serverkit"
 	"github.com/tanda-batch/tanda/sigv4"
+	"github.com/tanda-batch/tanda/triggers"
 )
 
 // Profile is the AWS profile `tanda up` writes its credentials under.
@@ -46,6 +47,7 @@ type Config struct {
 	HeartbeatEvery time.Duration // agent lease renewal (5s)
 	KillGrace      time.Duration // SIGTERM to SIGKILL (30s)
 	ProvisionEvery time.Duration // provisioner pass interval (1s)
+	WatchEvery     time.Duration // trigger rules' bucket directories poll interval (1s)
 	// RateLimit caps API requests per second per access key; excess calls
 	// get 429 TooManyRequestsException. 0 means no limit.
 	RateLimit float64
@@ -80,6 +82,7 @@ func (c *Config) defaults() {
 	set(&c.HeartbeatEvery, 5*time.Second)
 	set(&c.KillGrace, 30*time.Second)
 	set(&c.ProvisionEvery, time.Second)
+	set(&c.WatchEvery, time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -98,6 +101,7 @@ type Server struct {
 	fleet    *localfleet.Fleet
 	prov     *provisioner.Provisioner
 	sched    *scheduler.Scheduler
+	watcher  *triggers.Watcher
 	runtime  bootstrap.Runtime
 	listener net.Listener
 	http     *http.Server
@@ -154,11 +158,13 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		so.Logger = cfg.Logger.With("component", "scheduler")
 	}
 	s.sched = scheduler.New(s.ctl, s.db, so)
+	s.watcher = s.newWatcher()
 	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
 	handler := httpapi.New(s.ctl, httpapi.Options{
 		Auth:      serverkit.Authenticator{Verifier: verifier},
 		Replay:    sigv4.NewReplayCache(10*time.Minute, 100_000),
 		Logs:      serverkit.LogReader{Control: s.ctl, Logs: s.logs},
+		Triggers:  s.ctl,
 		RateLimit: cfg.RateLimit,
 		Logger:    cfg.Logger.With("component", "api"),
 		Clock:     cfg.Clock,
@@ -213,6 +219,7 @@ func (s *Server) Run(ctx context.Context) error {
 	err := serverkit.Serve(ctx, s.http, s.listener,
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
+		func(ctx context.Context) { s.watcher.Run(ctx, s.cfg.WatchEvery) },
 	)
 	closeCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()

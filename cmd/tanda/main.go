@@ -19,6 +19,7 @@ Usage:
   tanda up [--data-dir DIR] [--listen ADDR]     run Tanda on this machine
   tanda serve --backend aws [--init]            run Tanda on the AWS APIs (AWS, LocalStack, moto)
   tanda agent [--work-root DIR]                 run jobs on an EC2 instance the stack launched
+  tanda keys issue [--stack S]                  issue an access key of a stack deployed with sam deploy
   tanda submit [flags] -- COMMAND [ARGS...]     submit a job (--wait to follow it)
   tanda jobs [--queue Q] [--status S]           list jobs
   tanda describe JOB_ID...                      describe jobs (JSON)
@@ -28,6 +29,7 @@ Usage:
   tanda environments                            list compute environments
   tanda queues                                  list job queues
   tanda definitions                             list job definitions
+  tanda triggers create|list|delete             manage the rules that start jobs on S3 uploads
 
 Client commands find the endpoint in --endpoint or TANDA_ENDPOINT
 (default http://127.0.0.1:8265) and the credentials that 'tanda up' wrote
@@ -40,6 +42,7 @@ type command func(ctx context.Context, args []string, out io.Writer) error
 var commands = map[string]command{
 	"up":           runUp,
 	"serve":        runServe,
+	"keys":         runKeys,
 	"agent":        runAgent,
 	"submit":       runSubmit,
 	"jobs":         runJobs,
@@ -50,6 +53,7 @@ var commands = map[string]command{
 	"environments": runEnvironments,
 	"queues":       runQueues,
 	"definitions":  runDefinitions,
+	"triggers":     runTriggers,
 }
 
 // exitError carries a process exit code, e.g. a waited job's failure.

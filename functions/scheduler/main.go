@@ -1,0 +1,38 @@
+// Command scheduler is the scheduler's Lambda function. SQS invokes it
+// with batches of the submissions queue (ReportBatchItemFailures on): it
+// evaluates the jobs whose doorbells ring there and submits the jobs of
+// the S3 uploads the trigger rules match.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/tanda-batch/tanda/awsserver"
+	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
+	"github.com/tanda-batch/tanda/triggers"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+	h, err := newHandler(context.Background(), logger)
+	if err != nil {
+		logger.Error("starting the scheduler function", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+// newHandler connects to the stack the environment names.
+func newHandler(ctx context.Context, logger *slog.Logger) (*handler.Handler, error) {
+	be, err := awsserver.OpenBackendFromEnv(ctx, os.Getenv, awsserver.BackendOptions{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	notes := triggers.NewDispatcher(be.Control, logger.With("component", "triggers"))
+	return handler.New(be.Control, notes, handler.Options{Logger: logger}), nil
+}

@@ -1,0 +1,12 @@
+package cwlogs
+
+import "github.com/tanda-batch/tanda/infra/iamactions"
+
+// Actions are the IAM actions of every CloudWatch Logs call this package
+// can make (the methods of its logsAPI).
+func Actions() []string { return iamactions.Of("logs", (*logsAPI)(nil)) }
+
+// SetupActions are the Actions that only EnsureGroup (and Append under
+// Options.CreateGroup) calls. A deployment whose log group something else
+// creates (the SAM stack) grants none of them.
+func SetupActions() []string { return []string{"logs:CreateLogGroup"} }

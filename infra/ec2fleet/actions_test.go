@@ -1,0 +1,18 @@
+package ec2fleet_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/tanda-batch/tanda/infra/ec2fleet"
+)
+
+func TestActions(t *testing.T) {
+	want := []string{
+		"ec2:CreateFleet", "ec2:CreateTags", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances",
+		"ec2:RunInstances", "ec2:TerminateInstances", "iam:PassRole",
+	}
+	if got := ec2fleet.Actions(); !slices.Equal(got, want) {
+		t.Errorf("Actions() = %q, want %q", got, want)
+	}
+}
