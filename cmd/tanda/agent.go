@@ -28,7 +28,7 @@ func parseAgent(args []string, getenv func(string) string) (agentOptions, error)
 	if endpoint == "" {
 		endpoint = imds.DefaultEndpoint
 	}
-	fs.StringVar(&o.imdsEndpoint, "imds-endpoint", endpoint, "instance metadata service (IMDSv2) URL (default $AWS_EC2_METADATA_SERVICE_ENDPOINT or "+imds.DefaultEndpoint+")")
+	fs.StringVar(&o.imdsEndpoint, "imds-endpoint", endpoint, "instance metadata service (IMDSv2) URL; $AWS_EC2_METADATA_SERVICE_ENDPOINT when set, else "+imds.DefaultEndpoint)
 	fs.StringVar(&o.workRoot, "work-root", ec2agent.DefaultWorkRoot, "where the jobs' working directories go")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
