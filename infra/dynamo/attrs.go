@@ -22,6 +22,7 @@ const (
 	attrSweepKey    = "sweepKey"    // <updatedAt>#<id>
 	attrInstance    = "instance"
 	attrTTL         = "ttl"
+	attrWriteID     = "writeId" // random per write: tells a retried write from another
 
 	attrKind      = "kind"
 	attrKey       = "key"

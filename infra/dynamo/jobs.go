@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
@@ -113,13 +115,19 @@ func (s *Store) putNewJob(ctx context.Context, j batch.Job, now time.Time) error
 	if err != nil {
 		return err
 	}
+	item[attrWriteID] = str(newWriteID())
 	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.opts.JobsTable),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": attrID},
+		TableName:                           aws.String(s.opts.JobsTable),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(#id)"),
+		ExpressionAttributeNames:            map[string]string{"#id": attrID},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if isConditionFailed(err) {
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &ccf) && isOwnWrite(ccf.Item, item):
+		return nil // a retry found its first try's write
+	case errors.As(err, &ccf):
 		return fmt.Errorf("job %s exists: %w", j.JobID, batch.ErrConflict)
 	}
 	if err != nil {
@@ -157,6 +165,7 @@ func (s *Store) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Messa
 	if err != nil {
 		return batch.Job{}, fmt.Errorf("updating job: %w", err)
 	}
+	item[attrWriteID] = str(newWriteID())
 	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.opts.JobsTable),
 		Item:                                item,
@@ -169,6 +178,9 @@ func (s *Store) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Messa
 	switch {
 	case errors.As(err, &ccf) && ccf.Item == nil:
 		return batch.Job{}, fmt.Errorf("updating job %s: %w", job.JobID, batch.ErrNotFound)
+	case errors.As(err, &ccf) && isOwnWrite(ccf.Item, item):
+		// The SDK retried a call whose first try was applied (its answer
+		// was lost): the stored item is this very write.
 	case errors.As(err, &ccf):
 		stored, derr := decodeJob(ccf.Item)
 		if derr != nil {
@@ -222,4 +234,20 @@ func (s *Store) GetJob(ctx context.Context, id string) (batch.Job, error) {
 		return batch.Job{}, fmt.Errorf("getting job %s: %w", id, err)
 	}
 	return j, nil
+}
+
+// isOwnWrite reports whether the item a lost condition returned is the
+// one this very call put: each write carries an id of its own, which the
+// SDK's retries of the call repeat and no other write has.
+func isOwnWrite(stored, written map[string]types.AttributeValue) bool {
+	sw, err1 := getString(stored, attrWriteID)
+	ww, err2 := getString(written, attrWriteID)
+	return err1 == nil && err2 == nil && ww != "" && sw == ww
+}
+
+// newWriteID is a random id for one write.
+func newWriteID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail
+	return base64.RawURLEncoding.EncodeToString(b)
 }

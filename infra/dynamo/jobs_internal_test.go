@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tanda-batch/tanda/batch"
@@ -177,3 +178,64 @@ func TestJobAttributesRoundTrip(t *testing.T) {
 
 // testTime is the internal tests' clock time.
 var testTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// retriedPut applies a PutItem, then answers as DynamoDB answers the SDK's
+// retry of a call whose first answer was lost: the condition fails, with
+// the item the first try wrote.
+type retriedPut struct {
+	dynamoAPI
+	item map[string]types.AttributeValue
+}
+
+func (f *retriedPut) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if f.item == nil {
+		f.item = in.Item
+	}
+	return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed"), Item: f.item}
+}
+
+func TestUpdateJobTakesARetriedWriteAsItsOwn(t *testing.T) {
+	ctx := context.Background()
+	job := batch.Job{JobID: "j", Status: batch.Running, Internal: batch.JobInternal{QueueName: "q", Version: 3}}
+	fake := &retriedPut{}
+	s := New(fake, Options{JobsTable: "jobs", Clock: fixedTime{testTime}})
+	got, err := s.UpdateJob(ctx, job, nil)
+	if err != nil {
+		t.Fatalf("UpdateJob whose retry found its own write: %v", err)
+	}
+	if got.Internal.Version != 4 {
+		t.Errorf("version = %d, want 4", got.Internal.Version)
+	}
+	// Another writer's item at that version, even with the same
+	// document, is a conflict.
+	s2 := New(&retriedPut{item: mustAttributes(t, job, 4)}, Options{JobsTable: "jobs", Clock: fixedTime{testTime}})
+	if _, err := s2.UpdateJob(ctx, job, nil); !errors.Is(err, batch.ErrConflict) {
+		t.Errorf("UpdateJob against another write = %v, want ErrConflict", err)
+	}
+}
+
+// fixedTime is a clock that does not move.
+type fixedTime struct{ t time.Time }
+
+func (c fixedTime) Now() time.Time { return c.t }
+
+func mustAttributes(t *testing.T, j batch.Job, version int64) map[string]types.AttributeValue {
+	t.Helper()
+	m, err := jobAttributes(j, version, testTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestCreateJobsTakesARetriedWriteAsItsOwn(t *testing.T) {
+	s := New(&retriedPut{}, Options{JobsTable: "jobs", Clock: fixedTime{testTime}})
+	job := batch.Job{JobID: "new", Status: batch.Runnable, Internal: batch.JobInternal{QueueName: "q"}}
+	if err := s.CreateJobs(context.Background(), []batch.Job{job}, nil); err != nil {
+		t.Errorf("CreateJobs whose retry found its own write: %v", err)
+	}
+	s2 := New(&retriedPut{item: mustAttributes(t, job, 1)}, Options{JobsTable: "jobs", Clock: fixedTime{testTime}})
+	if err := s2.CreateJobs(context.Background(), []batch.Job{job}, nil); !errors.Is(err, batch.ErrConflict) {
+		t.Errorf("CreateJobs of an existing job = %v, want ErrConflict", err)
+	}
+}
