@@ -7,21 +7,16 @@ import (
 	"github.com/tanda-batch/tanda/triggers"
 )
 
-// notifyingControl is the control plane as the scheduler's loops see it:
-// S3 notifications arrive on the submissions queue beside the doorbells
-// (a doorbell's body is a job id, a notification's is JSON), and go to
-// the trigger rules.
-type notifyingControl struct {
+// routedControl is the control plane as the scheduler's loops see it: the
+// submissions queue carries S3 notifications beside the doorbells, and
+// the router sends them to the trigger rules.
+type routedControl struct {
 	*control.Service
-	triggers *triggers.Dispatcher
+	router triggers.Router
 }
 
 // Evaluate evaluates the job a doorbell names, or submits the jobs an S3
 // notification calls for.
-func (c notifyingControl) Evaluate(ctx context.Context, body string) error {
-	if triggers.IsNotification(body) {
-		_, err := c.triggers.HandleNotification(ctx, body)
-		return err
-	}
-	return c.Service.Evaluate(ctx, body)
+func (c routedControl) Evaluate(ctx context.Context, body string) error {
+	return c.router.Evaluate(ctx, body)
 }

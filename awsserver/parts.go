@@ -93,6 +93,11 @@ func (b *Backend) Scheduler(o scheduler.Options) *scheduler.Scheduler {
 	if o.Logger == nil {
 		o.Logger = b.logger("scheduler")
 	}
-	ctl := notifyingControl{Service: b.Control, triggers: triggers.NewDispatcher(b.Control, b.logger("triggers"))}
-	return scheduler.New(ctl, b.Queues, o)
+	return scheduler.New(routedControl{Service: b.Control, router: b.Router()}, b.Queues, o)
+}
+
+// Router takes the submissions queue's messages: doorbells to the control
+// plane, S3 notifications to the trigger rules.
+func (b *Backend) Router() triggers.Router {
+	return triggers.Router{Jobs: b.Control, Notifications: triggers.NewDispatcher(b.Control, b.logger("triggers"))}
 }

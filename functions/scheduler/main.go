@@ -13,7 +13,6 @@ import (
 
 	"github.com/tanda-batch/tanda/awsserver"
 	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
-	"github.com/tanda-batch/tanda/triggers"
 )
 
 func main() {
@@ -33,6 +32,5 @@ func newHandler(ctx context.Context, logger *slog.Logger) (*handler.Handler, err
 	if err != nil {
 		return nil, err
 	}
-	notes := triggers.NewDispatcher(be.Control, logger.With("component", "triggers"))
-	return handler.New(be.Control, notes, handler.Options{Logger: logger}), nil
+	return handler.New(be.Router(), handler.Options{Logger: logger}), nil
 }

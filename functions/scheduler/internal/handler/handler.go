@@ -14,19 +14,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/tanda-batch/tanda/triggers"
 )
 
-// Control evaluates the job a doorbell names (control.Service.Evaluate).
-type Control interface {
-	Evaluate(ctx context.Context, jobID string) error
-}
-
-// Notifications submits the jobs of an S3 notification
-// (triggers.Dispatcher).
-type Notifications interface {
-	HandleNotification(ctx context.Context, body string) ([]triggers.Submission, error)
+// Messages handles one message of the submissions queue, a doorbell or an
+// S3 notification (triggers.Router).
+type Messages interface {
+	Evaluate(ctx context.Context, body string) error
 }
 
 // DefaultReserve is how much of an invocation's time Options.Reserve keeps
@@ -44,20 +37,19 @@ type Options struct {
 
 // Handler handles batches of the submissions queue.
 type Handler struct {
-	ctl   Control
-	notes Notifications
-	opts  Options
+	msgs Messages
+	opts Options
 }
 
 // New returns a Handler.
-func New(ctl Control, notes Notifications, opts Options) *Handler {
+func New(msgs Messages, opts Options) *Handler {
 	if opts.Reserve <= 0 {
 		opts.Reserve = DefaultReserve
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Handler{ctl: ctl, notes: notes, opts: opts}
+	return &Handler{msgs: msgs, opts: opts}
 }
 
 // Handle handles one batch, record by record, and returns the message ids
@@ -80,20 +72,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	return resp, nil
 }
 
-// handle handles one record: a notification's jobs are submitted, a
-// doorbell's job evaluated.
+// handle handles one record, unless the invocation is out of time.
 func (h *Handler) handle(ctx context.Context, rec events.SQSMessage) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("out of time: %w", err)
 	}
-	if triggers.IsNotification(rec.Body) {
-		if _, err := h.notes.HandleNotification(ctx, rec.Body); err != nil {
-			return fmt.Errorf("handling S3 notification: %w", err)
-		}
-		return nil
-	}
-	if err := h.ctl.Evaluate(ctx, rec.Body); err != nil {
-		return fmt.Errorf("evaluating job %s: %w", rec.Body, err)
-	}
-	return nil
+	return h.msgs.Evaluate(ctx, rec.Body)
 }

@@ -92,7 +92,7 @@ func TestHandle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctl, notes := &fakeControl{fail: tt.failJobs}, &fakeNotes{err: tt.notesErr}
-			h := handler.New(ctl, notes, handler.Options{Logger: quietLogger()})
+			h := handler.New(triggers.Router{Jobs: ctl, Notifications: notes}, handler.Options{Logger: quietLogger()})
 			resp, err := h.Handle(context.Background(), readEvent(t, tt.event))
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
@@ -111,7 +111,7 @@ func TestHandle(t *testing.T) {
 }
 
 func TestTheResponseListsNoFailuresAsAnEmptyList(t *testing.T) {
-	h := handler.New(&fakeControl{}, &fakeNotes{}, handler.Options{Logger: quietLogger()})
+	h := handler.New(triggers.Router{Jobs: &fakeControl{}, Notifications: &fakeNotes{}}, handler.Options{Logger: quietLogger()})
 	resp, err := h.Handle(context.Background(), readEvent(t, "doorbells.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestTheResponseListsNoFailuresAsAnEmptyList(t *testing.T) {
 
 func TestRecordsLeftAtTheDeadlineFail(t *testing.T) {
 	ctl := &fakeControl{}
-	h := handler.New(ctl, &fakeNotes{}, handler.Options{Reserve: time.Hour, Logger: quietLogger()})
+	h := handler.New(triggers.Router{Jobs: ctl, Notifications: &fakeNotes{}}, handler.Options{Reserve: time.Hour, Logger: quietLogger()})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	resp, err := h.Handle(ctx, readEvent(t, "doorbells.json"))
@@ -183,7 +183,7 @@ func newControl(t *testing.T) (*control.Service, *sqlite.DB) {
 
 func TestADuplicateNotificationMakesNoSecondJob(t *testing.T) {
 	ctl, db := newControl(t)
-	h := handler.New(ctl, triggers.NewDispatcher(ctl, quietLogger()), handler.Options{Logger: quietLogger()})
+	h := handler.New(triggers.Router{Jobs: ctl, Notifications: triggers.NewDispatcher(ctl, quietLogger())}, handler.Options{Logger: quietLogger()})
 	for _, name := range []string{"duplicate.json", "s3-created.json"} {
 		resp, err := h.Handle(context.Background(), readEvent(t, name))
 		if err != nil || len(resp.BatchItemFailures) != 0 {

@@ -232,7 +232,7 @@ func TestAnUploadRunsOneJobOnMoto(t *testing.T) {
 		t.Fatalf("PutObject: %v", err)
 	}
 
-	h := handler.New(m.ctl, triggers.NewDispatcher(m.ctl, quietLogger()), handler.Options{Logger: quietLogger()})
+	h := handler.New(triggers.Router{Jobs: m.ctl, Notifications: triggers.NewDispatcher(m.ctl, quietLogger())}, handler.Options{Logger: quietLogger()})
 	var notification string
 	for range 5 { // a receive may return some of the messages only
 		for _, body := range m.poll(t, h) {
