@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tanda-batch/tanda/internal/childproc"
 )
 
 // batchCLI runs the stock aws CLI's batch commands against `tanda serve`
@@ -40,7 +42,7 @@ func requireTool(t *testing.T, name string) string {
 func (c batchCLI) try(args ...string) (map[string]any, error) {
 	full := append([]string{"--endpoint-url", c.endpoint, "--profile", "tanda", "--output", "json", "batch"}, args...)
 	cmd := exec.Command(c.path, full...)
-	cmd.Env = append(withoutAWSVariables(os.Environ()),
+	cmd.Env = append(childproc.WithoutAWS(os.Environ()),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(c.dataDir, "credentials"),
 		"AWS_CONFIG_FILE="+filepath.Join(c.dataDir, "config"),
 		"AWS_RETRY_MODE=standard", "AWS_MAX_ATTEMPTS=2",

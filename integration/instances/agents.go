@@ -38,7 +38,7 @@ func (h *Harness) Agents() []string {
 	defer h.mu.Unlock()
 	var ids []string
 	for id, in := range h.instances {
-		if in.cmd != nil && !in.exitedYet() {
+		if in.running() {
 			ids = append(ids, id)
 		}
 	}
@@ -80,10 +80,10 @@ func (h *Harness) describe(in *instance) Agent {
 		Killed: in.killed, InstanceRunning: !in.gone, InterruptAt: in.interruptAt,
 		Err: in.startErr,
 	}
-	if in.cmd != nil {
-		a.PID = in.cmd.Process.Pid
-		if in.exitedYet() {
-			a.Err = in.waitErr
+	if in.proc != nil {
+		a.PID = in.proc.PID()
+		if in.proc.Exited() {
+			a.Err = in.proc.Err()
 		} else {
 			a.Live = true
 		}

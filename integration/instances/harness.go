@@ -252,12 +252,12 @@ func (h *Harness) launch(ctx context.Context, o observed) error {
 	for i, arg := range h.opts.Command {
 		command[i] = strings.ReplaceAll(arg, InstanceDir, dir)
 	}
-	in.startErr = in.start(ctx, command, h.agentEnv(in))
+	in.startErr = in.start(command, h.agentEnv(in))
 	if in.startErr != nil {
 		h.logf("instance harness: %v", in.startErr)
 	} else {
 		h.logf("instance harness: started the agent of %s (%s, %s), pid %d, log %s",
-			meta.InstanceID, meta.InstanceType, meta.Lifecycle, in.cmd.Process.Pid, in.logFile)
+			meta.InstanceID, meta.InstanceType, meta.Lifecycle, in.proc.PID(), in.logFile)
 	}
 	h.mu.Lock()
 	h.instances[meta.InstanceID] = in
@@ -273,7 +273,7 @@ func (h *Harness) retire(in *instance) {
 		return
 	}
 	in.gone = true
-	in.killed = in.cmd != nil && !in.exitedYet()
+	in.killed = in.running()
 	h.mu.Unlock()
 	in.kill()
 	in.imds.Close()
