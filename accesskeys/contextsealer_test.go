@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/sigv4"
 )
 
@@ -37,7 +38,7 @@ func (s *recordingSealer) OpenContext(ctx context.Context, sealed []byte) ([]byt
 
 func TestContextSealerGetsTheRequestContext(t *testing.T) {
 	sealer := &recordingSealer{inner: testSealer(t, 1)}
-	store, c := newMemStore(), &clock{now: t0}
+	store, c := batchtest.NewItems(), &clock{now: t0}
 	issuer := NewWithContextSealer(store, sealer, c)
 	key, err := issuer.Issue(context.WithValue(context.Background(), ctxKey{}, "issue"), "kms")
 	if err != nil {
@@ -56,7 +57,7 @@ func TestContextSealerGetsTheRequestContext(t *testing.T) {
 
 func TestContextSealerFailureIsNotAnUnknownKey(t *testing.T) {
 	sealer := &recordingSealer{inner: testSealer(t, 1)}
-	store, c := newMemStore(), &clock{now: t0}
+	store, c := batchtest.NewItems(), &clock{now: t0}
 	key := issue(t, NewWithContextSealer(store, sealer, c), "kms")
 	sealer.fail = errors.New("kms unavailable")
 	_, err := NewWithContextSealer(store, sealer, c).SecretFor(context.Background(), key.ID)

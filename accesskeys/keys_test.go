@@ -6,70 +6,17 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"maps"
 	"regexp"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/sigv4"
 )
 
 var _ sigv4.SecretSource = (*Keys)(nil)
-
-// memStore is an in-memory Store with the real store's conditional writes.
-type memStore struct {
-	mu    sync.Mutex
-	items map[string]batch.Item // by kind + "/" + key
-	gets  int
-}
-
-func newMemStore() *memStore { return &memStore{items: make(map[string]batch.Item)} }
-
-func (s *memStore) PutItem(_ context.Context, it batch.Item, expectVersion int64) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := it.Kind + "/" + it.Key
-	if s.items[id].Version != expectVersion {
-		return 0, batch.ErrConflict
-	}
-	it.Version = expectVersion + 1
-	it.Doc = bytes.Clone(it.Doc)
-	s.items[id] = it
-	return it.Version, nil
-}
-
-func (s *memStore) GetItem(_ context.Context, kind, key string) (batch.Item, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gets++
-	it, ok := s.items[kind+"/"+key]
-	if !ok {
-		return batch.Item{}, batch.ErrNotFound
-	}
-	return it, nil
-}
-
-func (s *memStore) ListItems(_ context.Context, kind, prefix string) ([]batch.Item, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []batch.Item
-	for _, id := range slices.Sorted(maps.Keys(s.items)) {
-		if strings.HasPrefix(id, kind+"/"+prefix) {
-			out = append(out, s.items[id])
-		}
-	}
-	return out, nil
-}
-
-func (s *memStore) getCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.gets
-}
 
 // clock is a settable fake clock.
 type clock struct{ now time.Time }
@@ -87,9 +34,9 @@ func testSealer(t *testing.T, fill byte) *AESSealer {
 	return s
 }
 
-func newKeys(t *testing.T) (*Keys, *memStore, *clock) {
+func newKeys(t *testing.T) (*Keys, *batchtest.Items, *clock) {
 	t.Helper()
-	store, c := newMemStore(), &clock{now: t0}
+	store, c := batchtest.NewItems(), &clock{now: t0}
 	return New(store, testSealer(t, 1), c), store, c
 }
 
@@ -161,20 +108,20 @@ func TestSecretForCaches(t *testing.T) {
 	k, store, c := newKeys(t)
 	key := issue(t, k, "ci")
 	ctx := context.Background()
-	before := store.getCount()
+	before := store.Gets()
 	for range 3 {
 		if _, err := k.SecretFor(ctx, key.ID); err != nil {
 			t.Fatalf("SecretFor: %v", err)
 		}
 	}
-	if got := store.getCount() - before; got != 0 {
+	if got := store.Gets() - before; got != 0 {
 		t.Errorf("store reads within CacheTTL = %d, want 0", got)
 	}
 	c.now = c.now.Add(CacheTTL)
 	if _, err := k.SecretFor(ctx, key.ID); err != nil {
 		t.Fatalf("SecretFor: %v", err)
 	}
-	if got := store.getCount() - before; got != 1 {
+	if got := store.Gets() - before; got != 1 {
 		t.Errorf("store reads after CacheTTL = %d, want 1", got)
 	}
 }

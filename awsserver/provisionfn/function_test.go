@@ -152,8 +152,9 @@ func TestHandleKeepsGoingAfterAFailedPass(t *testing.T) {
 
 func TestHandleFailsWhenTheLeaseCannotBeRead(t *testing.T) {
 	r := newRig(t, Deps{})
-	r.store.fail = errors.New("dynamodb down")
-	if err := r.invoke(t); !errors.Is(err, r.store.fail) {
+	down := errors.New("dynamodb down")
+	r.store.Fail(down)
+	if err := r.invoke(t); !errors.Is(err, down) {
 		t.Errorf("Handle = %v, want the store's error", err)
 	}
 	if len(r.prov.starts) != 0 {

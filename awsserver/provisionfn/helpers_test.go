@@ -1,7 +1,6 @@
 package provisionfn
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 )
 
 // readEvent reads a testdata file.
@@ -70,41 +70,10 @@ func (f *fakeTime) advance(d time.Duration) {
 	f.now = f.now.Add(d)
 }
 
-// memStore is a LeaseStore in memory, with the store's conditional
-// writes.
-type memStore struct {
-	mu    sync.Mutex
-	items map[string]batch.Item
-	fail  error
-}
+// memStore is a LeaseStore in memory.
+type memStore struct{ *batchtest.Items }
 
-func newMemStore() *memStore { return &memStore{items: map[string]batch.Item{}} }
-
-func (s *memStore) GetItem(_ context.Context, kind, key string) (batch.Item, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return batch.Item{}, s.fail
-	}
-	it, ok := s.items[kind+"/"+key]
-	if !ok {
-		return batch.Item{}, batch.ErrNotFound
-	}
-	return it, nil
-}
-
-func (s *memStore) PutItem(_ context.Context, it batch.Item, expect int64) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := it.Kind + "/" + it.Key
-	if s.items[id].Version != expect {
-		return 0, batch.ErrConflict
-	}
-	it.Version = expect + 1
-	it.Doc = bytes.Clone(it.Doc)
-	s.items[id] = it
-	return it.Version, nil
-}
+func newMemStore() *memStore { return &memStore{batchtest.NewItems()} }
 
 // setLease stores the lease as another holder left it.
 func (s *memStore) setLease(t *testing.T, doc leaseDoc) {

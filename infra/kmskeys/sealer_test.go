@@ -15,6 +15,7 @@ import (
 	"github.com/tanda-batch/tanda/accesskeys"
 	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/sigv4"
@@ -129,7 +130,7 @@ func TestKeysOverKMS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	store := newMemStore()
+	store := batchtest.NewItems()
 	ctx := context.Background()
 	key, err := accesskeys.NewWithContextSealer(store, s, batch.SystemClock{}).Issue(ctx, "kms")
 	if err != nil {
