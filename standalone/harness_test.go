@@ -67,6 +67,24 @@ func startTanda(t *testing.T, mutate ...func(*Config)) *tanda {
 
 func runTanda(t testing.TB, cfg Config) *tanda {
 	t.Helper()
+	srv, _ := runUntilStopped(t, cfg)
+	awsCfg, err := config.LoadDefaultConfig(context.Background(),
+		config.WithSharedCredentialsFiles([]string{filepath.Join(cfg.DataDir, "credentials")}),
+		config.WithSharedConfigFiles([]string{filepath.Join(cfg.DataDir, "config")}),
+		config.WithSharedConfigProfile(Profile),
+	)
+	if err != nil {
+		t.Fatalf("loading the credentials tanda wrote: %v", err)
+	}
+	awsCfg.HTTPClient = awsclient.Wrap(awsCfg.HTTPClient)
+	client := awsbatch.NewFromConfig(awsCfg, func(o *awsbatch.Options) { o.BaseEndpoint = aws.String(srv.Endpoint()) })
+	return &tanda{Server: srv, dir: cfg.DataDir, client: client, cfg: awsCfg}
+}
+
+// runUntilStopped runs Tanda on cfg and returns it with the function that
+// stops it and waits for it to end.
+func runUntilStopped(t testing.TB, cfg Config) (*Server, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := Open(ctx, cfg)
 	if err != nil {
@@ -79,21 +97,10 @@ func runTanda(t testing.TB, cfg Config) *tanda {
 			t.Errorf("running tanda: %v", err)
 		}
 	})
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-	})
-	awsCfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithSharedCredentialsFiles([]string{filepath.Join(cfg.DataDir, "credentials")}),
-		config.WithSharedConfigFiles([]string{filepath.Join(cfg.DataDir, "config")}),
-		config.WithSharedConfigProfile(Profile),
-	)
-	if err != nil {
-		t.Fatalf("loading the credentials tanda wrote: %v", err)
-	}
-	awsCfg.HTTPClient = awsclient.Wrap(awsCfg.HTTPClient)
-	client := awsbatch.NewFromConfig(awsCfg, func(o *awsbatch.Options) { o.BaseEndpoint = aws.String(srv.Endpoint()) })
-	return &tanda{Server: srv, dir: cfg.DataDir, client: client, cfg: awsCfg}
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); wg.Wait() }) }
+	t.Cleanup(stop)
+	return srv, stop
 }
 
 // submit submits a job to the default queue running command.

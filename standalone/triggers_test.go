@@ -5,35 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/triggers"
 )
-
-// runUntilStopped runs Tanda on cfg and returns it with the function that
-// stops it and waits for it to end.
-func runUntilStopped(t *testing.T, cfg Config) (*Server, func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := Open(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatalf("opening tanda: %v", err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := srv.Run(ctx); err != nil {
-			t.Errorf("running tanda: %v", err)
-		}
-	})
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); wg.Wait() }) }
-	t.Cleanup(stop)
-	return srv, stop
-}
 
 // upload puts a file in a bucket directory as an upload should: written
 // under a hidden name, then renamed.
