@@ -25,13 +25,6 @@ import (
 // before its instance is forgotten (see serverkit.Observer).
 const silentLeases = 10
 
-// Replay protection of the API: how long a signature is remembered, and
-// how many at most.
-const (
-	replayWindow  = 10 * time.Minute
-	replayEntries = 100_000
-)
-
 // APIHandler is the AWS Batch API: SigV4 verified against keys (the
 // stack's access keys: AccessKeys, or serverkit.OpenKeys under `tanda
 // serve`), job logs read from CloudWatch Logs.
@@ -41,7 +34,6 @@ func (b *Backend) APIHandler(keys sigv4.SecretSource) http.Handler {
 	verifier := &sigv4.Verifier{Region: st.Region, Service: "batch", Secrets: keys, Clock: b.opts.Clock, MaxSkew: 5 * time.Minute}
 	return httpapi.New(b.Control, httpapi.Options{
 		Auth:      serverkit.Authenticator{Verifier: verifier},
-		Replay:    sigv4.NewReplayCache(replayWindow, replayEntries),
 		Logs:      serverkit.LogReader{Control: b.Control, Logs: logs},
 		Triggers:  b.Control,
 		RateLimit: b.opts.RateLimit,

@@ -57,6 +57,18 @@ func (p Partition) arn(resourceType, resource string) string {
 	}.String()
 }
 
+// Owns reports whether ref may name one of this partition's resources: a
+// name does, and an ARN does when its partition, region and account are
+// this deployment's. An ARN of another region or account names a resource
+// that does not exist here.
+func (p Partition) Owns(ref string) bool {
+	if !strings.HasPrefix(ref, "arn:") {
+		return true
+	}
+	a, err := ParseARN(ref)
+	return err == nil && a.Partition == awsPartition(p.Region) && a.Region == p.Region && a.Account == p.Account
+}
+
 // awsPartition is the ARN partition of a region: aws-cn and aws-us-gov for
 // the China and GovCloud regions, aws elsewhere.
 func awsPartition(region string) string {

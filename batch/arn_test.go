@@ -135,3 +135,26 @@ func TestParseJobDefinitionRef(t *testing.T) {
 		})
 	}
 }
+
+func TestPartitionOwns(t *testing.T) {
+	p := Partition{Region: "us-east-1", Account: "123456789012"}
+	tests := []struct {
+		ref  string
+		want bool
+	}{
+		{"default", true},
+		{"arn:aws:batch:us-east-1:123456789012:job-queue/default", true},
+		{"arn:aws:batch:us-west-2:123456789012:job-queue/default", false},
+		{"arn:aws:batch:us-east-1:210987654321:job-queue/default", false},
+		{"arn:aws-cn:batch:us-east-1:123456789012:job-queue/default", false},
+		{"arn:aws:batch", false},
+	}
+	for _, tt := range tests {
+		if got := p.Owns(tt.ref); got != tt.want {
+			t.Errorf("Owns(%q) = %v, want %v", tt.ref, got, tt.want)
+		}
+	}
+	if !(Partition{Region: "cn-north-1", Account: "123456789012"}).Owns("arn:aws-cn:batch:cn-north-1:123456789012:job-queue/q") {
+		t.Error("a China region does not own its aws-cn ARN")
+	}
+}

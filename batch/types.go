@@ -99,21 +99,21 @@ type ContainerProperties struct {
 	Image                        string                `json:"image,omitempty"`
 	Vcpus                        *int64                `json:"vcpus,omitempty"`
 	Memory                       *int64                `json:"memory,omitempty"`
-	Command                      []string              `json:"command,omitempty"`
+	Command                      []string              `json:"command,omitzero"`
 	JobRoleArn                   string                `json:"jobRoleArn,omitempty"`
 	ExecutionRoleArn             string                `json:"executionRoleArn,omitempty"`
-	Volumes                      []Volume              `json:"volumes,omitempty"`
-	Environment                  []KeyValuePair        `json:"environment,omitempty"`
-	MountPoints                  []MountPoint          `json:"mountPoints,omitempty"`
+	Volumes                      []Volume              `json:"volumes,omitzero"`
+	Environment                  []KeyValuePair        `json:"environment,omitzero"`
+	MountPoints                  []MountPoint          `json:"mountPoints,omitzero"`
 	ReadonlyRootFilesystem       *bool                 `json:"readonlyRootFilesystem,omitempty"`
 	Privileged                   *bool                 `json:"privileged,omitempty"`
-	Ulimits                      []Ulimit              `json:"ulimits,omitempty"`
+	Ulimits                      []Ulimit              `json:"ulimits,omitzero"`
 	User                         string                `json:"user,omitempty"`
 	InstanceType                 string                `json:"instanceType,omitempty"`
-	ResourceRequirements         []ResourceRequirement `json:"resourceRequirements,omitempty"`
+	ResourceRequirements         []ResourceRequirement `json:"resourceRequirements,omitzero"`
 	LinuxParameters              *LinuxParameters      `json:"linuxParameters,omitempty"`
 	LogConfiguration             *LogConfiguration     `json:"logConfiguration,omitempty"`
-	Secrets                      []Secret              `json:"secrets,omitempty"`
+	Secrets                      []Secret              `json:"secrets,omitzero"`
 	NetworkConfiguration         map[string]any        `json:"networkConfiguration,omitempty"`
 	FargatePlatformConfiguration map[string]any        `json:"fargatePlatformConfiguration,omitempty"`
 	EphemeralStorage             map[string]any        `json:"ephemeralStorage,omitempty"`
@@ -127,7 +127,7 @@ type ContainerProperties struct {
 	ContainerInstanceArn string             `json:"containerInstanceArn,omitempty"`
 	TaskArn              string             `json:"taskArn,omitempty"`
 	LogStreamName        string             `json:"logStreamName,omitempty"`
-	NetworkInterfaces    []NetworkInterface `json:"networkInterfaces,omitempty"`
+	NetworkInterfaces    []NetworkInterface `json:"networkInterfaces,omitzero"`
 }
 
 // ContainerOverrides are SubmitJob's changes to the job definition's container.
@@ -198,7 +198,7 @@ type AttemptContainerDetail struct {
 	ExitCode             *int               `json:"exitCode,omitempty"`
 	Reason               string             `json:"reason,omitempty"`
 	LogStreamName        string             `json:"logStreamName,omitempty"`
-	NetworkInterfaces    []NetworkInterface `json:"networkInterfaces,omitempty"`
+	NetworkInterfaces    []NetworkInterface `json:"networkInterfaces,omitzero"`
 }
 
 // AttemptDetail records one placement of a job.
@@ -209,6 +209,9 @@ type AttemptDetail struct {
 	StatusReason string                  `json:"statusReason,omitempty"`
 }
 
+// EksAttemptDetail is an attempt of a job on EKS, which Tanda never makes.
+type EksAttemptDetail struct{}
+
 // JobDefinition is one revision of a job definition.
 type JobDefinition struct {
 	JobDefinitionName          string               `json:"jobDefinitionName"`
@@ -217,14 +220,14 @@ type JobDefinition struct {
 	Status                     string               `json:"status,omitempty"`
 	Type                       string               `json:"type"`
 	SchedulingPriority         *int                 `json:"schedulingPriority,omitempty"`
-	Parameters                 map[string]string    `json:"parameters,omitempty"`
+	Parameters                 map[string]string    `json:"parameters,omitzero"`
 	RetryStrategy              *RetryStrategy       `json:"retryStrategy,omitempty"`
 	ContainerProperties        *ContainerProperties `json:"containerProperties,omitempty"`
 	Timeout                    *JobTimeout          `json:"timeout,omitempty"`
 	NodeProperties             map[string]any       `json:"nodeProperties,omitempty"`
-	Tags                       map[string]string    `json:"tags,omitempty"`
+	Tags                       map[string]string    `json:"tags,omitzero"`
 	PropagateTags              *bool                `json:"propagateTags,omitempty"`
-	PlatformCapabilities       []string             `json:"platformCapabilities,omitempty"`
+	PlatformCapabilities       []string             `json:"platformCapabilities,omitzero"`
 	EcsProperties              map[string]any       `json:"ecsProperties,omitempty"`
 	EksProperties              map[string]any       `json:"eksProperties,omitempty"`
 	ContainerOrchestrationType string               `json:"containerOrchestrationType,omitempty"`
@@ -254,15 +257,18 @@ type Job struct {
 	StoppedAt            int64                  `json:"stoppedAt,omitempty"`
 	DependsOn            []JobDependency        `json:"dependsOn"`
 	JobDefinition        string                 `json:"jobDefinition"`
-	Parameters           map[string]string      `json:"parameters,omitempty"`
+	Parameters           map[string]string      `json:"parameters,omitzero"`
 	Container            *ContainerProperties   `json:"container,omitempty"`
 	ArrayProperties      *ArrayPropertiesDetail `json:"arrayProperties,omitempty"`
 	Timeout              *JobTimeout            `json:"timeout,omitempty"`
-	Tags                 map[string]string      `json:"tags,omitempty"`
+	Tags                 map[string]string      `json:"tags,omitzero"`
 	PropagateTags        *bool                  `json:"propagateTags,omitempty"`
-	PlatformCapabilities []string               `json:"platformCapabilities,omitempty"`
+	PlatformCapabilities []string               `json:"platformCapabilities,omitzero"`
 	IsCancelled          *bool                  `json:"isCancelled,omitempty"`
 	IsTerminated         *bool                  `json:"isTerminated,omitempty"`
+	// EksAttempts is always empty: Tanda runs no EKS jobs, but AWS returns
+	// the member on every job.
+	EksAttempts []EksAttemptDetail `json:"eksAttempts,omitzero"`
 
 	// Tanda's bookkeeping, stored with the job and left off the wire.
 	Internal JobInternal `json:"-"`
@@ -328,13 +334,13 @@ type ComputeResource struct {
 	MinvCpus           *int              `json:"minvCpus,omitempty"`
 	MaxvCpus           *int              `json:"maxvCpus,omitempty"`
 	DesiredvCpus       *int              `json:"desiredvCpus,omitempty"`
-	InstanceTypes      []string          `json:"instanceTypes,omitempty"`
+	InstanceTypes      []string          `json:"instanceTypes,omitzero"`
 	ImageID            string            `json:"imageId,omitempty"`
-	Subnets            []string          `json:"subnets,omitempty"`
-	SecurityGroupIDs   []string          `json:"securityGroupIds,omitempty"`
+	Subnets            []string          `json:"subnets,omitzero"`
+	SecurityGroupIDs   []string          `json:"securityGroupIds,omitzero"`
 	Ec2KeyPair         string            `json:"ec2KeyPair,omitempty"`
 	InstanceRole       string            `json:"instanceRole,omitempty"`
-	Tags               map[string]string `json:"tags,omitempty"`
+	Tags               map[string]string `json:"tags,omitzero"`
 	PlacementGroup     string            `json:"placementGroup,omitempty"`
 	BidPercentage      *int              `json:"bidPercentage,omitempty"`
 	SpotIamFleetRole   string            `json:"spotIamFleetRole,omitempty"`
@@ -360,7 +366,7 @@ type ComputeEnvironment struct {
 	ComputeEnvironmentArn      string            `json:"computeEnvironmentArn"`
 	UnmanagedvCpus             *int              `json:"unmanagedvCpus,omitempty"`
 	EcsClusterArn              string            `json:"ecsClusterArn,omitempty"`
-	Tags                       map[string]string `json:"tags,omitempty"`
+	Tags                       map[string]string `json:"tags,omitzero"`
 	Type                       string            `json:"type"`
 	State                      string            `json:"state"`
 	Status                     string            `json:"status"`
@@ -427,9 +433,9 @@ type JobQueue struct {
 	StatusReason             string                    `json:"statusReason,omitempty"`
 	Priority                 int                       `json:"priority"`
 	ComputeEnvironmentOrder  []ComputeEnvironmentOrder `json:"computeEnvironmentOrder"`
-	Tags                     map[string]string         `json:"tags,omitempty"`
+	Tags                     map[string]string         `json:"tags,omitzero"`
 	JobQueueType             string                    `json:"jobQueueType,omitempty"`
-	JobStateTimeLimitActions []JobStateTimeLimitAction `json:"jobStateTimeLimitActions,omitempty"`
+	JobStateTimeLimitActions []JobStateTimeLimitAction `json:"jobStateTimeLimitActions,omitzero"`
 
 	Version int64 `json:"-"`
 }
@@ -444,7 +450,7 @@ type ShareAttributes struct {
 type FairsharePolicy struct {
 	ShareDecaySeconds  *int              `json:"shareDecaySeconds,omitempty"`
 	ComputeReservation *int              `json:"computeReservation,omitempty"`
-	ShareDistribution  []ShareAttributes `json:"shareDistribution,omitempty"`
+	ShareDistribution  []ShareAttributes `json:"shareDistribution,omitzero"`
 }
 
 // SchedulingPolicy is a fair-share scheduling policy.
@@ -452,7 +458,7 @@ type SchedulingPolicy struct {
 	Name            string            `json:"name"`
 	Arn             string            `json:"arn"`
 	FairsharePolicy *FairsharePolicy  `json:"fairsharePolicy,omitempty"`
-	Tags            map[string]string `json:"tags,omitempty"`
+	Tags            map[string]string `json:"tags,omitzero"`
 
 	Version int64 `json:"-"`
 }

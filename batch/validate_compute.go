@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -59,6 +60,9 @@ func ValidateCreateComputeEnvironment(in *CreateComputeEnvironmentInput) error {
 		return unsupportedf("eksConfiguration", "EKS compute environments")
 	}
 	if err := ValidateTags(in.Tags, "tags"); err != nil {
+		return err
+	}
+	if err := validateServiceRole(in.ServiceRole); err != nil {
 		return err
 	}
 	switch in.Type {
@@ -202,6 +206,9 @@ func ValidateUpdateComputeEnvironment(in *UpdateComputeEnvironmentInput) error {
 	if in.UnmanagedvCpus != nil && *in.UnmanagedvCpus < 0 {
 		return invalidf("unmanagedvCpus", "must be at least 0 (got %d)", *in.UnmanagedvCpus)
 	}
+	if err := validateServiceRole(in.ServiceRole); err != nil {
+		return err
+	}
 	if in.UpdatePolicy != nil && in.UpdatePolicy.JobExecutionTimeoutMinutes != nil {
 		if m := *in.UpdatePolicy.JobExecutionTimeoutMinutes; m < 1 || m > maxUpdateTimeout {
 			return invalidf("updatePolicy.jobExecutionTimeoutMinutes", "must be between 1 and %d (got %d)", maxUpdateTimeout, m)
@@ -268,4 +275,29 @@ func valueOr[T any](p *T, def T) T {
 		return def
 	}
 	return *p
+}
+
+// roleNamePattern is an IAM role name, optionally after its path
+// ("service-role/AWSBatchServiceRole"), as AWS Batch accepts in serviceRole.
+var roleNamePattern = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+
+// roleARNPattern is an IAM role's ARN, with an optional path.
+var roleARNPattern = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+
+// validateServiceRole checks serviceRole, when given: an IAM role's ARN, or
+// its name (with its path, if any), which AWS Batch completes to an ARN.
+func validateServiceRole(role string) error {
+	if role == "" {
+		return nil
+	}
+	if strings.HasPrefix(role, "arn:") {
+		if !roleARNPattern.MatchString(role) {
+			return invalidf("serviceRole", "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) or a role name (got %s)", quoteValue(role))
+		}
+		return nil
+	}
+	if len(role) > 512 || !roleNamePattern.MatchString(role) {
+		return invalidf("serviceRole", "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) or a role name (got %s)", quoteValue(role))
+	}
+	return nil
 }

@@ -38,6 +38,17 @@ func TestValidateCreateComputeEnvironment(t *testing.T) {
 		{"EKS", func(in *CreateComputeEnvironmentInput) { in.EksConfiguration = map[string]any{"eksClusterArn": "x"} },
 			"eksConfiguration: EKS compute environments are not supported by Tanda"},
 		{"tags", func(in *CreateComputeEnvironmentInput) { in.Tags = map[string]string{"aws:x": "1"} }, `tags keys must not start with "aws:"`},
+		{"service role ARN", func(in *CreateComputeEnvironmentInput) {
+			in.ServiceRole = "arn:aws:iam::123456789012:role/service-role/AWSBatchServiceRole"
+		}, ""},
+		{"service role name", func(in *CreateComputeEnvironmentInput) { in.ServiceRole = "AWSBatchServiceRole" }, ""},
+		{"service role name with path", func(in *CreateComputeEnvironmentInput) { in.ServiceRole = "service-role/AWSBatchServiceRole" }, ""},
+		{"service role a user", func(in *CreateComputeEnvironmentInput) { in.ServiceRole = "arn:aws:iam::123456789012:user/bob" },
+			`serviceRole must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) or a role name (got "arn:aws:iam::123456789012:user/bob")`},
+		{"service role another service", func(in *CreateComputeEnvironmentInput) { in.ServiceRole = "arn:aws:s3:::bucket" },
+			"serviceRole must be an IAM role ARN"},
+		{"service role with spaces", func(in *CreateComputeEnvironmentInput) { in.ServiceRole = "my role" },
+			"serviceRole must be an IAM role ARN"},
 		{"unmanaged with resources", func(in *CreateComputeEnvironmentInput) { in.Type = "UNMANAGED" },
 			"computeResources must be omitted for an UNMANAGED compute environment"},
 		{"unmanaged negative vCPUs", func(in *CreateComputeEnvironmentInput) {

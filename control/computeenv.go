@@ -81,7 +81,7 @@ func (s *Service) checkInstanceTypes(types []string) error {
 
 // ComputeEnvironment reads a compute environment by name or ARN.
 func (s *Service) ComputeEnvironment(ctx context.Context, ref string) (batch.ComputeEnvironment, error) {
-	name, err := batch.ResolveName(ref, resComputeEnvironment)
+	name, err := s.resolveName(ref, resComputeEnvironment, "ComputeEnvironment")
 	if err != nil {
 		return batch.ComputeEnvironment{}, err
 	}
@@ -98,7 +98,7 @@ func (s *Service) UpdateComputeEnvironment(ctx context.Context, in *batch.Update
 	if err := batch.ValidateUpdateComputeEnvironment(in); err != nil {
 		return nil, err
 	}
-	name, err := batch.ResolveName(in.ComputeEnvironment, resComputeEnvironment)
+	name, err := s.resolveName(in.ComputeEnvironment, resComputeEnvironment, "ComputeEnvironment")
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (s *Service) DescribeComputeEnvironments(ctx context.Context, in *batch.Des
 		return nil, err
 	}
 	if len(in.ComputeEnvironments) > 0 {
-		want, err := nameSet(in.ComputeEnvironments, resComputeEnvironment)
+		want, err := s.nameSet(in.ComputeEnvironments, resComputeEnvironment)
 		if err != nil {
 			return nil, err
 		}
@@ -229,6 +229,9 @@ func (s *Service) DescribeComputeEnvironments(ctx context.Context, in *batch.Des
 	pg, next, err := page(all, in.NextToken, limit)
 	if err != nil {
 		return nil, err
+	}
+	for i := range pg {
+		batch.PresentComputeEnvironment(&pg[i])
 	}
 	return &batch.DescribeComputeEnvironmentsOutput{ComputeEnvironments: pg, NextToken: next}, nil
 }
@@ -310,14 +313,31 @@ func filter[T any](in []T, keep func(T) bool) []T {
 }
 
 // nameSet resolves names or ARNs of one resource type into a set of names.
-func nameSet(refs []string, resource string) (map[string]bool, error) {
+func (s *Service) nameSet(refs []string, resource string) (map[string]bool, error) {
 	set := make(map[string]bool, len(refs))
 	for _, r := range refs {
 		n, err := batch.ResolveName(r, resource)
 		if err != nil {
 			return nil, err
 		}
-		set[n] = true
+		if s.opts.Partition.Owns(r) {
+			set[n] = true
+		}
 	}
 	return set, nil
+}
+
+// resolveName is batch.ResolveName for a reference to one of this
+// deployment's resources. An ARN of another region, account or partition
+// names nothing here: it is answered as an unknown resource is, with
+// "<label> <ref> not found.".
+func (s *Service) resolveName(ref, resourceType, label string) (string, error) {
+	name, err := batch.ResolveName(ref, resourceType)
+	if err != nil {
+		return "", err
+	}
+	if !s.opts.Partition.Owns(ref) {
+		return "", batch.Clientf("%s %s not found.", label, ref)
+	}
+	return name, nil
 }

@@ -64,6 +64,9 @@ func (s *Service) JobDefinition(ctx context.Context, ref string) (batch.JobDefin
 	if err != nil {
 		return batch.JobDefinition{}, err
 	}
+	if !s.opts.Partition.Owns(ref) {
+		return batch.JobDefinition{}, batch.Clientf("JobDefinition %s not found.", ref)
+	}
 	if rev > 0 {
 		jd, _, err := getDoc[batch.JobDefinition](ctx, s.store, batch.KindJobDefinition, jdKey(name, rev))
 		if errors.Is(err, batch.ErrNotFound) {
@@ -105,6 +108,9 @@ func (s *Service) DescribeJobDefinitions(ctx context.Context, in *batch.Describe
 			if err != nil {
 				return nil, err
 			}
+			if !s.opts.Partition.Owns(ref) {
+				continue
+			}
 			revs, err := s.revisions(ctx, name)
 			if err != nil {
 				return nil, err
@@ -137,10 +143,15 @@ func (s *Service) DescribeJobDefinitions(ctx context.Context, in *batch.Describe
 	if err != nil {
 		return nil, err
 	}
+	for i := range pg {
+		batch.PresentJobDefinition(&pg[i])
+	}
 	return &batch.DescribeJobDefinitionsOutput{JobDefinitions: pg, NextToken: next}, nil
 }
 
 // DeregisterJobDefinition makes a revision INACTIVE. It stays describable.
+// A bare name (or an ARN without a revision) names the latest ACTIVE
+// revision, as it does in SubmitJob: AWS's example deregisters "sleep10".
 func (s *Service) DeregisterJobDefinition(ctx context.Context, in *batch.DeregisterJobDefinitionInput) error {
 	if err := batch.ValidateDeregisterJobDefinition(in); err != nil {
 		return err
@@ -149,8 +160,15 @@ func (s *Service) DeregisterJobDefinition(ctx context.Context, in *batch.Deregis
 	if err != nil {
 		return err
 	}
+	if !s.opts.Partition.Owns(in.JobDefinition) {
+		return batch.Clientf("JobDefinition %s not found.", in.JobDefinition)
+	}
 	if rev == 0 {
-		return batch.Clientf("jobDefinition must name a revision, as name:revision or an ARN (got %q)", in.JobDefinition)
+		latest, err := s.JobDefinition(ctx, in.JobDefinition)
+		if err != nil {
+			return err
+		}
+		rev = latest.Revision
 	}
 	_, err = updateDoc(ctx, s.store, batch.KindJobDefinition, jdKey(name, rev), func(jd *batch.JobDefinition) error {
 		if jd.Status == batch.DefinitionInactive {

@@ -87,7 +87,7 @@ func (s *Service) resolveCEOrder(ctx context.Context, in []batch.ComputeEnvironm
 
 // JobQueue reads a job queue by name or ARN.
 func (s *Service) JobQueue(ctx context.Context, ref string) (batch.JobQueue, error) {
-	name, err := batch.ResolveName(ref, resJobQueue)
+	name, err := s.resolveName(ref, resJobQueue, "JobQueue")
 	if err != nil {
 		return batch.JobQueue{}, err
 	}
@@ -113,7 +113,7 @@ func (s *Service) UpdateJobQueue(ctx context.Context, in *batch.UpdateJobQueueIn
 	if err := batch.ValidateUpdateJobQueue(in); err != nil {
 		return nil, err
 	}
-	name, err := batch.ResolveName(in.JobQueue, resJobQueue)
+	name, err := s.resolveName(in.JobQueue, resJobQueue, "JobQueue")
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (s *Service) DescribeJobQueues(ctx context.Context, in *batch.DescribeJobQu
 		return nil, err
 	}
 	if len(in.JobQueues) > 0 {
-		want, err := nameSet(in.JobQueues, resJobQueue)
+		want, err := s.nameSet(in.JobQueues, resJobQueue)
 		if err != nil {
 			return nil, err
 		}
@@ -181,6 +181,9 @@ func (s *Service) DescribeJobQueues(ctx context.Context, in *batch.DescribeJobQu
 	pg, next, err := page(all, in.NextToken, limit)
 	if err != nil {
 		return nil, err
+	}
+	for i := range pg {
+		batch.PresentJobQueue(&pg[i])
 	}
 	return &batch.DescribeJobQueuesOutput{JobQueues: pg, NextToken: next}, nil
 }

@@ -48,14 +48,9 @@ func (s *Service) Job(ctx context.Context, id string) (batch.Job, error) {
 }
 
 // present fills what DescribeJobs derives on read: an array parent's
-// statusSummary, and empty lists rather than nulls.
+// statusSummary, and the members AWS returns even when empty.
 func (s *Service) present(ctx context.Context, j *batch.Job) error {
-	if j.Attempts == nil {
-		j.Attempts = []batch.AttemptDetail{}
-	}
-	if j.DependsOn == nil {
-		j.DependsOn = []batch.JobDependency{}
-	}
+	batch.PresentJob(j)
 	if j.ArrayProperties != nil && j.ArrayProperties.Size != nil && j.Internal.ArrayParent == "" {
 		counts, err := s.store.CountChildren(ctx, j.JobID)
 		if err != nil {

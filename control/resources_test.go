@@ -86,12 +86,52 @@ func TestJobDefinitionRevisions(t *testing.T) {
 	wantClientError(t, err, "ACTIVE")
 }
 
+func TestDeregisterJobDefinitionByNameTakesTheLatestActiveRevision(t *testing.T) {
+	h := newHarness(t)
+	for range 3 {
+		h.registerDef("byname", nil)
+	}
+	status := func() map[int]string {
+		t.Helper()
+		out, err := h.svc.DescribeJobDefinitions(h.ctx, &batch.DescribeJobDefinitionsInput{JobDefinitionName: "byname"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int]string{}
+		for _, jd := range out.JobDefinitions {
+			got[jd.Revision] = jd.Status
+		}
+		return got
+	}
+	deregister := func(ref string) error {
+		return h.svc.DeregisterJobDefinition(h.ctx, &batch.DeregisterJobDefinitionInput{JobDefinition: ref})
+	}
+	if err := deregister("byname:2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := deregister("byname"); err != nil {
+		t.Fatalf("DeregisterJobDefinition(byname): %v", err)
+	}
+	want := map[int]string{1: "ACTIVE", 2: "INACTIVE", 3: "INACTIVE"}
+	if got := status(); !maps.Equal(got, want) {
+		t.Errorf("after deregistering 2, then the bare name: %v, want %v", got, want)
+	}
+	if err := deregister("arn:aws:batch:" + testPartition.Region + ":" + testPartition.Account + ":job-definition/byname"); err != nil {
+		t.Fatalf("DeregisterJobDefinition(ARN without revision): %v", err)
+	}
+	want[1] = "INACTIVE"
+	if got := status(); !maps.Equal(got, want) {
+		t.Errorf("after deregistering by ARN without revision: %v, want %v", got, want)
+	}
+	wantClientError(t, deregister("byname"), "does not exist or is not in ACTIVE status")
+}
+
 func TestDeregisterJobDefinitionErrors(t *testing.T) {
 	h := newHarness(t)
 	tests := []struct {
 		ref, wantMsg string
 	}{
-		{defName, "must name a revision"},
+		{"nope", "does not exist or is not in ACTIVE status"},
 		{defName + ":9", "not found"},
 		{"nope:1", "not found"},
 	}

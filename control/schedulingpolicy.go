@@ -30,7 +30,7 @@ func (s *Service) CreateSchedulingPolicy(ctx context.Context, in *batch.CreateSc
 
 // SchedulingPolicy reads a scheduling policy by ARN (or name).
 func (s *Service) SchedulingPolicy(ctx context.Context, ref string) (batch.SchedulingPolicy, error) {
-	name, err := batch.ResolveName(ref, resSchedulingPolicy)
+	name, err := s.resolveName(ref, resSchedulingPolicy, "SchedulingPolicy")
 	if err != nil {
 		return batch.SchedulingPolicy{}, err
 	}
@@ -56,6 +56,7 @@ func (s *Service) DescribeSchedulingPolicies(ctx context.Context, in *batch.Desc
 		if err != nil {
 			return nil, err
 		}
+		batch.PresentSchedulingPolicy(&sp)
 		out.SchedulingPolicies = append(out.SchedulingPolicies, sp)
 	}
 	return out, nil
@@ -90,7 +91,7 @@ func (s *Service) UpdateSchedulingPolicy(ctx context.Context, in *batch.UpdateSc
 	if err := batch.ValidateUpdateSchedulingPolicy(in); err != nil {
 		return err
 	}
-	name, err := batch.ResolveName(in.Arn, resSchedulingPolicy)
+	name, err := s.resolveName(in.Arn, resSchedulingPolicy, "SchedulingPolicy")
 	if err != nil {
 		return err
 	}

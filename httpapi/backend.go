@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/tanda-batch/tanda/batch"
 )
@@ -50,25 +49,19 @@ type Backend interface {
 }
 
 // Authenticator verifies a request's signature. It gets the request and the
-// exact body bytes received, and returns the signer's access key id and the
-// signature. A failure the client caused (bad, expired or unknown signature)
-// must implement interface{ AuthCode() string }: it is answered 403 with that
-// code (for example "InvalidSignatureException") and the error's message. Any
-// other error is treated like a backend error (429 if it wraps
-// batch.ErrThrottled, else 500).
+// exact body bytes received, and returns the signer's access key id. A
+// failure the client caused (bad, expired or unknown signature) must
+// implement AuthCode() and AuthMessage() string: it is answered 403 with that
+// code (for example "InvalidSignatureException") and message. Any other
+// error is treated like a backend error (429 if it wraps batch.ErrThrottled,
+// else 500).
 type Authenticator interface {
-	Authenticate(ctx context.Context, r *http.Request, body []byte) (accessKeyID, signature string, err error)
+	Authenticate(ctx context.Context, r *http.Request, body []byte) (accessKeyID string, err error)
 }
 
-// ReplayChecker remembers the signatures of accepted mutating requests.
-// Check reports replay when sig was seen before, and retry when the earlier
-// request carried the same SDK invocation id (an honest retry, which proceeds:
-// the backend deduplicates SubmitJob by invocation id).
-type ReplayChecker interface {
-	Check(sig, invocationID string, now time.Time) (retry, replay bool)
-}
-
-// authCoder is implemented by authentication failures.
+// authCoder is implemented by authentication failures: the error type and
+// the message to answer with.
 type authCoder interface {
 	AuthCode() string
+	AuthMessage() string
 }

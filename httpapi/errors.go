@@ -65,7 +65,7 @@ func toAPIError(err error, requestID string) *apiError {
 func authError(err error, requestID string) *apiError {
 	var ac authCoder
 	if errors.As(err, &ac) {
-		return &apiError{status: http.StatusForbidden, code: ac.AuthCode(), message: err.Error()}
+		return &apiError{status: http.StatusForbidden, code: ac.AuthCode(), message: ac.AuthMessage()}
 	}
 	return toAPIError(fmt.Errorf("authenticating request: %w", err), requestID)
 }

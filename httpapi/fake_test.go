@@ -182,28 +182,28 @@ func (f *fakeBackend) GetJobQueueSnapshot(ctx context.Context, in *batch.GetJobQ
 // authFailure is an authentication failure with an AWS code.
 type authFailure struct{ code, msg string }
 
-func (e authFailure) Error() string    { return e.msg }
-func (e authFailure) AuthCode() string { return e.code }
+func (e authFailure) Error() string       { return e.msg }
+func (e authFailure) AuthCode() string    { return e.code }
+func (e authFailure) AuthMessage() string { return e.msg }
 
-// fakeAuth accepts every request as accessKey with signature, unless err is
+// fakeAuth accepts every request as accessKey, unless err is
 // set, and records the bodies it was given.
 type fakeAuth struct {
 	accessKey string
-	signature string
 	err       error
 
 	mu     sync.Mutex
 	bodies [][]byte
 }
 
-func (a *fakeAuth) Authenticate(_ context.Context, _ *http.Request, body []byte) (string, string, error) {
+func (a *fakeAuth) Authenticate(_ context.Context, _ *http.Request, body []byte) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.bodies = append(a.bodies, bytes.Clone(body))
 	if a.err != nil {
-		return "", "", a.err
+		return "", a.err
 	}
-	return a.accessKey, a.signature, nil
+	return a.accessKey, nil
 }
 
 // fakeClock is a clock tests move by hand.
@@ -215,7 +215,7 @@ var testEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // discarding logger and an accepting fake authenticator.
 func testOptions() Options {
 	return Options{
-		Auth:      &fakeAuth{accessKey: "AKIDTEST", signature: "sig"},
+		Auth:      &fakeAuth{accessKey: "AKIDTEST"},
 		Logger:    slog.New(slog.DiscardHandler),
 		Clock:     batchtest.NewClock(testEpoch),
 		RequestID: func() string { return "req-1" },

@@ -30,8 +30,6 @@ const invocationIDHeader = "Amz-Sdk-Invocation-Id"
 type Options struct {
 	// Auth verifies signatures. Nil disables authentication: tests only.
 	Auth Authenticator
-	// Replay, if set, rejects replayed mutating requests.
-	Replay ReplayChecker
 	// Logs serves GET /tanda/v1/logs; nil answers that endpoint with an error.
 	Logs LogReader
 	// Triggers serves /tanda/v1/triggers; nil answers it with an error.
@@ -53,7 +51,6 @@ type Options struct {
 type handler struct {
 	backend   Backend
 	auth      Authenticator
-	replay    ReplayChecker
 	logs      LogReader
 	triggers  TriggerRules
 	maxBody   int64
@@ -68,7 +65,6 @@ func New(b Backend, opts Options) http.Handler {
 	h := &handler{
 		backend:   b,
 		auth:      opts.Auth,
-		replay:    opts.Replay,
 		logs:      opts.Logs,
 		triggers:  opts.Triggers,
 		maxBody:   opts.MaxBodyBytes,
@@ -135,17 +131,21 @@ type call struct {
 }
 
 // serve runs a request through the pipeline: read the capped body,
-// authenticate, rate-limit, route, refuse replays, then decode and call the
-// backend. Nothing is decoded and no backend is called before the request is
-// authenticated.
+// authenticate, rate-limit, route, then decode and call the backend. Nothing
+// is decoded and no backend is called before the request is authenticated.
+//
+// Identical signed requests are all served, as AWS serves them: SigV4 has no
+// replay rejection (botocore signs neither the SDK invocation id nor any
+// nonce, so two distinct calls with one body in one second carry the same
+// signature). Confidentiality and replay protection are TLS's job; SubmitJob
+// retries are made idempotent by the backend from the invocation id.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, error) {
 	body, err := h.readBody(w, r)
 	if err != nil {
 		return nil, err
 	}
-	var signature string
 	if h.auth != nil {
-		c.accessKey, signature, err = h.auth.Authenticate(r.Context(), r, body)
+		c.accessKey, err = h.auth.Authenticate(r.Context(), r, body)
 		if err != nil {
 			return nil, authError(err, c.requestID)
 		}
@@ -159,11 +159,6 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, e
 	}
 	c.operation = ep.name
 	invocationID := r.Header.Get(invocationIDHeader)
-	if h.replay != nil && signature != "" && !readOnly(ep.name) {
-		if retry, replay := h.replay.Check(signature, invocationID, h.clock.Now()); replay && !retry {
-			return nil, &apiError{status: http.StatusForbidden, code: codeAccessDenied, message: "request replayed"}
-		}
-	}
 	ri := batch.RequestInfo{
 		AccessKeyID:  c.accessKey,
 		InvocationID: invocationID,

@@ -108,9 +108,3 @@ func indexNames(names ...string) map[string]string {
 	}
 	return m
 }
-
-// readOnly reports whether an operation only reads (Describe*, List*, Get*),
-// which makes it safe to replay.
-func readOnly(name string) bool {
-	return strings.HasPrefix(name, "Describe") || strings.HasPrefix(name, "List") || strings.HasPrefix(name, "Get")
-}

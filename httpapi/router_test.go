@@ -174,18 +174,3 @@ func TestUnknownMembersIgnored(t *testing.T) {
 		t.Errorf("input = %+v, want %+v", got, want)
 	}
 }
-
-func TestReadOnly(t *testing.T) {
-	var got []string
-	for _, op := range operations {
-		if readOnly(op.name) {
-			got = append(got, op.name)
-		}
-	}
-	if len(got) != 8 {
-		t.Errorf("read-only operations = %v, want the 8 Describe/List/Get ones", got)
-	}
-	if readOnly("TagResource") || !readOnly("ListTagsForResource") || !readOnly("GetJobLog") {
-		t.Error("tag and log endpoints misclassified")
-	}
-}

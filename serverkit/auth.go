@@ -13,12 +13,12 @@ type Authenticator struct{ Verifier *sigv4.Verifier }
 
 var _ httpapi.Authenticator = Authenticator{}
 
-// Authenticate returns the access key id and signature of a request
-// signed with a known key.
-func (a Authenticator) Authenticate(ctx context.Context, r *http.Request, body []byte) (string, string, error) {
+// Authenticate returns the access key id of a request signed with a known
+// key.
+func (a Authenticator) Authenticate(ctx context.Context, r *http.Request, body []byte) (string, error) {
 	id, err := a.Verifier.Verify(ctx, r, body)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	return id.AccessKeyID, id.Signature, nil
+	return id.AccessKeyID, nil
 }

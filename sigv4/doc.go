@@ -55,6 +55,7 @@
 // a region) is the server's problem and should be answered with a 5xx so
 // the client retries.
 //
-// Replay protection is separate: a ReplayCache remembers the signatures
-// Verify accepted for the skew window.
+// Like AWS, Verify does not refuse a request because an identical one was
+// seen before: SDKs sign no nonce, so two distinct calls with the same body
+// in the same second are byte-for-byte alike. Replay protection is TLS's.
 package sigv4

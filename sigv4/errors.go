@@ -52,3 +52,6 @@ func unrecognized() error {
 
 // AuthCode is the error type the API answers with (X-Amzn-ErrorType).
 func (e *AuthError) AuthCode() string { return e.Code }
+
+// AuthMessage is the message the API answers with.
+func (e *AuthError) AuthMessage() string { return e.Message }

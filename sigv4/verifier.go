@@ -34,9 +34,6 @@ type SecretSource interface {
 // Identity is who signed a verified request.
 type Identity struct {
 	AccessKeyID string
-	// Signature is the request's signature, the key a ReplayCache
-	// remembers it by.
-	Signature string
 }
 
 // Verifier checks SigV4 signatures. Its zero MaxSkew means DefaultMaxSkew,
@@ -106,13 +103,15 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Id
 	if subtle.ConstantTimeCompare([]byte(want), []byte(a.Signature)) != 1 {
 		return Identity{}, invalid("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
 	}
-	return Identity{AccessKeyID: a.AccessKeyID, Signature: a.Signature}, nil
+	return Identity{AccessKeyID: a.AccessKeyID}, nil
 }
 
 // checkScope checks the credential scope's region and service.
 func (v *Verifier) checkScope(a authorization) error {
 	if a.Region != v.Region {
-		return invalid("Credential should be scoped to a valid region, not %s: this endpoint serves '%s'", quote(a.Region), v.Region)
+		// AWS's JSON services answer exactly "Credential should be scoped
+		// to a valid region. "; the rest says what to change.
+		return invalid("Credential should be scoped to a valid region. This endpoint serves %s, not %s: configure the client for region %s", v.Region, quote(a.Region), v.Region)
 	}
 	service := v.Service
 	if service == "" {

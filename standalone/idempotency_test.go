@@ -52,7 +52,7 @@ func send(t *testing.T, signed *http.Request, body []byte, invocationID string) 
 	return res.StatusCode, out
 }
 
-func TestSDKRetryOfSubmitJobReturnsTheFirstJobAndReplaysAreRefused(t *testing.T) {
+func TestSDKRetryOfSubmitJobReturnsTheFirstJobAndIdenticalCallsMakeNewJobs(t *testing.T) {
 	t.Parallel()
 	td := startTanda(t)
 	body := []byte(`{"jobName":"once","jobQueue":"default","jobDefinition":"example","containerOverrides":{"command":["true"]}}`)
@@ -67,14 +67,20 @@ func TestSDKRetryOfSubmitJobReturnsTheFirstJobAndReplaysAreRefused(t *testing.T)
 	if status != http.StatusOK || retry["jobId"] != first["jobId"] {
 		t.Fatalf("retry: %d %v, want the first job %v", status, retry, first["jobId"])
 	}
-	// A captured request sent again under another invocation id is a replay.
-	if status, res := send(t, signed, body, "inv-2"); status != http.StatusForbidden {
-		t.Errorf("replay: %d %v, want 403", status, res)
+	// The same signed bytes under another invocation id, or none, are new
+	// calls (botocore signs no invocation id): AWS makes a job for each.
+	ids := map[any]bool{first["jobId"]: true}
+	for _, inv := range []string{"inv-2", "", ""} {
+		status, res := send(t, signed, body, inv)
+		if status != http.StatusOK {
+			t.Fatalf("identical call with invocation id %q: %d %v, want 200", inv, status, res)
+		}
+		ids[res["jobId"]] = true
 	}
-	if status, res := send(t, signed, body, ""); status != http.StatusForbidden {
-		t.Errorf("replay without an invocation id: %d %v, want 403", status, res)
+	if len(ids) != 4 {
+		t.Errorf("4 distinct calls made %d distinct jobs, want 4", len(ids))
 	}
-	if n := td.jobCount(t); n != 1 {
-		t.Errorf("%d jobs exist, want exactly 1", n)
+	if n := td.jobCount(t); n != 4 {
+		t.Errorf("%d jobs exist, want exactly 4", n)
 	}
 }

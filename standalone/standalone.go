@@ -162,7 +162,6 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
 	handler := httpapi.New(s.ctl, httpapi.Options{
 		Auth:      serverkit.Authenticator{Verifier: verifier},
-		Replay:    sigv4.NewReplayCache(10*time.Minute, 100_000),
 		Logs:      serverkit.LogReader{Control: s.ctl, Logs: s.logs},
 		Triggers:  s.ctl,
 		RateLimit: cfg.RateLimit,

@@ -52,8 +52,10 @@ func (p *Publisher) entry(j batch.Job) (entry, error) {
 	return e, nil
 }
 
-// buildEntry builds the event of job j as it is.
+// buildEntry builds the event of job j as it is, with the members
+// DescribeJobs always returns.
 func (p *Publisher) buildEntry(j batch.Job) (entry, error) {
+	batch.PresentJob(&j)
 	detail, err := json.Marshal(j)
 	if err != nil {
 		return entry{}, fmt.Errorf("encoding job %s: %w", j.JobID, err)
