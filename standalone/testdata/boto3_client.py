@@ -87,15 +87,22 @@ def shapes():
     call("DescribeJobQueues", jobQueues=["shapes-q"])
 
     # AWS's documented examples: sleep60, and sleep10 deregistered by name.
+    # The model's examples give resources as resourceRequirements, the aws
+    # CLI's older ones as vcpus and memory: answers for both.
     call("RegisterJobDefinition", jobDefinitionName="sleep60", type="container",
-         containerProperties={"image": "busybox", "vcpus": 1, "memory": 128, "command": ["true"]})
-    call("DescribeJobDefinitions", status="ACTIVE")
+         containerProperties={"image": "busybox", "command": ["true"],
+                              "resourceRequirements": [{"type": "MEMORY", "value": "128"},
+                                                       {"type": "VCPU", "value": "1"}]})
+    call("DescribeJobDefinitions", jobDefinitions=["sleep60:1"])
+    b.register_job_definition(jobDefinitionName="sleep60-legacy", type="container",
+                              containerProperties={"image": "busybox", "vcpus": 1, "memory": 128, "command": ["true"]})
+    out["DescribeJobDefinitions (vcpus and memory)"] = strip(b.describe_job_definitions(jobDefinitions=["sleep60-legacy:1"]))
     b.register_job_definition(jobDefinitionName="sleep10", type="container",
                               containerProperties={"image": "busybox", "vcpus": 1, "memory": 128,
                                                    "command": ["sleep", "10"]})
     call("DeregisterJobDefinition", jobDefinition="sleep10")
 
-    job = call("SubmitJob", jobName="example", jobQueue="shapes-q", jobDefinition="sleep60")
+    job = call("SubmitJob", jobName="example", jobQueue="shapes-q", jobDefinition="sleep60-legacy")
     wait_for("the example job to succeed", lambda: b.describe_jobs(jobs=[job["jobId"]])["jobs"][0]["status"] == "SUCCEEDED")
     call("DescribeJobs", jobs=[job["jobId"]])
     call("ListJobs", jobQueue="shapes-q", jobStatus="SUCCEEDED")
