@@ -70,7 +70,7 @@ lint: validate
 	if [ -n "$$fmt" ]; then echo "gofmt needed on:"; echo "$$fmt"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## validate: cfn-lint on template.yaml, failing on errors (templatecheck/
+## validate: cfn-lint on template.yaml, failing on errors (internal/templatecheck/
 ## checks the template against the code, in make test)
 validate:
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: pip install cfn-lint"; exit 1; }
@@ -112,10 +112,10 @@ bench:
 ## fuzz: each fuzz target for a short while (FUZZTIME=30s by default)
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./sigv4
-	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime $(FUZZTIME) ./sigv4
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./httpapi
-	$(GO) test -run '^$$' -fuzz FuzzRoute -fuzztime $(FUZZTIME) ./httpapi
+	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./api/sigv4
+	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime $(FUZZTIME) ./api/sigv4
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./api/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzRoute -fuzztime $(FUZZTIME) ./api/httpapi
 
 clean:
 	rm -rf $(BIN) $(BUILD) .aws-sam

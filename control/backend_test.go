@@ -14,13 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // backend is what the suite runs the control plane on: a store and its

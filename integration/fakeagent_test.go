@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tanda-batch/tanda/awsstack"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 )
 

@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/tanda-batch/tanda/awsstack"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/integration/instances"

@@ -20,11 +20,11 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/tanda-batch/tanda/awsclient"
-	"github.com/tanda-batch/tanda/awsserver"
-	"github.com/tanda-batch/tanda/awsstack"
+	"github.com/tanda-batch/tanda/deploy/awsserver"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/mototest"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // measureType is the instance type of the measurements' compute

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/infra/mototest"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // motoEC2 is an EC2 client of the moto server `make test` starts, or

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
-	"github.com/tanda-batch/tanda/ec2agent"
+	"github.com/tanda-batch/tanda/deploy/ec2agent"
 )
 
 // agentOptions are what `tanda agent` was asked to do.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tanda-batch/tanda/awsstack"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
-	"github.com/tanda-batch/tanda/ec2agent"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/ec2agent"
 )
 
 func TestParseAgent(t *testing.T) {

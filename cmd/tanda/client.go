@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 
-	"github.com/tanda-batch/tanda/awsclient"
-	"github.com/tanda-batch/tanda/standalone"
+	"github.com/tanda-batch/tanda/deploy/local"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // clientFlags are the connection flags every client command takes.
@@ -45,7 +45,7 @@ func (c *clientFlags) connect(ctx context.Context) (*client, error) {
 		opts = append(opts,
 			config.WithSharedCredentialsFiles([]string{creds}),
 			config.WithSharedConfigFiles([]string{filepath.Join(c.dataDir, "config")}),
-			config.WithSharedConfigProfile(standalone.Profile),
+			config.WithSharedConfigProfile(local.Profile),
 		)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)

@@ -16,7 +16,7 @@ import (
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 
-	"github.com/tanda-batch/tanda/standalone"
+	"github.com/tanda-batch/tanda/deploy/local"
 )
 
 // Kinds of job in the crash test's ledger.
@@ -104,7 +104,7 @@ func TestKill9WhileJobsRunLosesNothing(t *testing.T) {
 func raiseMaxvCpus(ctx context.Context, t *testing.T, c *awsbatch.Client, maxv int32) {
 	t.Helper()
 	_, err := c.UpdateComputeEnvironment(ctx, &awsbatch.UpdateComputeEnvironmentInput{
-		ComputeEnvironment: aws.String(standalone.DefaultComputeEnvironment),
+		ComputeEnvironment: aws.String(local.DefaultComputeEnvironment),
 		ComputeResources:   &types.ComputeResourceUpdate{MaxvCpus: aws.Int32(maxv)},
 	})
 	if err != nil {

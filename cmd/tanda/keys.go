@@ -7,11 +7,11 @@ import (
 	"io"
 	"os"
 
-	"github.com/tanda-batch/tanda/accesskeys"
-	"github.com/tanda-batch/tanda/awsserver"
-	"github.com/tanda-batch/tanda/awsstack"
+	"github.com/tanda-batch/tanda/api/accesskeys"
+	"github.com/tanda-batch/tanda/deploy/awsserver"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
-	"github.com/tanda-batch/tanda/serverkit"
 )
 
 // defaultKeysDir is where `tanda keys issue` writes the AWS CLI files of
@@ -45,7 +45,7 @@ func parseKeysIssue(args []string, getenv func(string) string) (keysOptions, err
 	region := fs.String("region", firstSet(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")), "AWS region (default $AWS_REGION or $AWS_DEFAULT_REGION)")
 	fs.StringVar(&o.issue.KMSKey, "kms-key", "", "KMS key sealing the secret (default the stack's alias, "+kmskeys.Alias("<stack>")+")")
 	fs.StringVar(&o.dir, "data-dir", defaultKeysDir, "where the AWS CLI files credentials and config are written")
-	fs.StringVar(&o.profile, "profile", serverkit.Profile, "the AWS profile of the key")
+	fs.StringVar(&o.profile, "profile", kit.Profile, "the AWS profile of the key")
 	fs.StringVar(&o.issue.Description, "description", "tanda keys issue", "stored with the key")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -88,7 +88,7 @@ func runKeys(ctx context.Context, args []string, out io.Writer) error {
 
 // printIssued says which key was issued and how to use it.
 func printIssued(out io.Writer, o keysOptions, key accesskeys.AccessKey) {
-	creds, conf := absolute(serverkit.CredentialsFile(o.dir)), absolute(serverkit.ConfigFile(o.dir))
+	creds, conf := absolute(kit.CredentialsFile(o.dir)), absolute(kit.ConfigFile(o.dir))
 	fmt.Fprintf(out, "issued access key %s of stack %s\n", key.ID, o.stack.Stack)
 	fmt.Fprintf(out, "credentials: %s (profile %s)\n", creds, o.profile)
 	fmt.Fprintf(out, "config: %s\n", conf)

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/tanda-batch/tanda/awsserver"
-	"github.com/tanda-batch/tanda/awsstack"
+	"github.com/tanda-batch/tanda/deploy/awsserver"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/mototest"
 )

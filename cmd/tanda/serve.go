@@ -10,8 +10,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/tanda-batch/tanda/awsserver"
-	"github.com/tanda-batch/tanda/awsstack"
+	"github.com/tanda-batch/tanda/deploy/awsserver"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
 )
 
 // serveOptions are what `tanda serve` was asked to do.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tanda-batch/tanda/awsstack"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
 )
 
 func TestParseServe(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 
-	"github.com/tanda-batch/tanda/standalone"
+	"github.com/tanda-batch/tanda/deploy/local"
 )
 
 // startsEnv names the file each test job appends `JOB_ID ATTEMPT` to as
@@ -39,8 +39,8 @@ type submitter struct {
 func (s submitter) submit(ctx context.Context, spec jobSpec) (string, error) {
 	in := &awsbatch.SubmitJobInput{
 		JobName:       aws.String(spec.name),
-		JobQueue:      aws.String(standalone.DefaultJobQueue),
-		JobDefinition: aws.String(standalone.ExampleJobDefinition),
+		JobQueue:      aws.String(local.DefaultJobQueue),
+		JobDefinition: aws.String(local.ExampleJobDefinition),
 		ContainerOverrides: &types.ContainerOverrides{
 			Command:     []string{"sh", "-c", `echo "$AWS_BATCH_JOB_ID $AWS_BATCH_JOB_ATTEMPT" >> "$` + startsEnv + `"; ` + spec.script},
 			Environment: []types.KeyValuePair{{Name: aws.String(startsEnv), Value: aws.String(s.starts)}},
@@ -68,7 +68,7 @@ func (s submitter) submit(ctx context.Context, spec jobSpec) (string, error) {
 // children excepted), following pages.
 func listAllJobs(ctx context.Context, c *awsbatch.Client) ([]types.JobSummary, error) {
 	in := &awsbatch.ListJobsInput{
-		JobQueue: aws.String(standalone.DefaultJobQueue),
+		JobQueue: aws.String(local.DefaultJobQueue),
 		// A filter lists jobs of every status; this one matches them all.
 		Filters: []types.KeyValuesPair{{Name: aws.String("AFTER_CREATED_AT"), Values: []string{"0"}}},
 	}

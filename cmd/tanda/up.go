@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tanda-batch/tanda/standalone"
+	"github.com/tanda-batch/tanda/deploy/local"
 )
 
 func runUp(ctx context.Context, args []string, out io.Writer) error {
@@ -21,7 +21,7 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	idle := fs.Duration("idle-grace", 60*time.Second, "idle instances retire after this")
 	rate := fs.Float64("rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
-	runtimeMode := fs.String("runtime", standalone.RuntimeAuto, "job runtime: auto (Docker when a daemon answers), docker or process")
+	runtimeMode := fs.String("runtime", local.RuntimeAuto, "job runtime: auto (Docker when a daemon answers), docker or process")
 	verbose := fs.Bool("v", false, "log debug detail")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -31,11 +31,11 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	rt, why, err := standalone.ChooseRuntime(ctx, *runtimeMode, logger)
+	rt, why, err := local.ChooseRuntime(ctx, *runtimeMode, logger)
 	if err != nil {
 		return err
 	}
-	srv, err := standalone.Open(ctx, standalone.Config{
+	srv, err := local.Open(ctx, local.Config{
 		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
 		IdleGrace: *idle, RateLimit: *rate, Logger: logger, Runtime: rt,
 	})
@@ -54,14 +54,14 @@ func absolute(path string) string {
 	return path
 }
 
-func printWelcome(out io.Writer, srv *standalone.Server, dataDir, runtimeWhy string) {
+func printWelcome(out io.Writer, srv *local.Server, dataDir, runtimeWhy string) {
 	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s",
-		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), standalone.Profile)
+		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), local.Profile)
 	fmt.Fprintf(out, "Tanda is up: AWS Batch API at %s (job runtime: %s: %s)\n", srv.Endpoint(), srv.RuntimeName(), runtimeWhy)
 	if key, ok := srv.IssuedKey(); ok {
-		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), standalone.Profile)
+		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), local.Profile)
 	} else {
-		fmt.Fprintf(out, "Credentials in %s (profile %s)\n", srv.CredentialsFile(), standalone.Profile)
+		fmt.Fprintf(out, "Credentials in %s (profile %s)\n", srv.CredentialsFile(), local.Profile)
 	}
 	fmt.Fprintf(out, `
 Try it:

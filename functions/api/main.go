@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/tanda-batch/tanda/awsserver"
+	"github.com/tanda-batch/tanda/deploy/awsserver"
+	"github.com/tanda-batch/tanda/functions/internal/lambdaurl"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
-	"github.com/tanda-batch/tanda/lambdaurl"
 )
 
 func main() {

@@ -28,13 +28,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/tanda-batch/tanda/awsclient"
-	"github.com/tanda-batch/tanda/awsserver"
-	"github.com/tanda-batch/tanda/awsstack"
+	"github.com/tanda-batch/tanda/api/sigv4"
+	"github.com/tanda-batch/tanda/deploy/awsserver"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/functions/internal/lambdaurl/lambdaurltest"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/mototest"
-	"github.com/tanda-batch/tanda/lambdaurl/lambdaurltest"
-	"github.com/tanda-batch/tanda/sigv4"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // rieModule is the Lambda Runtime Interface Emulator the test builds.

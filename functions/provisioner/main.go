@@ -13,8 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/tanda-batch/tanda/awsserver"
-	"github.com/tanda-batch/tanda/awsserver/provisionfn"
+	"github.com/tanda-batch/tanda/deploy/awsserver"
+	"github.com/tanda-batch/tanda/deploy/awsserver/provisionfn"
 )
 
 func main() {

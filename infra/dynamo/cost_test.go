@@ -12,13 +12,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/dynamo/dynamotest"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // List prices, us-east-1, on-demand, in dollars per million requests or

@@ -11,10 +11,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/mototest"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // fixedClock is a clock that does not move.

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/tanda-batch/tanda/accesskeys"
+	"github.com/tanda-batch/tanda/api/accesskeys"
 )
 
 // EnvKeyID names the variable that gives the Lambda functions the KMS key

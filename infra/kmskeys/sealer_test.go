@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/tanda-batch/tanda/accesskeys"
-	"github.com/tanda-batch/tanda/awsclient"
+	"github.com/tanda-batch/tanda/api/accesskeys"
+	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/mototest"
-	"github.com/tanda-batch/tanda/sigv4"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 // motoKMS is a KMS client of moto's server, or skips.

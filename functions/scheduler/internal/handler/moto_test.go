@@ -20,16 +20,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tanda-batch/tanda/awsclient"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/process"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/deploy/local"
 	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
-	"github.com/tanda-batch/tanda/standalone"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 	"github.com/tanda-batch/tanda/triggers"
 )
 
@@ -188,7 +188,7 @@ func (l *lines) all() []string {
 // processes, until the test ends.
 func (m *motoStack) runAgent(t *testing.T, out *lines) {
 	t.Helper()
-	agent := bootstrap.New(m.ctl, m.queues, standalone.NewProcessRuntime(process.Options{KillGrace: time.Second}), out, bootstrap.Config{
+	agent := bootstrap.New(m.ctl, m.queues, local.NewProcessRuntime(process.Options{KillGrace: time.Second}), out, bootstrap.Config{
 		InstanceID: "i-" + m.name, ComputeEnvironment: "ce", InstanceType: "m5.large", VCPUs: 2, MemoryMiB: 8192,
 		WorkRoot: t.TempDir(), HeartbeatEvery: time.Second, PollWait: time.Second, Logger: quietLogger(),
 	})

@@ -1,0 +1,134 @@
+package awsserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/infra/dynamo"
+	"github.com/tanda-batch/tanda/infra/jobevents"
+	"github.com/tanda-batch/tanda/infra/sqsqueue"
+	"github.com/tanda-batch/tanda/provisioner"
+)
+
+// BackendOptions tune a Backend; zero values take the defaults.
+type BackendOptions struct {
+	// Account is the account in ARNs when STS does not say whose the
+	// credentials are (DefaultAccount).
+	Account string
+	// IdleGrace is how long an idle instance lives before the provisioner
+	// retires it (the provisioner's default).
+	IdleGrace time.Duration
+	// RateLimit caps the API's requests per second per access key; 0: no
+	// limit.
+	RateLimit float64
+	// Subnets are where compute environments that name no subnets launch
+	// their instances; empty means the default VPC's, looked up when the
+	// provisioner is made.
+	Subnets []string
+	Logger  *slog.Logger // default slog.Default()
+	Clock   batch.Clock  // default batch.SystemClock
+}
+
+func (o *BackendOptions) defaults() {
+	if o.Account == "" {
+		o.Account = DefaultAccount
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = batch.SystemClock{}
+	}
+}
+
+// Backend is the control plane of a stack on the AWS APIs, without a
+// listener or loops: what `tanda serve` runs and each Lambda function
+// wraps. Its methods build the other parts on demand, each with only the
+// AWS clients it calls.
+type Backend struct {
+	// Settings are the stack's, with their defaults applied.
+	Settings awsstack.Settings
+	// Store is the stack's two DynamoDB tables.
+	Store *dynamo.Store
+	// Queues are the stack's SQS queues: submissions and ready queues.
+	Queues *sqsqueue.Queues
+	// Control is the control plane over Store and Queues, publishing job
+	// state changes to the stack's event bus.
+	Control *control.Service
+
+	awsCfg  aws.Config
+	opts    BackendOptions
+	catalog *provisioner.Catalog
+}
+
+// OpenBackend connects to the stack st through awsCfg. It calls AWS once,
+// to ask STS whose the credentials are (the account in ARNs); the
+// resources themselves must exist (see Init).
+func OpenBackend(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o BackendOptions) (*Backend, error) {
+	st = st.WithDefaults()
+	if err := st.Validate(); err != nil {
+		return nil, err
+	}
+	o.defaults()
+	cat, err := ec2Catalog()
+	if err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	queues := newQueues(sqs.NewFromConfig(awsCfg), st, log.With("component", "sqs"))
+	store := newStore(dynamodb.NewFromConfig(awsCfg), st, queues, o.Clock)
+	ctl := control.New(store, control.Options{
+		Partition:     batch.Partition{Region: st.Region, Account: account(ctx, sts.NewFromConfig(awsCfg), o.Account, log)},
+		Clock:         o.Clock,
+		LeaseDuration: time.Duration(st.LeaseSeconds) * time.Second,
+		InstanceTypes: kit.InstanceTypes{Catalog: cat},
+		Events: jobevents.New(eventbridge.NewFromConfig(awsCfg), jobevents.Options{
+			Bus: st.EventBus, Logger: log.With("component", "events"),
+		}),
+		Queues: queues,
+		Logger: log.With("component", "control"),
+	})
+	return &Backend{
+		Settings: st, Store: store, Queues: queues, Control: ctl,
+		awsCfg: awsCfg, opts: o, catalog: cat,
+	}, nil
+}
+
+// lease is how long an attempt's lease lasts without a heartbeat.
+func (b *Backend) lease() time.Duration { return time.Duration(b.Settings.LeaseSeconds) * time.Second }
+
+// logger is the backend's logger for one component.
+func (b *Backend) logger(component string) *slog.Logger {
+	return b.opts.Logger.With("component", component)
+}
+
+// OpenBackendFromEnv opens the backend of the stack that environment
+// variables name (awsstack.FromEnv; getenv is usually os.Getenv), as the
+// Lambda functions do at a cold start.
+func OpenBackendFromEnv(ctx context.Context, getenv func(string) string, o BackendOptions) (*Backend, error) {
+	st, err := awsstack.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := st.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := OpenBackend(ctx, awsCfg, st, o)
+	if err != nil {
+		return nil, fmt.Errorf("opening stack %s: %w", st.Stack, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,44 @@
+package ec2agent
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/infra/cwlogs"
+	"github.com/tanda-batch/tanda/infra/dynamo"
+	"github.com/tanda-batch/tanda/infra/jobevents"
+	"github.com/tanda-batch/tanda/infra/sqsqueue"
+)
+
+// OpenAWS connects the agent to its stack's resources named in s: the
+// DynamoDB tables, the SQS queues, the CloudWatch Logs group, the
+// EventBridge bus, and ECR for pulling images. It creates none of them:
+// the SAM stack (or `tanda serve --init`) does.
+func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger *slog.Logger) (Backend, error) {
+	cfg, err := s.AWSConfig(ctx)
+	if err != nil {
+		return Backend{}, err
+	}
+	queues := sqsqueue.New(sqs.NewFromConfig(cfg), sqsqueue.Options{Prefix: s.QueuePrefix, Logger: logger})
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), dynamo.Options{
+		JobsTable: s.JobsTable, ItemsTable: s.ItemsTable, Clock: clock, Queues: queues,
+	})
+	logs := cwlogs.New(cloudwatchlogs.NewFromConfig(cfg), cwlogs.Options{Group: s.LogGroup, Logger: logger})
+	return Backend{
+		Store:    store,
+		Queues:   queues,
+		Logs:     kit.LogWriter{Logs: logs},
+		Events:   jobevents.New(eventbridge.NewFromConfig(cfg), jobevents.Options{Bus: s.EventBus, Logger: logger}),
+		Registry: docker.NewECRAuth(ecr.NewFromConfig(cfg), docker.DockerConfig{}, clock),
+	}, nil
+}

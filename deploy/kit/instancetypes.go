@@ -1,0 +1,32 @@
+package kit
+
+import (
+	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/provisioner"
+)
+
+// InstanceTypes shows the provisioner's catalogue to the control plane
+// (control.InstanceTypes).
+type InstanceTypes struct{ Catalog *provisioner.Catalog }
+
+var _ control.InstanceTypes = InstanceTypes{}
+
+// Check rejects unknown types or a mix of architectures.
+func (t InstanceTypes) Check(types []string) error {
+	_, err := t.Catalog.Expand(types)
+	return err
+}
+
+// Fits reports whether some type among types can hold one job.
+func (t InstanceTypes) Fits(types []string, vcpus float64, mem, gpus int64) bool {
+	all, err := t.Catalog.Expand(types)
+	if err != nil {
+		return false
+	}
+	for _, it := range all {
+		if it.VCPUs >= vcpus && it.MemoryMiB >= mem && it.GPUs >= gpus {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,328 @@
+// Package standalone wires one-machine Tanda (`tanda up`): the AWS Batch
+// API, scheduler, provisioner and in-process instances over an embedded
+// SQLite store, with job logs in files. It is the same core that runs on
+// AWS, with embedded adapters.
+package local
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/tanda-batch/tanda/api/accesskeys"
+	"github.com/tanda-batch/tanda/api/httpapi"
+	"github.com/tanda-batch/tanda/api/sigv4"
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/bootstrap/process"
+	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/infra/localfleet"
+	"github.com/tanda-batch/tanda/infra/logfiles"
+	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/provisioner"
+	"github.com/tanda-batch/tanda/scheduler"
+	"github.com/tanda-batch/tanda/triggers"
+)
+
+// Profile is the AWS profile `tanda up` writes its credentials under.
+const Profile = kit.Profile
+
+// Config configures one-machine Tanda. Zero values take the defaults.
+type Config struct {
+	DataDir string // default ./.tanda
+	Listen  string // default 127.0.0.1:8265
+	Region  string // default us-east-1
+	Account string // default 123456789012
+
+	IdleGrace      time.Duration // idle instances retire after this (60s)
+	LeaseDuration  time.Duration // attempt lease without heartbeat (30s)
+	HeartbeatEvery time.Duration // agent lease renewal (5s)
+	KillGrace      time.Duration // SIGTERM to SIGKILL (30s)
+	ProvisionEvery time.Duration // provisioner pass interval (1s)
+	WatchEvery     time.Duration // trigger rules' bucket directories poll interval (1s)
+	// RateLimit caps API requests per second per access key; excess calls
+	// get 429 TooManyRequestsException. 0 means no limit.
+	RateLimit float64
+	Scheduler scheduler.Options
+
+	// Runtime runs attempts; nil runs plain processes.
+	Runtime bootstrap.Runtime
+	Logger  *slog.Logger
+	Clock   batch.Clock
+}
+
+func (c *Config) defaults() {
+	if c.DataDir == "" {
+		c.DataDir = ".tanda"
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8265"
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.Account == "" {
+		c.Account = "123456789012"
+	}
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&c.IdleGrace, 60*time.Second)
+	set(&c.LeaseDuration, 30*time.Second)
+	set(&c.HeartbeatEvery, 5*time.Second)
+	set(&c.KillGrace, 30*time.Second)
+	set(&c.ProvisionEvery, time.Second)
+	set(&c.WatchEvery, time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = batch.SystemClock{}
+	}
+}
+
+// Server is a running one-machine Tanda.
+type Server struct {
+	cfg      Config
+	db       *sqlite.DB
+	logs     *logfiles.Store
+	ctl      *control.Service
+	keys     *accesskeys.Keys
+	fleet    *localfleet.Fleet
+	prov     *provisioner.Provisioner
+	sched    *scheduler.Scheduler
+	watcher  *triggers.Watcher
+	runtime  bootstrap.Runtime
+	listener net.Listener
+	http     *http.Server
+	key      *accesskeys.AccessKey // issued on this start, if any
+}
+
+// Open opens (or creates) the data directory, seeds a first start with a
+// default compute environment, job queue and job definition, issues the
+// first access key, and binds the listener. Run serves.
+func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
+	cfg.defaults()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	s := &Server{cfg: cfg, runtime: cfg.Runtime}
+	defer func() {
+		if err != nil {
+			s.closeStores()
+		}
+	}()
+	if s.db, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "tanda.db"), sqlite.Options{Clock: cfg.Clock}); err != nil {
+		return nil, fmt.Errorf("opening store: %w", err)
+	}
+	// Whoever had received messages died with the previous process.
+	if _, err := s.db.ReleaseInFlight(ctx); err != nil {
+		return nil, err
+	}
+	if s.logs, err = logfiles.Open(filepath.Join(cfg.DataDir, "logs")); err != nil {
+		return nil, fmt.Errorf("opening logs: %w", err)
+	}
+	cat := provisioner.DefaultCatalog()
+	s.ctl = control.New(s.db, control.Options{
+		Partition:     batch.Partition{Region: cfg.Region, Account: cfg.Account},
+		Clock:         cfg.Clock,
+		LeaseDuration: cfg.LeaseDuration,
+		InstanceTypes: kit.InstanceTypes{Catalog: cat},
+		Queues:        s.db,
+	})
+	if err := s.openKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.seed(ctx); err != nil {
+		return nil, err
+	}
+	if s.runtime == nil {
+		s.runtime = processRuntime{process.New(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})}
+	}
+	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
+	s.prov = provisioner.New(kit.Observer{Control: s.ctl, Fleet: s.fleet, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
+		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
+	})
+	so := cfg.Scheduler
+	if so.Logger == nil {
+		so.Logger = cfg.Logger.With("component", "scheduler")
+	}
+	s.sched = scheduler.New(s.ctl, s.db, so)
+	s.watcher = s.newWatcher()
+	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
+	handler := httpapi.New(s.ctl, httpapi.Options{
+		Auth:      kit.Authenticator{Verifier: verifier},
+		Logs:      kit.LogReader{Control: s.ctl, Logs: s.logs},
+		Triggers:  s.ctl,
+		RateLimit: cfg.RateLimit,
+		Logger:    cfg.Logger.With("component", "api"),
+		Clock:     cfg.Clock,
+	})
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	return s, nil
+}
+
+// Endpoint is the API's URL.
+func (s *Server) Endpoint() string { return "http://" + s.listener.Addr().String() }
+
+// Handler is the API's HTTP handler, for in-process callers and tests.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// Control is the control plane, for in-process callers and tests.
+func (s *Server) Control() *control.Service { return s.ctl }
+
+// RuntimeName names the job runtime in use.
+func (s *Server) RuntimeName() string { return s.runtime.Name() }
+
+// IssuedKey is the access key issued on this start, if one was.
+func (s *Server) IssuedKey() (accesskeys.AccessKey, bool) {
+	if s.key == nil {
+		return accesskeys.AccessKey{}, false
+	}
+	return *s.key, true
+}
+
+// CredentialsFile and ConfigFile are the AWS files `tanda up` writes.
+func (s *Server) CredentialsFile() string { return kit.CredentialsFile(s.cfg.DataDir) }
+
+// ConfigFile is the AWS config file with the profile's region.
+func (s *Server) ConfigFile() string { return kit.ConfigFile(s.cfg.DataDir) }
+
+// Run serves the API and runs the scheduler and provisioner until ctx is
+// done, then shuts down in order: API, instances, background loops, stores.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.reapOrphans(); err != nil {
+		return err
+	}
+	if err := s.forgetLostInstances(ctx); err != nil {
+		return err
+	}
+	// Wake-ups the previous process did not get to send are sent now,
+	// rather than when the sweeper finds the jobs stale.
+	if _, err := s.ctl.Rering(ctx, control.SweepOptions{Limit: 10_000}); err != nil {
+		return err
+	}
+	err := kit.Serve(ctx, s.http, s.listener,
+		func(ctx context.Context) { _ = s.sched.Run(ctx) },
+		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
+		func(ctx context.Context) { s.watcher.Run(ctx, s.cfg.WatchEvery) },
+	)
+	closeCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := s.fleet.Close(closeCtx); err != nil {
+		s.cfg.Logger.Error("retiring instances", "err", err)
+	}
+	s.closeStores()
+	return err
+}
+
+func (s *Server) closeStores() {
+	if s.logs != nil {
+		_ = s.logs.Close()
+	}
+	if s.db != nil {
+		_ = s.db.Close()
+	}
+}
+
+// reapOrphans kills the jobs a previous process left running (it was
+// killed before it could stop them) and clears their working directories.
+func (s *Server) reapOrphans() error {
+	work := filepath.Join(s.cfg.DataDir, "work")
+	n, err := process.ReapOrphans(work)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.cfg.Logger.Warn("killed jobs a previous run left behind", "processGroups", n)
+	}
+	if err := os.RemoveAll(work); err != nil {
+		return fmt.Errorf("clearing work directory: %w", err)
+	}
+	return nil
+}
+
+// forgetLostInstances ends the attempts of instances a previous run left:
+// in-process instances do not survive a restart, so their jobs are retried
+// or failed as lost hosts now rather than when their leases lapse.
+func (s *Server) forgetLostInstances(ctx context.Context) error {
+	ces, err := s.ctl.ComputeEnvironments(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ce := range ces {
+		recs, err := s.ctl.Instances(ctx, ce.ComputeEnvironmentName)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if err := s.removeContainers(ctx, r.ID); err != nil {
+				return err
+			}
+			if err := s.ctl.ForgetInstance(ctx, r.ComputeEnvironment, r.ID); err != nil {
+				return fmt.Errorf("releasing lost instance %s: %w", r.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// removeContainers kills and removes the job containers an instance of a
+// previous run left on the Docker daemon. In-process instances do not
+// survive a restart, so none of their attempts is kept.
+func (s *Server) removeContainers(ctx context.Context, instanceID string) error {
+	rt, ok := s.runtime.(*docker.Runtime)
+	if !ok {
+		return nil
+	}
+	_, err := rt.Adopt(ctx, instanceID, func(string, int) (docker.Resume, bool) { return docker.Resume{}, false })
+	if err != nil {
+		return fmt.Errorf("removing the containers of lost instance %s: %w", instanceID, err)
+	}
+	return nil
+}
+
+// startAgent runs an in-process instance's agent.
+func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Instance) (<-chan struct{}, error) {
+	work := filepath.Join(s.cfg.DataDir, "work", inst.ID)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, fmt.Errorf("creating work directory: %w", err)
+	}
+	agent := bootstrap.New(s.ctl, s.db, s.runtime, kit.LogWriter{Logs: s.logs}, bootstrap.Config{
+		InstanceID:         inst.ID,
+		ComputeEnvironment: ce,
+		InstanceType:       inst.Type,
+		VCPUs:              inst.VCPUs,
+		MemoryMiB:          inst.MemoryMiB,
+		GPUs:               inst.GPUs,
+		WorkRoot:           work,
+		HeartbeatEvery:     s.cfg.HeartbeatEvery,
+		KillGrace:          s.cfg.KillGrace,
+		Clock:              s.cfg.Clock,
+		Logger:             s.cfg.Logger.With("component", "agent"),
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := agent.Run(ctx); err != nil {
+			s.cfg.Logger.Error("agent stopped", "instance", inst.ID, "err", err)
+		}
+	}()
+	return done, nil
+}
+
+// defaultMaxvCpus sizes the default compute environment to the machine.
+func defaultMaxvCpus() int { return max(8, 4*runtime.NumCPU()) }
