@@ -526,14 +526,14 @@ func (e *fakeExec) Stop(grace time.Duration) {
 // fakeLogStore records the lines appended to each stream.
 type fakeLogStore struct {
 	mu      sync.Mutex
-	streams map[string][]bootstrap.LogLine
+	streams map[string][]batch.LogEvent
 }
 
 func newFakeLogStore() *fakeLogStore {
-	return &fakeLogStore{streams: map[string][]bootstrap.LogLine{}}
+	return &fakeLogStore{streams: map[string][]batch.LogEvent{}}
 }
 
-func (s *fakeLogStore) AppendLines(_ context.Context, stream string, lines []bootstrap.LogLine) error {
+func (s *fakeLogStore) Append(_ context.Context, stream string, lines []batch.LogEvent) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.streams[stream] = append(s.streams[stream], lines...)
@@ -546,7 +546,7 @@ func (s *fakeLogStore) texts(stream string) []string {
 	defer s.mu.Unlock()
 	var out []string
 	for _, l := range s.streams[stream] {
-		out = append(out, l.Text)
+		out = append(out, l.Message)
 	}
 	return out
 }

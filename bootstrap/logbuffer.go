@@ -5,11 +5,14 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
-// LogStore keeps job output by log stream.
+// LogStore keeps job output by log stream: *logfiles.Store on one
+// machine, *cwlogs.Store on AWS.
 type LogStore interface {
-	AppendLines(ctx context.Context, stream string, lines []LogLine) error
+	Append(ctx context.Context, stream string, events []batch.LogEvent) error
 }
 
 // logBuffer batches an attempt's output into its log stream: lines reach
@@ -79,7 +82,11 @@ func (b *logBuffer) flush() {
 	// The attempt may be over; its last lines are still written.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := b.store.AppendLines(ctx, b.stream, lines); err != nil {
+	events := make([]batch.LogEvent, len(lines))
+	for i, l := range lines {
+		events[i] = batch.LogEvent{Timestamp: batch.Millis(l.At), Message: l.Text}
+	}
+	if err := b.store.Append(ctx, b.stream, events); err != nil {
 		b.log.Error("writing job log", "stream", b.stream, "lines", len(lines), "err", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // recordingStore is a LogStore whose first write is slow: it ends only
@@ -27,7 +29,7 @@ func newRecordingStore(slowFor time.Duration) *recordingStore {
 	return &recordingStore{slowFor: slowFor, began: make(chan struct{}), second: make(chan struct{})}
 }
 
-func (s *recordingStore) AppendLines(_ context.Context, _ string, lines []LogLine) error {
+func (s *recordingStore) Append(_ context.Context, _ string, lines []batch.LogEvent) error {
 	s.mu.Lock()
 	s.writes++
 	n := s.writes
@@ -45,7 +47,7 @@ func (s *recordingStore) AppendLines(_ context.Context, _ string, lines []LogLin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range lines {
-		s.texts = append(s.texts, l.Text)
+		s.texts = append(s.texts, l.Message)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // LogReader reads a job's log, one page at a time. It serves Tanda's own
@@ -16,15 +18,9 @@ type LogReader interface {
 
 // LogPage is one page of a job's log. NextToken is empty on the last page.
 type LogPage struct {
-	LogStreamName string     `json:"logStreamName"`
-	Events        []LogEvent `json:"events"`
-	NextToken     string     `json:"nextToken,omitempty"`
-}
-
-// LogEvent is one log line; Timestamp is in epoch milliseconds.
-type LogEvent struct {
-	Timestamp int64  `json:"timestamp"`
-	Message   string `json:"message"`
+	LogStreamName string           `json:"logStreamName"`
+	Events        []batch.LogEvent `json:"events"`
+	NextToken     string           `json:"nextToken,omitempty"`
 }
 
 // logsEndpoint routes GET /tanda/v1/logs?jobId=&attempt=&nextToken=&limit=.
@@ -59,7 +55,7 @@ func (h *handler) logsEndpoint(r *http.Request) (endpoint, error) {
 			return nil, err
 		}
 		if page.Events == nil {
-			page.Events = []LogEvent{}
+			page.Events = []batch.LogEvent{}
 		}
 		return page, nil
 	}}, nil

@@ -32,7 +32,7 @@ func (f *fakeLogs) ReadJobLog(_ context.Context, jobID string, attempt int, next
 func TestLogs(t *testing.T) {
 	page := LogPage{
 		LogStreamName: "d/default/abc",
-		Events:        []LogEvent{{Timestamp: 1700000000000, Message: "hello"}},
+		Events:        []batch.LogEvent{{Timestamp: 1700000000000, Message: "hello"}},
 		NextToken:     "f/2",
 	}
 	tests := []struct {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/deploy/local"
 )
 
@@ -21,7 +23,7 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	idle := fs.Duration("idle-grace", 60*time.Second, "idle instances retire after this")
 	rate := fs.Float64("rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
-	runtimeMode := fs.String("runtime", local.RuntimeAuto, "job runtime: auto (Docker when a daemon answers), docker or process")
+	runtimeMode := fs.String("runtime", runtimes.ModeAuto, "job runtime: auto (Docker when a daemon answers), docker or process")
 	verbose := fs.Bool("v", false, "log debug detail")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -31,7 +33,7 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	rt, why, err := local.ChooseRuntime(ctx, *runtimeMode, logger)
+	rt, why, err := runtimes.Choose(ctx, *runtimeMode, docker.Options{Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
-	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/cwlogs"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/jobevents"
@@ -37,7 +36,7 @@ func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger
 	return Backend{
 		Store:    store,
 		Queues:   queues,
-		Logs:     kit.LogWriter{Logs: logs},
+		Logs:     logs,
 		Events:   jobevents.New(eventbridge.NewFromConfig(cfg), jobevents.Options{Bus: s.EventBus, Logger: logger}),
 		Registry: docker.NewECRAuth(ecr.NewFromConfig(cfg), docker.DockerConfig{}, clock),
 	}, nil

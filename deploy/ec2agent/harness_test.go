@@ -229,11 +229,11 @@ type memLogs struct {
 	streams map[string][]string
 }
 
-func (m *memLogs) AppendLines(_ context.Context, stream string, lines []bootstrap.LogLine) error {
+func (m *memLogs) Append(_ context.Context, stream string, lines []batch.LogEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, l := range lines {
-		m.streams[stream] = append(m.streams[stream], l.Text)
+		m.streams[stream] = append(m.streams[stream], l.Message)
 	}
 	return nil
 }

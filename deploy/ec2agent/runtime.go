@@ -9,7 +9,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/bootstrap/process"
-	"github.com/tanda-batch/tanda/deploy/local"
+	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 )
 
 // chosenRuntime is the job runtime and why it was chosen.
@@ -37,7 +37,7 @@ func chooseRuntime(ctx context.Context, mode string, registry docker.Auth, cfg C
 	if cfg.Runtime != nil {
 		return chosenRuntime{cfg.Runtime, "given"}, nil
 	}
-	rt, why, err := local.ChooseRuntimeWith(ctx, mode, docker.Options{Auth: registry, Clock: cfg.Clock, Logger: cfg.Logger.With("component", "docker")})
+	rt, why, err := runtimes.Choose(ctx, mode, docker.Options{Auth: registry, Clock: cfg.Clock, Logger: cfg.Logger.With("component", "docker")})
 	if err != nil {
 		return chosenRuntime{}, fmt.Errorf("choosing the job runtime: %w", err)
 	}
@@ -47,7 +47,7 @@ func chooseRuntime(ctx context.Context, mode string, registry docker.Auth, cfg C
 	if err := clearWorkRoot(cfg); err != nil {
 		return chosenRuntime{}, err
 	}
-	return chosenRuntime{local.NewProcessRuntime(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock}), why}, nil
+	return chosenRuntime{runtimes.NewProcess(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock}), why}, nil
 }
 
 // clearWorkRoot kills the job processes an earlier agent of the instance

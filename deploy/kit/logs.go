@@ -7,20 +7,13 @@ import (
 
 	"github.com/tanda-batch/tanda/api/httpapi"
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/infra/logfiles"
 )
 
 // LogSource reads log streams by page: *logfiles.Store on one machine,
 // *cwlogs.Store on AWS. A missing stream is batch.ErrNotFound.
 type LogSource interface {
-	Read(ctx context.Context, stream, fromToken string, limit int) ([]logfiles.Event, string, error)
-}
-
-// LogAppender appends to log streams: *logfiles.Store or *cwlogs.Store.
-type LogAppender interface {
-	Append(ctx context.Context, stream string, events []logfiles.Event) error
+	Read(ctx context.Context, stream, fromToken string, limit int) ([]batch.LogEvent, string, error)
 }
 
 // LogReader serves Tanda's logs endpoint (httpapi.LogReader): the stream
@@ -43,7 +36,7 @@ func (r LogReader) ReadJobLog(ctx context.Context, jobID string, attempt int, to
 		return httpapi.LogPage{}, err
 	}
 	if len(j.Attempts) == 0 {
-		return httpapi.LogPage{Events: []httpapi.LogEvent{}}, nil
+		return httpapi.LogPage{Events: []batch.LogEvent{}}, nil
 	}
 	if attempt <= 0 {
 		attempt = len(j.Attempts)
@@ -57,28 +50,14 @@ func (r LogReader) ReadJobLog(ctx context.Context, jobID string, attempt int, to
 	}
 	events, next, err := r.Logs.Read(ctx, stream, token, limit)
 	if errors.Is(err, batch.ErrNotFound) {
-		return httpapi.LogPage{LogStreamName: stream, Events: []httpapi.LogEvent{}, NextToken: token}, nil
+		return httpapi.LogPage{LogStreamName: stream, Events: []batch.LogEvent{}, NextToken: token}, nil
 	}
 	if err != nil {
 		return httpapi.LogPage{}, fmt.Errorf("reading log %s: %w", stream, err)
 	}
-	page := httpapi.LogPage{LogStreamName: stream, Events: make([]httpapi.LogEvent, len(events)), NextToken: next}
+	page := httpapi.LogPage{LogStreamName: stream, Events: make([]batch.LogEvent, len(events)), NextToken: next}
 	for i, e := range events {
-		page.Events[i] = httpapi.LogEvent{Timestamp: e.Timestamp, Message: e.Message}
+		page.Events[i] = batch.LogEvent{Timestamp: e.Timestamp, Message: e.Message}
 	}
 	return page, nil
-}
-
-// LogWriter writes the agents' job output to Logs (bootstrap.LogStore).
-type LogWriter struct{ Logs LogAppender }
-
-var _ bootstrap.LogStore = LogWriter{}
-
-// AppendLines appends lines to a stream.
-func (w LogWriter) AppendLines(ctx context.Context, stream string, lines []bootstrap.LogLine) error {
-	events := make([]logfiles.Event, len(lines))
-	for i, l := range lines {
-		events[i] = logfiles.Event{Timestamp: batch.Millis(l.At), Message: l.Text}
-	}
-	return w.Logs.Append(ctx, stream, events)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/bootstrap/process"
+	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/localfleet"
@@ -147,7 +148,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	if s.runtime == nil {
-		s.runtime = processRuntime{process.New(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})}
+		s.runtime = runtimes.NewProcess(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})
 	}
 	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
 	s.prov = provisioner.New(kit.Observer{Control: s.ctl, Fleet: s.fleet, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
@@ -301,7 +302,7 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("creating work directory: %w", err)
 	}
-	agent := bootstrap.New(s.ctl, s.db, s.runtime, kit.LogWriter{Logs: s.logs}, bootstrap.Config{
+	agent := bootstrap.New(s.ctl, s.db, s.runtime, s.logs, bootstrap.Config{
 		InstanceID:         inst.ID,
 		ComputeEnvironment: ce,
 		InstanceType:       inst.Type,

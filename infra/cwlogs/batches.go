@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // Limits of PutLogEvents.
@@ -38,12 +40,12 @@ var cloudWatchLimits = limits{events: maxBatchEvents, bytes: maxBatchBytes, span
 // cut to the largest event, empty ones replaced by emptyMessage, and the
 // events sorted by timestamp, equal ones in their order. events is left as
 // it is.
-func prepare(events []Event) []Event {
-	out := make([]Event, len(events))
+func prepare(events []batch.LogEvent) []batch.LogEvent {
+	out := make([]batch.LogEvent, len(events))
 	for i, e := range events {
-		out[i] = Event{Timestamp: e.Timestamp, Message: sanitize(e.Message)}
+		out[i] = batch.LogEvent{Timestamp: e.Timestamp, Message: sanitize(e.Message)}
 	}
-	slices.SortStableFunc(out, func(a, b Event) int {
+	slices.SortStableFunc(out, func(a, b batch.LogEvent) int {
 		switch {
 		case a.Timestamp < b.Timestamp:
 			return -1
@@ -72,14 +74,14 @@ func sanitize(msg string) string {
 }
 
 // eventBytes is the size CloudWatch counts for e.
-func eventBytes(e Event) int {
+func eventBytes(e batch.LogEvent) int {
 	return len(e.Message) + eventOverhead
 }
 
 // split cuts sorted events into consecutive batches within lim. Each event
 // must fit in a batch alone, as prepare ensures.
-func split(events []Event, lim limits) [][]Event {
-	var batches [][]Event
+func split(events []batch.LogEvent, lim limits) [][]batch.LogEvent {
+	var batches [][]batch.LogEvent
 	start, size := 0, 0
 	for i, e := range events {
 		n := eventBytes(e)

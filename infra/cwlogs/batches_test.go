@@ -5,22 +5,24 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 func TestPrepare(t *testing.T) {
 	long := "a" + strings.Repeat("é", maxEventBytes) // the limit falls inside an é
 	tests := []struct {
 		name string
-		in   []Event
-		want []Event
+		in   []batch.LogEvent
+		want []batch.LogEvent
 	}{
-		{"sorted stays", []Event{{Timestamp: 1, Message: "a"}, {Timestamp: 2, Message: "b"}}, []Event{{Timestamp: 1, Message: "a"}, {Timestamp: 2, Message: "b"}}},
-		{"sorted stably", []Event{{Timestamp: 2, Message: "late"}, {Timestamp: 1, Message: "x"}, {Timestamp: 2, Message: "later"}, {Timestamp: 1, Message: "y"}},
-			[]Event{{Timestamp: 1, Message: "x"}, {Timestamp: 1, Message: "y"}, {Timestamp: 2, Message: "late"}, {Timestamp: 2, Message: "later"}}},
-		{"empty message", []Event{{Timestamp: 1, Message: ""}}, []Event{{Timestamp: 1, Message: emptyMessage}}},
-		{"invalid UTF-8", []Event{{Timestamp: 1, Message: "a\xffb"}}, []Event{{Timestamp: 1, Message: "a\uFFFDb"}}},
-		{"newlines kept", []Event{{Timestamp: 1, Message: "a\nb\n"}}, []Event{{Timestamp: 1, Message: "a\nb\n"}}},
-		{"too long cut at a rune", []Event{{Timestamp: 1, Message: long}}, []Event{{Timestamp: 1, Message: long[:maxEventBytes-eventOverhead-1]}}},
+		{"sorted stays", []batch.LogEvent{{Timestamp: 1, Message: "a"}, {Timestamp: 2, Message: "b"}}, []batch.LogEvent{{Timestamp: 1, Message: "a"}, {Timestamp: 2, Message: "b"}}},
+		{"sorted stably", []batch.LogEvent{{Timestamp: 2, Message: "late"}, {Timestamp: 1, Message: "x"}, {Timestamp: 2, Message: "later"}, {Timestamp: 1, Message: "y"}},
+			[]batch.LogEvent{{Timestamp: 1, Message: "x"}, {Timestamp: 1, Message: "y"}, {Timestamp: 2, Message: "late"}, {Timestamp: 2, Message: "later"}}},
+		{"empty message", []batch.LogEvent{{Timestamp: 1, Message: ""}}, []batch.LogEvent{{Timestamp: 1, Message: emptyMessage}}},
+		{"invalid UTF-8", []batch.LogEvent{{Timestamp: 1, Message: "a\xffb"}}, []batch.LogEvent{{Timestamp: 1, Message: "a\uFFFDb"}}},
+		{"newlines kept", []batch.LogEvent{{Timestamp: 1, Message: "a\nb\n"}}, []batch.LogEvent{{Timestamp: 1, Message: "a\nb\n"}}},
+		{"too long cut at a rune", []batch.LogEvent{{Timestamp: 1, Message: long}}, []batch.LogEvent{{Timestamp: 1, Message: long[:maxEventBytes-eventOverhead-1]}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,7 +44,7 @@ func TestPrepare(t *testing.T) {
 }
 
 // sizes is the number of events in each batch.
-func sizes(batches [][]Event) []int {
+func sizes(batches [][]batch.LogEvent) []int {
 	var n []int
 	for _, b := range batches {
 		n = append(n, len(b))
@@ -52,16 +54,16 @@ func sizes(batches [][]Event) []int {
 
 func TestSplit(t *testing.T) {
 	const hour = 3600 * 1000
-	same := func(n int, msg string) []Event {
-		events := make([]Event, n)
+	same := func(n int, msg string) []batch.LogEvent {
+		events := make([]batch.LogEvent, n)
 		for i := range events {
-			events[i] = Event{Timestamp: 1, Message: msg}
+			events[i] = batch.LogEvent{Timestamp: 1, Message: msg}
 		}
 		return events
 	}
 	tests := []struct {
 		name   string
-		events []Event
+		events []batch.LogEvent
 		lim    limits
 		want   []int
 	}{
@@ -73,7 +75,7 @@ func TestSplit(t *testing.T) {
 		{"by bytes", same(40000, "x"), limits{events: 100000, bytes: maxBatchBytes, spanMS: hour}, []int{38836, 1164}},
 		{"by bytes, exact fit", same(4, "1234"), limits{events: 10, bytes: 60, spanMS: hour}, []int{2, 2}},
 		{"largest events", same(5, strings.Repeat("m", maxEventBytes-eventOverhead)), cloudWatchLimits, []int{4, 1}},
-		{"by span", []Event{{Timestamp: 0, Message: "a"}, {Timestamp: 24 * hour, Message: "b"}, {Timestamp: 24*hour + 1, Message: "c"}, {Timestamp: 48 * hour, Message: "d"}}, cloudWatchLimits, []int{2, 2}},
+		{"by span", []batch.LogEvent{{Timestamp: 0, Message: "a"}, {Timestamp: 24 * hour, Message: "b"}, {Timestamp: 24*hour + 1, Message: "c"}, {Timestamp: 48 * hour, Message: "d"}}, cloudWatchLimits, []int{2, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,7 +83,7 @@ func TestSplit(t *testing.T) {
 			if got := sizes(batches); !slices.Equal(got, tt.want) {
 				t.Fatalf("batch sizes = %v, want %v", got, tt.want)
 			}
-			var joined []Event
+			var joined []batch.LogEvent
 			for _, b := range batches {
 				size := 0
 				for _, e := range b {

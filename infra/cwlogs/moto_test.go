@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
+	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/infra/mototest"
 )
 
@@ -59,9 +60,9 @@ func now() int64 { return time.Now().UnixMilli() }
 
 // readAll reads stream from the head with pages of limit events until the
 // token stops changing, and returns the events and the last token.
-func readAll(t *testing.T, s *Store, stream string, limit int) ([]Event, string) {
+func readAll(t *testing.T, s *Store, stream string, limit int) ([]batch.LogEvent, string) {
 	t.Helper()
-	var all []Event
+	var all []batch.LogEvent
 	token := ""
 	for range 10000 {
 		events, next, err := s.Read(t.Context(), stream, token, limit)
@@ -81,7 +82,7 @@ func readAll(t *testing.T, s *Store, stream string, limit int) ([]Event, string)
 	return nil, ""
 }
 
-func sameEvents(t *testing.T, got, want []Event) {
+func sameEvents(t *testing.T, got, want []batch.LogEvent) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("read %d events, want %d", len(got), len(want))

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/infra/logfiles"
 )
 
 // DefaultGroup is the log group of AWS Batch's jobs.
@@ -28,11 +27,6 @@ const maxStreamName = 512
 // maxKnownStreams bounds the Store's memory of existing streams; past it,
 // the memory starts again empty.
 const maxKnownStreams = 100000
-
-// Event is one log line of a stream: the type of package logfiles, so that
-// *Store and *logfiles.Store satisfy the same interfaces and one adapter
-// serves both.
-type Event = logfiles.Event
 
 // ErrNotFound is returned for a stream that does not exist. It wraps
 // batch.ErrNotFound.
@@ -104,7 +98,7 @@ func (s *Store) EnsureGroup(ctx context.Context) error {
 // few PutLogEvents calls as CloudWatch's limits allow (see the package
 // documentation for how events are adjusted). An invalid stream name is a
 // *batch.ClientError. If a call fails, the batches before it stay written.
-func (s *Store) Append(ctx context.Context, stream string, events []Event) error {
+func (s *Store) Append(ctx context.Context, stream string, events []batch.LogEvent) error {
 	if err := validateStream(stream); err != nil {
 		return fmt.Errorf("appending to log stream: %w", err)
 	}
@@ -131,7 +125,7 @@ func (s *Store) Append(ctx context.Context, stream string, events []Event) error
 }
 
 // put writes one batch of events with PutLogEvents.
-func (s *Store) put(ctx context.Context, stream string, events []Event) error {
+func (s *Store) put(ctx context.Context, stream string, events []batch.LogEvent) error {
 	in := &cloudwatchlogs.PutLogEventsInput{
 		LogGroupName:  aws.String(s.group),
 		LogStreamName: aws.String(stream),
@@ -216,7 +210,7 @@ func (s *Store) forget(stream string) {
 // events and fromToken again; CloudWatch may also return an empty page
 // before the end, so read until the token stops changing. A missing stream
 // is ErrNotFound; an invalid name or token is a *batch.ClientError.
-func (s *Store) Read(ctx context.Context, stream, fromToken string, limit int) (events []Event, nextToken string, err error) {
+func (s *Store) Read(ctx context.Context, stream, fromToken string, limit int) (events []batch.LogEvent, nextToken string, err error) {
 	if err := validateStream(stream); err != nil {
 		return nil, "", fmt.Errorf("reading log stream: %w", err)
 	}
@@ -246,9 +240,9 @@ func (s *Store) Read(ctx context.Context, stream, fromToken string, limit int) (
 	case err != nil:
 		return nil, "", fmt.Errorf("reading log stream %s: %w", stream, err)
 	}
-	events = make([]Event, len(out.Events))
+	events = make([]batch.LogEvent, len(out.Events))
 	for i, e := range out.Events {
-		events[i] = Event{Timestamp: aws.ToInt64(e.Timestamp), Message: aws.ToString(e.Message)}
+		events[i] = batch.LogEvent{Timestamp: aws.ToInt64(e.Timestamp), Message: aws.ToString(e.Message)}
 	}
 	return events, aws.ToString(out.NextForwardToken), nil
 }

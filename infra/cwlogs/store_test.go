@@ -16,20 +16,20 @@ func TestAppendThenRead(t *testing.T) {
 	t0 := now()
 	tests := []struct {
 		name    string
-		appends [][]Event
-		want    []Event
+		appends [][]batch.LogEvent
+		want    []batch.LogEvent
 	}{
-		{"lines in order", [][]Event{{{Timestamp: t0, Message: "one"}, {Timestamp: t0 + 1, Message: "two"}, {Timestamp: t0 + 1, Message: "three"}}},
-			[]Event{{Timestamp: t0, Message: "one"}, {Timestamp: t0 + 1, Message: "two"}, {Timestamp: t0 + 1, Message: "three"}}},
-		{"newlines, tabs and unicode", [][]Event{{{Timestamp: t0, Message: "multi\nline\n"}, {Timestamp: t0, Message: "tab\there"}, {Timestamp: t0, Message: "héllo, 世界 🚀"}, {Timestamp: t0, Message: `back\slash "quoted"`}}},
-			[]Event{{Timestamp: t0, Message: "multi\nline\n"}, {Timestamp: t0, Message: "tab\there"}, {Timestamp: t0, Message: "héllo, 世界 🚀"}, {Timestamp: t0, Message: `back\slash "quoted"`}}},
-		{"several appends", [][]Event{{{Timestamp: t0, Message: "a"}}, {{Timestamp: t0 + 5, Message: "b"}, {Timestamp: t0 + 6, Message: "c"}}, {{Timestamp: t0 + 7, Message: "d"}}},
-			[]Event{{Timestamp: t0, Message: "a"}, {Timestamp: t0 + 5, Message: "b"}, {Timestamp: t0 + 6, Message: "c"}, {Timestamp: t0 + 7, Message: "d"}}},
-		{"unsorted batch sorted", [][]Event{{{Timestamp: t0 + 2, Message: "second"}, {Timestamp: t0, Message: "first"}}},
-			[]Event{{Timestamp: t0, Message: "first"}, {Timestamp: t0 + 2, Message: "second"}}},
-		{"empty message sent as a space", [][]Event{{{Timestamp: t0, Message: "before"}, {Timestamp: t0, Message: ""}, {Timestamp: t0, Message: "after"}}},
-			[]Event{{Timestamp: t0, Message: "before"}, {Timestamp: t0, Message: emptyMessage}, {Timestamp: t0, Message: "after"}}},
-		{"nothing to append", [][]Event{{}}, nil},
+		{"lines in order", [][]batch.LogEvent{{{Timestamp: t0, Message: "one"}, {Timestamp: t0 + 1, Message: "two"}, {Timestamp: t0 + 1, Message: "three"}}},
+			[]batch.LogEvent{{Timestamp: t0, Message: "one"}, {Timestamp: t0 + 1, Message: "two"}, {Timestamp: t0 + 1, Message: "three"}}},
+		{"newlines, tabs and unicode", [][]batch.LogEvent{{{Timestamp: t0, Message: "multi\nline\n"}, {Timestamp: t0, Message: "tab\there"}, {Timestamp: t0, Message: "héllo, 世界 🚀"}, {Timestamp: t0, Message: `back\slash "quoted"`}}},
+			[]batch.LogEvent{{Timestamp: t0, Message: "multi\nline\n"}, {Timestamp: t0, Message: "tab\there"}, {Timestamp: t0, Message: "héllo, 世界 🚀"}, {Timestamp: t0, Message: `back\slash "quoted"`}}},
+		{"several appends", [][]batch.LogEvent{{{Timestamp: t0, Message: "a"}}, {{Timestamp: t0 + 5, Message: "b"}, {Timestamp: t0 + 6, Message: "c"}}, {{Timestamp: t0 + 7, Message: "d"}}},
+			[]batch.LogEvent{{Timestamp: t0, Message: "a"}, {Timestamp: t0 + 5, Message: "b"}, {Timestamp: t0 + 6, Message: "c"}, {Timestamp: t0 + 7, Message: "d"}}},
+		{"unsorted batch sorted", [][]batch.LogEvent{{{Timestamp: t0 + 2, Message: "second"}, {Timestamp: t0, Message: "first"}}},
+			[]batch.LogEvent{{Timestamp: t0, Message: "first"}, {Timestamp: t0 + 2, Message: "second"}}},
+		{"empty message sent as a space", [][]batch.LogEvent{{{Timestamp: t0, Message: "before"}, {Timestamp: t0, Message: ""}, {Timestamp: t0, Message: "after"}}},
+			[]batch.LogEvent{{Timestamp: t0, Message: "before"}, {Timestamp: t0, Message: emptyMessage}, {Timestamp: t0, Message: "after"}}},
+		{"nothing to append", [][]batch.LogEvent{{}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,9 +54,9 @@ func TestAppendThenRead(t *testing.T) {
 func TestReadPages(t *testing.T) {
 	s := motoStore(t, Options{})
 	t0 := now()
-	var want []Event
+	var want []batch.LogEvent
 	for i := range 10 {
-		want = append(want, Event{Timestamp: t0 + int64(i), Message: fmt.Sprintf("line %d", i)})
+		want = append(want, batch.LogEvent{Timestamp: t0 + int64(i), Message: fmt.Sprintf("line %d", i)})
 	}
 	if err := s.Append(t.Context(), testStream, want); err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func TestReadPages(t *testing.T) {
 func TestReadAtEnd(t *testing.T) {
 	s := motoStore(t, Options{})
 	t0 := now()
-	if err := s.Append(t.Context(), testStream, []Event{{Timestamp: t0, Message: "a"}, {Timestamp: t0 + 1, Message: "b"}}); err != nil {
+	if err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: t0, Message: "a"}, {Timestamp: t0 + 1, Message: "b"}}); err != nil {
 		t.Fatal(err)
 	}
 	_, end := readAll(t, s, testStream, 0)
@@ -83,14 +83,14 @@ func TestReadAtEnd(t *testing.T) {
 		}
 	}
 	// Events appended later are read from the end's token.
-	if err := s.Append(t.Context(), testStream, []Event{{Timestamp: t0 + 2, Message: "c"}}); err != nil {
+	if err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: t0 + 2, Message: "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	events, next, err := s.Read(t.Context(), testStream, end, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameEvents(t, events, []Event{{Timestamp: t0 + 2, Message: "c"}})
+	sameEvents(t, events, []batch.LogEvent{{Timestamp: t0 + 2, Message: "c"}})
 	if next == end {
 		t.Errorf("token after new events = %q, still the end's", next)
 	}
@@ -98,7 +98,7 @@ func TestReadAtEnd(t *testing.T) {
 
 func TestReadErrors(t *testing.T) {
 	s := motoStore(t, Options{})
-	if err := s.Append(t.Context(), testStream, []Event{{Timestamp: now(), Message: "a"}}); err != nil {
+	if err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: now(), Message: "a"}}); err != nil {
 		t.Fatal(err)
 	}
 	noGroup := New(s.api, Options{Group: s.Group() + "/missing"})
@@ -146,9 +146,9 @@ func TestAppendManyBatches(t *testing.T) {
 			s.api = api
 			s.limits.events = tt.maxEvents
 			t0 := now()
-			want := make([]Event, tt.n)
+			want := make([]batch.LogEvent, tt.n)
 			for i := range want {
-				want[i] = Event{Timestamp: t0 + int64(i/100), Message: fmt.Sprintf("event %05d", i)}
+				want[i] = batch.LogEvent{Timestamp: t0 + int64(i/100), Message: fmt.Sprintf("event %05d", i)}
 			}
 			if err := s.Append(t.Context(), testStream, want); err != nil {
 				t.Fatalf("Append: %v", err)
@@ -175,7 +175,7 @@ func TestAppendCreatesGroup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := motoStore(t, Options{CreateGroup: true}) // the group is not made yet
 			s.createGroup = tt.createGroup
-			err := s.Append(t.Context(), testStream, []Event{{Timestamp: now(), Message: "hello"}})
+			err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: now(), Message: "hello"}})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Append to a missing group: %v, want error %v", err, tt.wantErr)
 			}
@@ -195,17 +195,17 @@ func TestAppendCreatesGroup(t *testing.T) {
 
 func TestAppendRecreatesDeletedStream(t *testing.T) {
 	s := motoStore(t, Options{})
-	if err := s.Append(t.Context(), testStream, []Event{{Timestamp: now(), Message: "a"}}); err != nil {
+	if err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: now(), Message: "a"}}); err != nil {
 		t.Fatal(err)
 	}
 	// Another Store (another process) finds the stream there already.
 	other := New(s.api, Options{Group: s.Group()})
-	if err := other.Append(t.Context(), testStream, []Event{{Timestamp: now(), Message: "b"}}); err != nil {
+	if err := other.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: now(), Message: "b"}}); err != nil {
 		t.Fatalf("Append to a stream another Store created: %v", err)
 	}
 	// A stream this Store thinks exists but does not is made again.
 	s.remember("sleep/default/gone")
-	if err := s.Append(t.Context(), "sleep/default/gone", []Event{{Timestamp: now(), Message: "c"}}); err != nil {
+	if err := s.Append(t.Context(), "sleep/default/gone", []batch.LogEvent{{Timestamp: now(), Message: "c"}}); err != nil {
 		t.Fatalf("Append to a stream known but missing: %v", err)
 	}
 	got, _ := readAll(t, s, testStream, 0)
@@ -220,7 +220,7 @@ func TestAppendRecreatesDeletedStream(t *testing.T) {
 func TestAppendInvalidName(t *testing.T) {
 	s := New(nil, Options{}) // never reaches the API
 	for _, name := range []string{"", "a*b", "a:b", string(make([]byte, maxStreamName+1))} {
-		if err := s.Append(t.Context(), name, []Event{{Timestamp: 1, Message: "x"}}); !batch.IsClientError(err) {
+		if err := s.Append(t.Context(), name, []batch.LogEvent{{Timestamp: 1, Message: "x"}}); !batch.IsClientError(err) {
 			t.Errorf("Append to %.20q: %v, want a client error", name, err)
 		}
 	}
@@ -228,8 +228,8 @@ func TestAppendInvalidName(t *testing.T) {
 
 // logStore is what the agent's and the API's adapters use of a log store.
 type logStore interface {
-	Append(ctx context.Context, stream string, events []logfiles.Event) error
-	Read(ctx context.Context, stream, fromToken string, limit int) ([]logfiles.Event, string, error)
+	Append(ctx context.Context, stream string, events []batch.LogEvent) error
+	Read(ctx context.Context, stream, fromToken string, limit int) ([]batch.LogEvent, string, error)
 }
 
 // Both stores fit the same adapters.

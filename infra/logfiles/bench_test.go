@@ -4,15 +4,17 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // BenchmarkAppend measures one batch of ten 100-byte events, to one stream
 // and spread over 10,000 streams (a fresh file per call, as the agent's
 // batches are).
 func BenchmarkAppend(b *testing.B) {
-	events := make([]Event, 10)
+	events := make([]batch.LogEvent, 10)
 	for i := range events {
-		events[i] = Event{int64(1700000000000 + i), strings.Repeat("m", 100)}
+		events[i] = batch.LogEvent{Timestamp: int64(1700000000000 + i), Message: strings.Repeat("m", 100)}
 	}
 	for _, streams := range []int{1, 10000} {
 		b.Run(fmt.Sprintf("streams=%d", streams), func(b *testing.B) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // followLimit is the most events one call of a Follow callback gets.
@@ -17,7 +19,7 @@ const followLimit = 1000
 // error is returned as it is). A stream that does not exist yet is waited
 // for. Appends through this Store wake it at once; appends by other
 // processes are noticed by polling.
-func (s *Store) Follow(ctx context.Context, stream, fromToken string, fn func([]Event) error) error {
+func (s *Store) Follow(ctx context.Context, stream, fromToken string, fn func([]batch.LogEvent) error) error {
 	if _, err := s.path(ctx, stream); err != nil {
 		return fmt.Errorf("following log stream: %w", err)
 	}

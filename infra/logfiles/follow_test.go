@@ -5,19 +5,21 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // follower runs Follow in the background and collects what it is given.
 type follower struct {
-	events chan Event
+	events chan batch.LogEvent
 	done   chan error
 }
 
 func follow(t *testing.T, ctx context.Context, s *Store, stream, from string) *follower {
 	t.Helper()
-	f := &follower{events: make(chan Event, 100), done: make(chan error, 1)}
+	f := &follower{events: make(chan batch.LogEvent, 100), done: make(chan error, 1)}
 	go func() {
-		f.done <- s.Follow(ctx, stream, from, func(events []Event) error {
+		f.done <- s.Follow(ctx, stream, from, func(events []batch.LogEvent) error {
 			for _, e := range events {
 				f.events <- e
 			}
@@ -28,7 +30,7 @@ func follow(t *testing.T, ctx context.Context, s *Store, stream, from string) *f
 }
 
 // expect waits for the next events and checks them.
-func (f *follower) expect(t *testing.T, want ...Event) {
+func (f *follower) expect(t *testing.T, want ...batch.LogEvent) {
 	t.Helper()
 	for _, w := range want {
 		select {
@@ -56,7 +58,7 @@ func (f *follower) result(t *testing.T) error {
 	}
 }
 
-func appendOK(t *testing.T, s *Store, stream string, events ...Event) {
+func appendOK(t *testing.T, s *Store, stream string, events ...batch.LogEvent) {
 	t.Helper()
 	if err := s.Append(t.Context(), stream, events); err != nil {
 		t.Fatalf("Append: %v", err)
@@ -66,16 +68,16 @@ func appendOK(t *testing.T, s *Store, stream string, events ...Event) {
 func TestFollowSeesLaterAppends(t *testing.T) {
 	s := openStore(t)
 	s.pollEvery = time.Hour // only the append's notification can wake it
-	appendOK(t, s, testStream, Event{1, "before"})
+	appendOK(t, s, testStream, batch.LogEvent{Timestamp: 1, Message: "before"})
 
 	ctx, cancel := context.WithCancel(t.Context())
 	f := follow(t, ctx, s, testStream, "")
-	f.expect(t, Event{1, "before"})
-	appendOK(t, s, testStream, Event{2, "after"}, Event{3, "and more"})
-	f.expect(t, Event{2, "after"}, Event{3, "and more"})
-	appendOK(t, s, "another/default/stream", Event{4, "elsewhere"})
-	appendOK(t, s, testStream, Event{5, "last"})
-	f.expect(t, Event{5, "last"})
+	f.expect(t, batch.LogEvent{Timestamp: 1, Message: "before"})
+	appendOK(t, s, testStream, batch.LogEvent{Timestamp: 2, Message: "after"}, batch.LogEvent{Timestamp: 3, Message: "and more"})
+	f.expect(t, batch.LogEvent{Timestamp: 2, Message: "after"}, batch.LogEvent{Timestamp: 3, Message: "and more"})
+	appendOK(t, s, "another/default/stream", batch.LogEvent{Timestamp: 4, Message: "elsewhere"})
+	appendOK(t, s, testStream, batch.LogEvent{Timestamp: 5, Message: "last"})
+	f.expect(t, batch.LogEvent{Timestamp: 5, Message: "last"})
 
 	cancel()
 	if err := f.result(t); !errors.Is(err, context.Canceled) {
@@ -92,23 +94,23 @@ func TestFollowWaitsForStream(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	f := follow(t, ctx, s, testStream, "")
-	appendOK(t, s, testStream, Event{1, "first"})
-	f.expect(t, Event{1, "first"})
+	appendOK(t, s, testStream, batch.LogEvent{Timestamp: 1, Message: "first"})
+	f.expect(t, batch.LogEvent{Timestamp: 1, Message: "first"})
 }
 
 func TestFollowFromToken(t *testing.T) {
 	s := openStore(t)
-	appendOK(t, s, testStream, Event{1, "seen"}, Event{2, "seen too"})
+	appendOK(t, s, testStream, batch.LogEvent{Timestamp: 1, Message: "seen"}, batch.LogEvent{Timestamp: 2, Message: "seen too"})
 	_, token, err := s.Read(t.Context(), testStream, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendOK(t, s, testStream, Event{3, "new"})
+	appendOK(t, s, testStream, batch.LogEvent{Timestamp: 3, Message: "new"})
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	f := follow(t, ctx, s, testStream, token)
-	f.expect(t, Event{3, "new"})
+	f.expect(t, batch.LogEvent{Timestamp: 3, Message: "new"})
 }
 
 func TestFollowPollsForOtherWriters(t *testing.T) {
@@ -123,8 +125,8 @@ func TestFollowPollsForOtherWriters(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	f := follow(t, ctx, reader, testStream, "")
-	appendOK(t, writer, testStream, Event{1, "from elsewhere"})
-	f.expect(t, Event{1, "from elsewhere"})
+	appendOK(t, writer, testStream, batch.LogEvent{Timestamp: 1, Message: "from elsewhere"})
+	f.expect(t, batch.LogEvent{Timestamp: 1, Message: "from elsewhere"})
 }
 
 func TestFollowEnds(t *testing.T) {
@@ -132,14 +134,14 @@ func TestFollowEnds(t *testing.T) {
 	tests := []struct {
 		name    string
 		end     func(s *Store, cancel context.CancelFunc)
-		fn      func([]Event) error
+		fn      func([]batch.LogEvent) error
 		wantErr error
 	}{
 		{"cancel", func(_ *Store, cancel context.CancelFunc) { cancel() }, nil, context.Canceled},
 		{"close", func(s *Store, _ context.CancelFunc) { s.Close() }, nil, ErrClosed},
 		{"callback error", func(s *Store, _ context.CancelFunc) {
-			s.Append(context.Background(), testStream, []Event{{1, "x"}})
-		}, func([]Event) error { return errStop }, errStop},
+			s.Append(context.Background(), testStream, []batch.LogEvent{{Timestamp: 1, Message: "x"}})
+		}, func([]batch.LogEvent) error { return errStop }, errStop},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +151,7 @@ func TestFollowEnds(t *testing.T) {
 			defer cancel()
 			fn := tt.fn
 			if fn == nil {
-				fn = func([]Event) error { return nil }
+				fn = func([]batch.LogEvent) error { return nil }
 			}
 			done := make(chan error, 1)
 			go func() { done <- s.Follow(ctx, testStream, "", fn) }()

@@ -8,7 +8,7 @@ import (
 )
 
 // encodeEvents is events in the file format.
-func encodeEvents(events []Event) []byte {
+func encodeEvents(events []batch.LogEvent) []byte {
 	var buf []byte
 	for _, e := range events {
 		buf = appendEvent(buf, e)
@@ -17,7 +17,7 @@ func encodeEvents(events []Event) []byte {
 }
 
 // appendEvent appends e to buf as one line of the file format.
-func appendEvent(buf []byte, e Event) []byte {
+func appendEvent(buf []byte, e batch.LogEvent) []byte {
 	buf = strconv.AppendInt(buf, e.Timestamp, 10)
 	buf = append(buf, '\t')
 	for i := 0; i < len(e.Message); i++ {
@@ -37,13 +37,13 @@ func appendEvent(buf []byte, e Event) []byte {
 // "<ms>\t<message>", as a write cut short by a crash can leave, is kept
 // whole as the message of an event at time 0 rather than hiding the rest
 // of the stream behind an error.
-func parseEvent(line []byte) Event {
+func parseEvent(line []byte) batch.LogEvent {
 	ms, msg, ok := bytes.Cut(line, []byte{'\t'})
 	ts, err := strconv.ParseInt(string(ms), 10, 64)
 	if !ok || err != nil {
-		return Event{Message: unescape(line)}
+		return batch.LogEvent{Message: unescape(line)}
 	}
-	return Event{Timestamp: ts, Message: unescape(msg)}
+	return batch.LogEvent{Timestamp: ts, Message: unescape(msg)}
 }
 
 // unescape reverses the escaping of appendEvent. A backslash before any

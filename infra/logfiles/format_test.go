@@ -9,19 +9,19 @@ import (
 func TestEventFormat(t *testing.T) {
 	tests := []struct {
 		name string
-		in   Event
+		in   batch.LogEvent
 		line string
 	}{
-		{"plain", Event{1700000000123, "hello"}, "1700000000123\thello\n"},
-		{"empty", Event{0, ""}, "0\t\n"},
-		{"negative time", Event{-5, "x"}, "-5\tx\n"},
-		{"newline", Event{1, "a\nb"}, "1\ta\\nb\n"},
-		{"backslash", Event{1, `a\b`}, "1\ta\\\\b\n"},
-		{"backslash n text", Event{1, `a\nb`}, "1\ta\\\\nb\n"},
-		{"trailing backslash", Event{1, `a\`}, "1\ta\\\\\n"},
-		{"tabs kept", Event{1, "a\tb\t"}, "1\ta\tb\t\n"},
-		{"carriage return and NUL kept", Event{1, "a\r\x00"}, "1\ta\r\x00\n"},
-		{"unicode", Event{1, "héllo, 世界"}, "1\théllo, 世界\n"},
+		{"plain", batch.LogEvent{Timestamp: 1700000000123, Message: "hello"}, "1700000000123\thello\n"},
+		{"empty", batch.LogEvent{Timestamp: 0, Message: ""}, "0\t\n"},
+		{"negative time", batch.LogEvent{Timestamp: -5, Message: "x"}, "-5\tx\n"},
+		{"newline", batch.LogEvent{Timestamp: 1, Message: "a\nb"}, "1\ta\\nb\n"},
+		{"backslash", batch.LogEvent{Timestamp: 1, Message: `a\b`}, "1\ta\\\\b\n"},
+		{"backslash n text", batch.LogEvent{Timestamp: 1, Message: `a\nb`}, "1\ta\\\\nb\n"},
+		{"trailing backslash", batch.LogEvent{Timestamp: 1, Message: `a\`}, "1\ta\\\\\n"},
+		{"tabs kept", batch.LogEvent{Timestamp: 1, Message: "a\tb\t"}, "1\ta\tb\t\n"},
+		{"carriage return and NUL kept", batch.LogEvent{Timestamp: 1, Message: "a\r\x00"}, "1\ta\r\x00\n"},
+		{"unicode", batch.LogEvent{Timestamp: 1, Message: "héllo, 世界"}, "1\théllo, 世界\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,12 +39,12 @@ func TestEventFormat(t *testing.T) {
 func TestParseDamagedLine(t *testing.T) {
 	tests := []struct {
 		line string
-		want Event
+		want batch.LogEvent
 	}{
-		{"no tab", Event{Message: "no tab"}},
-		{"12x\tbad time", Event{Message: "12x\tbad time"}},
-		{`7\tstray \q escape`, Event{Message: `7\tstray \q escape`}},
-		{"7\tstray \\q escape", Event{Timestamp: 7, Message: `stray \q escape`}},
+		{"no tab", batch.LogEvent{Message: "no tab"}},
+		{"12x\tbad time", batch.LogEvent{Message: "12x\tbad time"}},
+		{`7\tstray \q escape`, batch.LogEvent{Message: `7\tstray \q escape`}},
+		{"7\tstray \\q escape", batch.LogEvent{Timestamp: 7, Message: `stray \q escape`}},
 	}
 	for _, tt := range tests {
 		if got := parseEvent([]byte(tt.line)); got != tt.want {

@@ -15,12 +15,6 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
-// Event is one log line of a stream.
-type Event struct {
-	Timestamp int64 // epoch milliseconds
-	Message   string
-}
-
 // ErrNotFound is returned for a stream that has no events yet. It wraps
 // batch.ErrNotFound.
 var ErrNotFound = fmt.Errorf("log stream %w", batch.ErrNotFound)
@@ -70,7 +64,7 @@ func (s *Store) Close() error {
 
 // Append adds events to the end of stream, creating it if needed, in one
 // write. An invalid stream name is a *batch.ClientError.
-func (s *Store) Append(ctx context.Context, stream string, events []Event) error {
+func (s *Store) Append(ctx context.Context, stream string, events []batch.LogEvent) error {
 	path, err := s.path(ctx, stream)
 	if err != nil {
 		return fmt.Errorf("appending to log stream: %w", err)
@@ -90,7 +84,7 @@ func (s *Store) Append(ctx context.Context, stream string, events []Event) error
 // token of the position after them. At the end of the stream it returns no
 // events and a token naming the same position. A stream with no events is
 // ErrNotFound; an invalid name or token is a *batch.ClientError.
-func (s *Store) Read(ctx context.Context, stream, fromToken string, limit int) (events []Event, nextToken string, err error) {
+func (s *Store) Read(ctx context.Context, stream, fromToken string, limit int) (events []batch.LogEvent, nextToken string, err error) {
 	path, err := s.path(ctx, stream)
 	if err != nil {
 		return nil, "", fmt.Errorf("reading log stream: %w", err)
@@ -149,7 +143,7 @@ func appendFile(path string, data []byte) error {
 
 // readFile reads up to limit complete lines of the file at path from
 // offset and returns their events and the offset after them.
-func readFile(path string, offset int64, limit int) ([]Event, int64, error) {
+func readFile(path string, offset int64, limit int) ([]batch.LogEvent, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
@@ -159,7 +153,7 @@ func readFile(path string, offset int64, limit int) ([]Event, int64, error) {
 		return nil, 0, err
 	}
 	r := bufio.NewReader(f)
-	var events []Event
+	var events []batch.LogEvent
 	for len(events) < limit {
 		line, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {

@@ -26,9 +26,9 @@ func openStore(t *testing.T) *Store {
 }
 
 // readAll reads a whole stream, page by page.
-func readAll(t *testing.T, s *Store, stream string, limit int) []Event {
+func readAll(t *testing.T, s *Store, stream string, limit int) []batch.LogEvent {
 	t.Helper()
-	var all []Event
+	var all []batch.LogEvent
 	token := ""
 	for range 100000 {
 		events, next, err := s.Read(t.Context(), stream, token, limit)
@@ -47,14 +47,14 @@ func readAll(t *testing.T, s *Store, stream string, limit int) []Event {
 
 func TestRoundTrip(t *testing.T) {
 	s := openStore(t)
-	want := []Event{
-		{1700000000000, "plain"},
-		{1700000000001, ""},
-		{1700000000002, "multi\nline\n"},
-		{1700000000003, "tabs\tand\\backslashes\\n"},
-		{1700000000004, `\`},
-		{1700000000005, "héllo \r\x00 世界"},
-		{1700000000006, strings.Repeat("long ", 100000)},
+	want := []batch.LogEvent{
+		{Timestamp: 1700000000000, Message: "plain"},
+		{Timestamp: 1700000000001, Message: ""},
+		{Timestamp: 1700000000002, Message: "multi\nline\n"},
+		{Timestamp: 1700000000003, Message: "tabs\tand\\backslashes\\n"},
+		{Timestamp: 1700000000004, Message: `\`},
+		{Timestamp: 1700000000005, Message: "héllo \r\x00 世界"},
+		{Timestamp: 1700000000006, Message: strings.Repeat("long ", 100000)},
 	}
 	if err := s.Append(t.Context(), testStream, want[:3]); err != nil {
 		t.Fatalf("Append: %v", err)
@@ -79,18 +79,18 @@ func TestAppendNothing(t *testing.T) {
 
 func TestReadPages(t *testing.T) {
 	s := openStore(t)
-	var all []Event
+	var all []batch.LogEvent
 	for i := range 25 {
-		all = append(all, Event{int64(i), fmt.Sprint("event ", i)})
+		all = append(all, batch.LogEvent{Timestamp: int64(i), Message: fmt.Sprint("event ", i)})
 	}
-	for _, batch := range [][]Event{all[:7], all[7:20], all[20:]} {
-		if err := s.Append(t.Context(), testStream, batch); err != nil {
+	for _, part := range [][]batch.LogEvent{all[:7], all[7:20], all[20:]} {
+		if err := s.Append(t.Context(), testStream, part); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
 	}
 
 	token := ""
-	for _, want := range [][]Event{all[:10], all[10:20], all[20:], nil} {
+	for _, want := range [][]batch.LogEvent{all[:10], all[10:20], all[20:], nil} {
 		got, next, err := s.Read(t.Context(), testStream, token, 10)
 		if err != nil {
 			t.Fatalf("Read(%q): %v", token, err)
@@ -105,7 +105,7 @@ func TestReadPages(t *testing.T) {
 	}
 
 	// A token keeps its place as the stream grows.
-	more := []Event{{99, "later"}}
+	more := []batch.LogEvent{{Timestamp: 99, Message: "later"}}
 	if err := s.Append(t.Context(), testStream, more); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
@@ -117,7 +117,7 @@ func TestReadPages(t *testing.T) {
 
 func TestReadSkipsPartialLine(t *testing.T) {
 	s := openStore(t)
-	if err := s.Append(t.Context(), testStream, []Event{{1, "whole"}}); err != nil {
+	if err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: 1, Message: "whole"}}); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
 	path, err := s.path(t.Context(), testStream)
@@ -128,14 +128,14 @@ func TestReadSkipsPartialLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, token, err := s.Read(t.Context(), testStream, "", 0)
-	if want := []Event{{1, "whole"}}; err != nil || !slices.Equal(got, want) {
+	if want := []batch.LogEvent{{Timestamp: 1, Message: "whole"}}; err != nil || !slices.Equal(got, want) {
 		t.Fatalf("Read = %v, %v, want %v", got, err, want)
 	}
 	if err := appendFile(path, []byte("ten\n")); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err = s.Read(t.Context(), testStream, token, 0)
-	if want := []Event{{2, "being written"}}; err != nil || !slices.Equal(got, want) {
+	if want := []batch.LogEvent{{Timestamp: 2, Message: "being written"}}; err != nil || !slices.Equal(got, want) {
 		t.Errorf("Read once complete = %v, %v, want %v", got, err, want)
 	}
 }
@@ -150,14 +150,14 @@ func TestMissingStream(t *testing.T) {
 
 func TestInvalidInputIsClientError(t *testing.T) {
 	s := openStore(t)
-	if err := s.Append(t.Context(), testStream, []Event{{1, "x"}}); err != nil {
+	if err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: 1, Message: "x"}}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name string
 		call func() error
 	}{
-		{"append bad name", func() error { return s.Append(t.Context(), "../x", []Event{{1, "x"}}) }},
+		{"append bad name", func() error { return s.Append(t.Context(), "../x", []batch.LogEvent{{Timestamp: 1, Message: "x"}}) }},
 		{"append empty batch, bad name", func() error { return s.Append(t.Context(), "/abs", nil) }},
 		{"read bad name", func() error { _, _, err := s.Read(t.Context(), "a//b", "", 0); return err }},
 		{"read bad token", func() error { _, _, err := s.Read(t.Context(), testStream, "x", 0); return err }},
@@ -188,9 +188,9 @@ func TestConcurrentAppends(t *testing.T) {
 		stream := streams[w%len(streams)]
 		wg.Go(func() {
 			for b := range batches {
-				events := make([]Event, perBatch)
+				events := make([]batch.LogEvent, perBatch)
 				for e := range events {
-					events[e] = Event{int64(b*perBatch + e), fmt.Sprintf("w%d %s", w, pad)}
+					events[e] = batch.LogEvent{Timestamp: int64(b*perBatch + e), Message: fmt.Sprintf("w%d %s", w, pad)}
 				}
 				if err := s.Append(t.Context(), stream, events); err != nil {
 					t.Errorf("Append: %v", err)
@@ -232,7 +232,7 @@ func TestManyStreamsHoldNoFiles(t *testing.T) {
 	s := openStore(t)
 	before := openFiles(t)
 	for i := range streams {
-		if err := s.Append(t.Context(), fmt.Sprintf("job%d/default/%d", i%10, i), []Event{{int64(i), "x"}}); err != nil {
+		if err := s.Append(t.Context(), fmt.Sprintf("job%d/default/%d", i%10, i), []batch.LogEvent{{Timestamp: int64(i), Message: "x"}}); err != nil {
 			t.Fatalf("Append %d: %v", i, err)
 		}
 	}
@@ -241,7 +241,7 @@ func TestManyStreamsHoldNoFiles(t *testing.T) {
 	}
 	last := streams - 1
 	got, _, err := s.Read(t.Context(), fmt.Sprintf("job%d/default/%d", last%10, last), "", 0)
-	if want := []Event{{int64(last), "x"}}; err != nil || !slices.Equal(got, want) {
+	if want := []batch.LogEvent{{Timestamp: int64(last), Message: "x"}}; err != nil || !slices.Equal(got, want) {
 		t.Errorf("Read = %v, %v, want %v", got, err, want)
 	}
 }
@@ -264,7 +264,7 @@ func TestClosedStore(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := s.Append(t.Context(), testStream, []Event{{1, "x"}}); !errors.Is(err, ErrClosed) {
+	if err := s.Append(t.Context(), testStream, []batch.LogEvent{{Timestamp: 1, Message: "x"}}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Append after Close: %v, want ErrClosed", err)
 	}
 	if _, _, err := s.Read(t.Context(), testStream, "", 0); !errors.Is(err, ErrClosed) {

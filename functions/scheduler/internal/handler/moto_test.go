@@ -23,8 +23,8 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/process"
+	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/deploy/local"
 	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/mototest"
@@ -169,11 +169,11 @@ type lines struct {
 	text []string
 }
 
-func (l *lines) AppendLines(_ context.Context, _ string, ls []bootstrap.LogLine) error {
+func (l *lines) Append(_ context.Context, _ string, ls []batch.LogEvent) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, line := range ls {
-		l.text = append(l.text, line.Text)
+		l.text = append(l.text, line.Message)
 	}
 	return nil
 }
@@ -188,7 +188,7 @@ func (l *lines) all() []string {
 // processes, until the test ends.
 func (m *motoStack) runAgent(t *testing.T, out *lines) {
 	t.Helper()
-	agent := bootstrap.New(m.ctl, m.queues, local.NewProcessRuntime(process.Options{KillGrace: time.Second}), out, bootstrap.Config{
+	agent := bootstrap.New(m.ctl, m.queues, runtimes.NewProcess(process.Options{KillGrace: time.Second}), out, bootstrap.Config{
 		InstanceID: "i-" + m.name, ComputeEnvironment: "ce", InstanceType: "m5.large", VCPUs: 2, MemoryMiB: 8192,
 		WorkRoot: t.TempDir(), HeartbeatEvery: time.Second, PollWait: time.Second, Logger: quietLogger(),
 	})

@@ -1,4 +1,4 @@
-package local
+package runtimes
 
 import (
 	"context"
@@ -10,7 +10,14 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/process"
 )
 
-// processRuntime runs attempts as plain processes.
+// NewProcess returns the runtime that runs attempts as plain processes,
+// each in its own working directory: what a nil runtime from Choose stands
+// for.
+func NewProcess(opts process.Options) bootstrap.Runtime {
+	return processRuntime{process.New(opts)}
+}
+
+// processRuntime adapts package process to bootstrap.Runtime.
 type processRuntime struct{ rt *process.Runtime }
 
 func (processRuntime) Name() string { return "process" }

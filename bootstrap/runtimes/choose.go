@@ -1,0 +1,54 @@
+// Package runtimes holds what every agent shares about job runtimes: the
+// process runtime's adapter to bootstrap.Runtime (Docker's is in package
+// docker) and the choice between them, by mode, that `tanda up` and `tanda
+// agent` make the same way.
+package runtimes
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/docker"
+)
+
+// Runtime modes (`--runtime`).
+const (
+	ModeAuto    = "auto"    // Docker when a daemon answers, else processes
+	ModeDocker  = "docker"  // containers on Docker Engine
+	ModeProcess = "process" // plain processes
+)
+
+// probeTimeout bounds the wait for a Docker daemon's answer.
+const probeTimeout = 3 * time.Second
+
+// Choose picks the job runtime for a mode. With ModeAuto it uses Docker when a
+// daemon answers within a few seconds and plain processes otherwise;
+// ModeDocker fails when no daemon answers. A nil runtime means plain processes (the
+// caller makes it with NewProcess, once it has prepared their work
+// root). The string says why, for the start-up banner.
+func Choose(ctx context.Context, mode string, opts docker.Options) (bootstrap.Runtime, string, error) {
+	switch mode {
+	case ModeProcess:
+		return nil, "chosen with --runtime process", nil
+	case ModeAuto, ModeDocker:
+	default:
+		return nil, "", fmt.Errorf("--runtime must be auto, docker or process (got %q)", mode)
+	}
+	rt, err := docker.New(opts)
+	if err == nil {
+		probe, cancel := context.WithTimeout(ctx, probeTimeout)
+		var v docker.Version
+		v, err = rt.Version(probe)
+		cancel()
+		if err == nil {
+			return rt, fmt.Sprintf("Docker Engine %s, API %s", v.Engine, v.API), nil
+		}
+		_ = rt.Close()
+	}
+	if mode == ModeDocker {
+		return nil, "", fmt.Errorf("--runtime docker: no Docker daemon answers (set DOCKER_HOST, or start dockerd): %w", err)
+	}
+	return nil, "no Docker daemon answers, so jobs run as plain processes", nil
+}
