@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,6 +27,9 @@ type fakeObserver struct {
 	// onList runs on every ComputeEnvironments call.
 	onList func(calls int)
 	calls  int
+	// forgottenCEs and forgottenInstances record the Forget calls.
+	forgottenCEs       []string
+	forgottenInstances []string
 }
 
 func newFakeObserver(ces ...batch.ComputeEnvironment) *fakeObserver {
@@ -43,7 +47,9 @@ func (o *fakeObserver) ComputeEnvironments(context.Context) ([]batch.ComputeEnvi
 	if onList != nil {
 		onList(calls)
 	}
-	return o.ces, nil
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.ces), nil
 }
 
 func (o *fakeObserver) Demand(_ context.Context, ce string, limit int) ([]Job, error) {
@@ -63,6 +69,22 @@ func (o *fakeObserver) RecordDecision(_ context.Context, ce string, d batch.Scal
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.decisions[ce] = append(o.decisions[ce], d)
+	return nil
+}
+
+func (o *fakeObserver) ForgetComputeEnvironment(_ context.Context, ce string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.forgottenCEs = append(o.forgottenCEs, ce)
+	o.ces = slices.DeleteFunc(o.ces, func(c batch.ComputeEnvironment) bool { return c.ComputeEnvironmentName == ce })
+	return nil
+}
+
+func (o *fakeObserver) ForgetInstance(_ context.Context, ce, id string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.forgottenInstances = append(o.forgottenInstances, id)
+	delete(o.loads[ce], id)
 	return nil
 }
 

@@ -26,6 +26,12 @@ type Observer interface {
 	// RecordDecision stores the pass's decision with the compute environment
 	// and sets its computeResources.desiredvCpus to d.DesiredvCpus.
 	RecordDecision(ctx context.Context, ce string, d batch.ScalingDecision) error
+	// ForgetComputeEnvironment removes a DELETING compute environment,
+	// once the provisioner has seen its last instance go.
+	ForgetComputeEnvironment(ctx context.Context, ce string) error
+	// ForgetInstance drops the record of an instance whose agent went
+	// silent, ending the attempts it held as host losses.
+	ForgetInstance(ctx context.Context, ce, id string) error
 }
 
 // Job is a RUNNABLE job's request for capacity.
@@ -52,4 +58,7 @@ type Load struct {
 	LastBusyAt time.Time
 	// Draining instances take no new jobs (Spot interruption, shutdown).
 	Draining bool
+	// LastSeenAt is when the instance's agent last reported; zero if
+	// unknown, which never counts as silent.
+	LastSeenAt time.Time
 }

@@ -28,6 +28,13 @@ type Options struct {
 	DemandLimit         int           // default DefaultDemandLimit
 	RegistrationTimeout time.Duration // default DefaultRegistrationTimeout
 	Logger              *slog.Logger  // default slog.Default()
+	// ForgetSilentAfter, when positive, forgets instances whose agent has
+	// not reported for that long (Observer.ForgetInstance), so that their
+	// attempts end as host losses: the records of instances lost without
+	// a Terminate (Spot reclaimed, crashed) do not stay forever, and such an
+	// instance, if it still runs, looks unregistered and is retired. Zero
+	// keeps every record, for fleets that forget their own instances.
+	ForgetSilentAfter time.Duration
 }
 
 // Provisioner reconciles every managed compute environment's instances with
@@ -104,6 +111,17 @@ func (p *Provisioner) Reconcile(ctx context.Context) error {
 			errs = append(errs, ctx.Err())
 			break
 		}
+		if ce.Status == batch.StatusDeleting {
+			shrinking, err := p.deleting(ctx, ce)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("compute environment %s: %w", ce.ComputeEnvironmentName, err))
+				continue
+			}
+			if shrinking == nil {
+				continue
+			}
+			ce = *shrinking
+		}
 		if !provisioned(ce) {
 			continue
 		}
@@ -112,6 +130,31 @@ func (p *Provisioner) Reconcile(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// deleting handles a DELETING compute environment: it is forgotten once it
+// has no instance left (nil), and until then shrinks to nothing, as if
+// DISABLED with minvCpus 0.
+func (p *Provisioner) deleting(ctx context.Context, ce batch.ComputeEnvironment) (*batch.ComputeEnvironment, error) {
+	name := ce.ComputeEnvironmentName
+	insts, err := p.fleet.Instances(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("listing instances: %w", err)
+	}
+	if len(insts) == 0 {
+		if err := p.obs.ForgetComputeEnvironment(ctx, name); err != nil {
+			return nil, fmt.Errorf("forgetting deleted compute environment: %w", err)
+		}
+		p.opts.Logger.Info("deleted compute environment forgotten", "computeEnvironment", name)
+		return nil, nil
+	}
+	ce.State = batch.StateDisabled
+	if ce.ComputeResources != nil {
+		cr := *ce.ComputeResources
+		cr.MinvCpus = new(0)
+		ce.ComputeResources = &cr
+	}
+	return &ce, nil
 }
 
 // provisioned reports whether the provisioner owns the CE's instances.
@@ -203,17 +246,41 @@ func (p *Provisioner) observe(ctx context.Context, ce batch.ComputeEnvironment) 
 	if err != nil {
 		return PlanInput{}, fmt.Errorf("reading instance loads: %w", err)
 	}
+	now := p.opts.Clock.Now()
+	if err := p.forgetSilent(ctx, name, loads, now); err != nil {
+		return PlanInput{}, err
+	}
 	demand, err := p.obs.Demand(ctx, name, p.opts.DemandLimit)
 	if err != nil {
 		return PlanInput{}, fmt.Errorf("reading demand: %w", err)
 	}
-	now := p.opts.Clock.Now()
 	return PlanInput{
 		CE: ce, Types: types,
 		Unavailable: p.unavailable.names(ce.ComputeResources.Type == ResourceSpot, now),
 		Instances:   instances, Loads: loads, Demand: demand, Now: now,
 		IdleGrace: p.opts.IdleGrace, RegistrationTimeout: p.opts.RegistrationTimeout,
 	}, nil
+}
+
+// forgetSilent forgets the instances whose agent has not reported for
+// ForgetSilentAfter and removes them from loads: to the plan they are
+// unregistered, and retired if they still run.
+func (p *Provisioner) forgetSilent(ctx context.Context, ce string, loads map[string]Load, now time.Time) error {
+	if p.opts.ForgetSilentAfter <= 0 {
+		return nil
+	}
+	for id, l := range loads {
+		if l.LastSeenAt.IsZero() || now.Sub(l.LastSeenAt) <= p.opts.ForgetSilentAfter {
+			continue
+		}
+		if err := p.obs.ForgetInstance(ctx, ce, id); err != nil {
+			return fmt.Errorf("forgetting silent instance %s: %w", id, err)
+		}
+		p.opts.Logger.Warn("instance forgotten: its agent went silent", "computeEnvironment", ce, "instance", id,
+			"lastSeenAt", l.LastSeenAt)
+		delete(loads, id)
+	}
+	return nil
 }
 
 // retire terminates instances and marks them terminating in the input, so

@@ -22,7 +22,7 @@ import (
 )
 
 // silentLeases is how many leases an agent may go without reporting
-// before its instance is forgotten (see kit.Observer).
+// before its instance is forgotten (provisioner.Options.ForgetSilentAfter).
 const silentLeases = 10
 
 // APIHandler is the AWS Batch API: SigV4 verified against keys (the
@@ -72,9 +72,10 @@ func (b *Backend) Provisioner(ctx context.Context) *provisioner.Provisioner {
 		}),
 		forget: b.Control.ForgetInstance,
 	}
-	obs := kit.Observer{Control: b.Control, Fleet: fleet, Clock: b.opts.Clock, ForgetSilentAfter: silentLeases * b.lease()}
+	obs := kit.Observer{Control: b.Control, Clock: b.opts.Clock}
 	return provisioner.New(obs, fleet, b.catalog, provisioner.Options{
 		Clock: b.opts.Clock, IdleGrace: b.opts.IdleGrace, Logger: b.logger("provisioner"),
+		ForgetSilentAfter: silentLeases * b.lease(),
 	})
 }
 

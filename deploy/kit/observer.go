@@ -2,7 +2,6 @@ package kit
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
@@ -10,59 +9,19 @@ import (
 	"github.com/tanda-batch/tanda/provisioner"
 )
 
-// InstanceLister lists a compute environment's instances; a
-// provisioner.Fleet is one.
-type InstanceLister interface {
-	Instances(ctx context.Context, ce string) ([]provisioner.Instance, error)
-}
-
 // Observer shows the control plane to the provisioner
-// (provisioner.Observer).
+// (provisioner.Observer). It decides nothing: which compute environments
+// and instances to forget is the provisioner's decision.
 type Observer struct {
 	Control *control.Service
-	Fleet   InstanceLister
 	Clock   batch.Clock
-	// ForgetSilentAfter, when positive, makes Loads forget instances whose
-	// agent has not reported for that long, ending their attempts as host
-	// losses: the records of instances lost without a Terminate (Spot
-	// reclaimed, crashed) do not stay forever, and such an instance, if it
-	// still runs, looks unregistered and is retired. Zero keeps every
-	// record, for fleets that forget their own instances.
-	ForgetSilentAfter time.Duration
 }
 
 var _ provisioner.Observer = Observer{}
 
-// ComputeEnvironments lists the compute environments. A DELETING one is
-// shown DISABLED with minvCpus 0, so that it shrinks to nothing, and is
-// forgotten once it has no instance left.
+// ComputeEnvironments lists the compute environments.
 func (o Observer) ComputeEnvironments(ctx context.Context) ([]batch.ComputeEnvironment, error) {
-	all, err := o.Control.ComputeEnvironments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, ce := range all {
-		if ce.Status == batch.StatusDeleting {
-			insts, err := o.Fleet.Instances(ctx, ce.ComputeEnvironmentName)
-			if err != nil {
-				return nil, err
-			}
-			if len(insts) == 0 {
-				if err := o.Control.ForgetComputeEnvironment(ctx, ce.ComputeEnvironmentName); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			ce.State = batch.StateDisabled
-			if ce.ComputeResources != nil {
-				zero := 0
-				ce.ComputeResources.MinvCpus = &zero
-			}
-		}
-		out = append(out, ce)
-	}
-	return out, nil
+	return o.Control.ComputeEnvironments(ctx)
 }
 
 // Demand lists the RUNNABLE jobs a compute environment provides for.
@@ -88,15 +47,12 @@ func (o Observer) Loads(ctx context.Context, ce string) (map[string]provisioner.
 	}
 	out := make(map[string]provisioner.Load, len(recs))
 	for _, r := range recs {
-		if o.silent(r) {
-			if err := o.Control.ForgetInstance(ctx, ce, r.ID); err != nil {
-				return nil, fmt.Errorf("forgetting silent instance %s: %w", r.ID, err)
-			}
-			continue
-		}
 		l := provisioner.Load{UsedVCPUs: r.UsedVCPUs, UsedMemoryMiB: r.UsedMemoryMiB, RunningJobs: r.RunningJobs, Draining: r.Draining}
 		if r.LastBusyAt > 0 {
 			l.LastBusyAt = time.UnixMilli(r.LastBusyAt)
+		}
+		if r.LastSeenAt > 0 {
+			l.LastSeenAt = time.UnixMilli(r.LastSeenAt)
 		}
 		held, err := o.Control.HeldBy(ctx, r.ID)
 		if err != nil {
@@ -116,13 +72,17 @@ func (o Observer) Loads(ctx context.Context, ce string) (map[string]provisioner.
 	return out, nil
 }
 
-// silent reports whether an instance's agent has not reported for
-// ForgetSilentAfter.
-func (o Observer) silent(r control.InstanceRecord) bool {
-	return o.ForgetSilentAfter > 0 && o.Clock.Now().Sub(time.UnixMilli(r.LastSeenAt)) > o.ForgetSilentAfter
-}
-
 // RecordDecision stores a pass's decision with its compute environment.
 func (o Observer) RecordDecision(ctx context.Context, ce string, d batch.ScalingDecision) error {
 	return o.Control.RecordDecision(ctx, ce, d)
+}
+
+// ForgetComputeEnvironment removes a deleted compute environment.
+func (o Observer) ForgetComputeEnvironment(ctx context.Context, ce string) error {
+	return o.Control.ForgetComputeEnvironment(ctx, ce)
+}
+
+// ForgetInstance drops an instance's record, ending its attempts.
+func (o Observer) ForgetInstance(ctx context.Context, ce, id string) error {
+	return o.Control.ForgetInstance(ctx, ce, id)
 }

@@ -151,7 +151,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.runtime = runtimes.NewProcess(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})
 	}
 	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
-	s.prov = provisioner.New(kit.Observer{Control: s.ctl, Fleet: s.fleet, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
+	s.prov = provisioner.New(kit.Observer{Control: s.ctl, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
 		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
 	})
 	so := cfg.Scheduler
