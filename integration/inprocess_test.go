@@ -22,6 +22,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/internal/awsclient"
@@ -103,12 +104,12 @@ func startInProcess(tb testing.TB, apiOptions ...func(*middleware.Stack) error) 
 // (profile tanda), as the aws CLI would.
 func (p *inProcess) batchClient(tb testing.TB) *awsbatch.Client {
 	tb.Helper()
-	prof, err := config.LoadSharedConfigProfile(context.Background(), awsserver.Profile, func(o *config.LoadSharedConfigOptions) {
+	prof, err := config.LoadSharedConfigProfile(context.Background(), kit.Profile, func(o *config.LoadSharedConfigOptions) {
 		o.CredentialsFiles = []string{p.srv.CredentialsFile()}
 		o.ConfigFiles = []string{p.srv.ConfigFile()}
 	})
 	if err != nil {
-		tb.Fatalf("reading profile %s: %v", awsserver.Profile, err)
+		tb.Fatalf("reading profile %s: %v", kit.Profile, err)
 	}
 	return awsbatch.New(awsbatch.Options{
 		Region:       prof.Region,

@@ -1,6 +1,6 @@
 package docker
 
-import "github.com/tanda-batch/tanda/infra/iamactions"
+import "github.com/tanda-batch/tanda/internal/iamactions"
 
 // pullActions are what the Docker daemon is authorised as when it pulls an
 // ECR image with a token from GetAuthorizationToken: the token carries the

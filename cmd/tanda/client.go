@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 
-	"github.com/tanda-batch/tanda/deploy/local"
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
@@ -45,7 +45,7 @@ func (c *clientFlags) connect(ctx context.Context) (*client, error) {
 		opts = append(opts,
 			config.WithSharedCredentialsFiles([]string{creds}),
 			config.WithSharedConfigFiles([]string{filepath.Join(c.dataDir, "config")}),
-			config.WithSharedConfigProfile(local.Profile),
+			config.WithSharedConfigProfile(kit.Profile),
 		)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/kit"
 )
 
 // serveOptions are what `tanda serve` was asked to do.
@@ -110,9 +111,9 @@ func printServeBanner(out io.Writer, srv *awsserver.Server) {
 	fmt.Fprintf(out, "endpoint: %s\n", srv.Endpoint())
 	fmt.Fprintf(out, "stack: %s\n", describeStack(st))
 	if key, ok := srv.IssuedKey(); ok {
-		fmt.Fprintf(out, "credentials: %s (profile %s, access key %s issued now)\n", absolute(srv.CredentialsFile()), awsserver.Profile, key.ID)
+		fmt.Fprintf(out, "credentials: %s (profile %s, access key %s issued now)\n", absolute(srv.CredentialsFile()), kit.Profile, key.ID)
 	} else {
-		fmt.Fprintf(out, "credentials: %s (profile %s)\n", absolute(srv.CredentialsFile()), awsserver.Profile)
+		fmt.Fprintf(out, "credentials: %s (profile %s)\n", absolute(srv.CredentialsFile()), kit.Profile)
 	}
 	fmt.Fprintf(out, "config: %s\n", absolute(srv.ConfigFile()))
 	fmt.Fprintf(out, "master key: %s (seals the access keys' secrets)\n", absolute(srv.KeyFile()))
@@ -121,7 +122,7 @@ func printServeBanner(out io.Writer, srv *awsserver.Server) {
 			res.LaunchTemplate.ID, res.LaunchTemplate.DefaultVersion, res.LaunchTemplate.ImageID, res.Queues)
 	}
 	fmt.Fprintf(out, "\nTry it:\n  AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s aws batch describe-job-queues --endpoint-url %s\n",
-		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), awsserver.Profile, srv.Endpoint())
+		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), kit.Profile, srv.Endpoint())
 }
 
 // describeStack names a stack's resources.

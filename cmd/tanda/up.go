@@ -12,6 +12,7 @@ import (
 
 	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/deploy/local"
 )
 
@@ -58,12 +59,12 @@ func absolute(path string) string {
 
 func printWelcome(out io.Writer, srv *local.Server, dataDir, runtimeWhy string) {
 	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s",
-		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), local.Profile)
+		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), kit.Profile)
 	fmt.Fprintf(out, "Tanda is up: AWS Batch API at %s (job runtime: %s: %s)\n", srv.Endpoint(), srv.RuntimeName(), runtimeWhy)
 	if key, ok := srv.IssuedKey(); ok {
-		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), local.Profile)
+		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), kit.Profile)
 	} else {
-		fmt.Fprintf(out, "Credentials in %s (profile %s)\n", srv.CredentialsFile(), local.Profile)
+		fmt.Fprintf(out, "Credentials in %s (profile %s)\n", srv.CredentialsFile(), kit.Profile)
 	}
 	fmt.Fprintf(out, `
 Try it:

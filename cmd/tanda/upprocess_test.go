@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 
-	"github.com/tanda-batch/tanda/deploy/local"
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 	"github.com/tanda-batch/tanda/internal/childproc"
 )
@@ -125,7 +125,7 @@ func (p *upProcess) client(t *testing.T, dataDir string, maxAttempts int) *awsba
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithSharedCredentialsFiles([]string{filepath.Join(dataDir, "credentials")}),
 		config.WithSharedConfigFiles([]string{filepath.Join(dataDir, "config")}),
-		config.WithSharedConfigProfile(local.Profile),
+		config.WithSharedConfigProfile(kit.Profile),
 	)
 	if err != nil {
 		t.Fatalf("loading the credentials %s wrote: %v", p.name, err)

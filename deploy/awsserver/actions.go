@@ -6,10 +6,10 @@ import (
 	"github.com/tanda-batch/tanda/deploy/awsserver/provisionfn"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
-	"github.com/tanda-batch/tanda/infra/iamactions"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
+	"github.com/tanda-batch/tanda/internal/iamactions"
 )
 
 // lookupActions are the calls OpenBackend and Provisioner make directly:

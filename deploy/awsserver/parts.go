@@ -3,14 +3,12 @@ package awsserver
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/tanda-batch/tanda/api/accesskeys"
-	"github.com/tanda-batch/tanda/api/httpapi"
 	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/cwlogs"
@@ -26,19 +24,14 @@ import (
 const silentLeases = 10
 
 // APIHandler is the AWS Batch API: SigV4 verified against keys (the
-// stack's access keys: AccessKeys, or kit.OpenKeys under `tanda
-// serve`), job logs read from CloudWatch Logs.
+// stack's access keys: AccessKeys, or kit.OpenKeys under `tanda serve`),
+// job logs read from CloudWatch Logs.
 func (b *Backend) APIHandler(keys sigv4.SecretSource) http.Handler {
 	st := b.Settings
 	logs := cwlogs.New(cloudwatchlogs.NewFromConfig(b.awsCfg), cwlogs.Options{Group: st.LogGroup, Logger: b.logger("logs")})
-	verifier := &sigv4.Verifier{Region: st.Region, Service: "batch", Secrets: keys, Clock: b.opts.Clock, MaxSkew: 5 * time.Minute}
-	return httpapi.New(b.Control, httpapi.Options{
-		Auth:      kit.Authenticator{Verifier: verifier},
-		Logs:      kit.LogReader{Control: b.Control, Logs: logs},
-		Triggers:  b.Control,
-		RateLimit: b.opts.RateLimit,
-		Logger:    b.logger("api"),
-		Clock:     b.opts.Clock,
+	return kit.NewAPI(b.Control, kit.APIOptions{
+		Region: st.Region, Keys: keys, Logs: logs, RateLimit: b.opts.RateLimit,
+		Logger: b.logger("api"), Clock: b.opts.Clock,
 	})
 }
 

@@ -17,9 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tanda-batch/tanda/api/sigv4"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 )
@@ -36,14 +38,8 @@ func serve(t *testing.T, awsCfg aws.Config, st awsstack.Settings) *awsserver.Ser
 		cancel()
 		t.Fatalf("Open: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	t.Cleanup(cancel)
+	batchtest.RunInBackground(t, srv.Run)
 	return srv
 }
 
@@ -56,12 +52,12 @@ func batchClient(t *testing.T, srv *awsserver.Server) *batch.Client {
 			t.Errorf("%s: %v, want mode 0600", f, err)
 		}
 	}
-	prof, err := config.LoadSharedConfigProfile(context.Background(), awsserver.Profile, func(o *config.LoadSharedConfigOptions) {
+	prof, err := config.LoadSharedConfigProfile(context.Background(), kit.Profile, func(o *config.LoadSharedConfigOptions) {
 		o.CredentialsFiles = []string{srv.CredentialsFile()}
 		o.ConfigFiles = []string{srv.ConfigFile()}
 	})
 	if err != nil {
-		t.Fatalf("reading profile %s: %v", awsserver.Profile, err)
+		t.Fatalf("reading profile %s: %v", kit.Profile, err)
 	}
 	if prof.Region != srv.Stack().Region {
 		t.Errorf("profile region = %q, want %q", prof.Region, srv.Stack().Region)

@@ -38,13 +38,8 @@ func (c *Config) backendOptions() BackendOptions {
 // openKeys opens the API's access keys, kept in the items table and
 // sealed with the data directory's master key, and issues the first one
 // on a first start.
-func (s *Server) openKeys(ctx context.Context, store accesskeys.Store) (*accesskeys.Keys, error) {
-	keys, key, err := kit.OpenKeys(ctx, store, kit.KeyOptions{
+func (s *Server) openKeys(ctx context.Context, store accesskeys.Store) (*accesskeys.Keys, *accesskeys.AccessKey, error) {
+	return kit.OpenKeys(ctx, store, kit.KeyOptions{
 		Dir: s.cfg.DataDir, KeyFile: s.KeyFile(), Region: s.cfg.Stack.Region, Description: "tanda serve", Clock: s.cfg.Clock,
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.key = key
-	return keys, nil
 }

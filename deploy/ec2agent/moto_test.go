@@ -1,7 +1,6 @@
 package ec2agent_test
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -73,15 +72,7 @@ func TestAgentOnMoto(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ec2agent.New: %v", err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- agent.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	batchtest.RunInBackground(t, agent.Run)
 
 	out, err := ctl.SubmitJob(ctx, &batch.SubmitJobInput{
 		JobName: "hello", JobQueue: queueName, JobDefinition: defName,

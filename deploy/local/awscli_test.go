@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tanda-batch/tanda/deploy/kit"
 )
 
 // requireTool finds a tool the test needs. Under `make test`
@@ -37,7 +39,7 @@ func (c awsCLI) run(args ...string) (map[string]any, error) {
 	cmd.Env = append(withoutAWSVariables(os.Environ()),
 		"AWS_SHARED_CREDENTIALS_FILE="+c.td.CredentialsFile(),
 		"AWS_CONFIG_FILE="+c.td.ConfigFile(),
-		"AWS_PROFILE="+Profile,
+		"AWS_PROFILE="+kit.Profile,
 		"AWS_RETRY_MODE=standard", "AWS_MAX_ATTEMPTS=1",
 	)
 	out, err := cmd.CombinedOutput()

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tanda-batch/tanda/deploy/kit"
 )
 
 // Scripts written for AWS Batch, run against Tanda through boto3 and the aws
@@ -30,7 +32,7 @@ func (td *tanda) boto3(t *testing.T, scenario string, out any) {
 		"TANDA_ENDPOINT="+td.Endpoint(),
 		"AWS_SHARED_CREDENTIALS_FILE="+td.CredentialsFile(),
 		"AWS_CONFIG_FILE="+td.ConfigFile(),
-		"AWS_PROFILE="+Profile,
+		"AWS_PROFILE="+kit.Profile,
 	)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

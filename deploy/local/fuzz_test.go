@@ -57,7 +57,7 @@ func FuzzAPINeverServerError(f *testing.F) {
 	handler := td.Handler()
 	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
 		path := "/v1/" + fuzzOperations[int(op)%len(fuzzOperations)]
-		req := httptest.NewRequest(http.MethodPost, "http://"+td.listener.Addr().String()+path, bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, td.Endpoint()+path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		sum := sha256.Sum256(body)
 		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "batch", td.cfg.Region, time.Now()); err != nil {

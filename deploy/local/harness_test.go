@@ -15,6 +15,7 @@ import (
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 	"github.com/tanda-batch/tanda/scheduler"
 )
@@ -71,7 +72,7 @@ func runTanda(t testing.TB, cfg Config) *tanda {
 	awsCfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithSharedCredentialsFiles([]string{filepath.Join(cfg.DataDir, "credentials")}),
 		config.WithSharedConfigFiles([]string{filepath.Join(cfg.DataDir, "config")}),
-		config.WithSharedConfigProfile(Profile),
+		config.WithSharedConfigProfile(kit.Profile),
 	)
 	if err != nil {
 		t.Fatalf("loading the credentials tanda wrote: %v", err)

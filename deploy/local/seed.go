@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/tanda-batch/tanda/api/accesskeys"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/deploy/kit"
 )
@@ -18,13 +19,14 @@ const (
 )
 
 // openKeys loads the access keys and issues one when the data directory
-// has no credentials file yet (a first start, or a deleted file).
-func (s *Server) openKeys(ctx context.Context) (err error) {
-	s.keys, s.key, err = kit.OpenKeys(ctx, s.db, kit.KeyOptions{
+// has no credentials file yet (a first start, or a deleted file); it
+// returns the key issued, if one was.
+func (s *Server) openKeys(ctx context.Context) (issued *accesskeys.AccessKey, err error) {
+	s.keys, issued, err = kit.OpenKeys(ctx, s.db, kit.KeyOptions{
 		Dir: s.cfg.DataDir, KeyFile: filepath.Join(s.cfg.DataDir, "secret.key"),
 		Region: s.cfg.Region, Description: "tanda up", Clock: s.cfg.Clock,
 	})
-	return err
+	return issued, err
 }
 
 // seed creates the default compute environment, job queue and example job

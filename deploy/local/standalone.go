@@ -8,16 +8,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"time"
 
 	"github.com/tanda-batch/tanda/api/accesskeys"
-	"github.com/tanda-batch/tanda/api/httpapi"
-	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
@@ -32,9 +28,6 @@ import (
 	"github.com/tanda-batch/tanda/scheduler"
 	"github.com/tanda-batch/tanda/triggers"
 )
-
-// Profile is the AWS profile `tanda up` writes its credentials under.
-const Profile = kit.Profile
 
 // Config configures one-machine Tanda. Zero values take the defaults.
 type Config struct {
@@ -92,21 +85,20 @@ func (c *Config) defaults() {
 	}
 }
 
-// Server is a running one-machine Tanda.
+// Server is a running one-machine Tanda. Its API, endpoint, control plane
+// and credentials files are its Front's.
 type Server struct {
-	cfg      Config
-	db       *sqlite.DB
-	logs     *logfiles.Store
-	ctl      *control.Service
-	keys     *accesskeys.Keys
-	fleet    *localfleet.Fleet
-	prov     *provisioner.Provisioner
-	sched    *scheduler.Scheduler
-	watcher  *triggers.Watcher
-	runtime  bootstrap.Runtime
-	listener net.Listener
-	http     *http.Server
-	key      *accesskeys.AccessKey // issued on this start, if any
+	*kit.Front
+	cfg     Config
+	db      *sqlite.DB
+	logs    *logfiles.Store
+	ctl     *control.Service
+	keys    *accesskeys.Keys
+	fleet   *localfleet.Fleet
+	prov    *provisioner.Provisioner
+	sched   *scheduler.Scheduler
+	watcher *triggers.Watcher
+	runtime bootstrap.Runtime
 }
 
 // Open opens (or creates) the data directory, seeds a first start with a
@@ -141,7 +133,8 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		InstanceTypes: kit.InstanceTypes{Catalog: cat},
 		Queues:        s.db,
 	})
-	if err := s.openKeys(ctx); err != nil {
+	issued, err := s.openKeys(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.seed(ctx); err != nil {
@@ -160,47 +153,18 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	s.sched = scheduler.New(s.ctl, s.db, so)
 	s.watcher = s.newWatcher()
-	verifier := &sigv4.Verifier{Region: cfg.Region, Service: "batch", Secrets: s.keys, Clock: cfg.Clock, MaxSkew: 5 * time.Minute}
-	handler := httpapi.New(s.ctl, httpapi.Options{
-		Auth:      kit.Authenticator{Verifier: verifier},
-		Logs:      kit.LogReader{Control: s.ctl, Logs: s.logs},
-		Triggers:  s.ctl,
-		RateLimit: cfg.RateLimit,
-		Logger:    cfg.Logger.With("component", "api"),
-		Clock:     cfg.Clock,
+	api := kit.NewAPI(s.ctl, kit.APIOptions{
+		Region: cfg.Region, Keys: s.keys, Logs: s.logs, RateLimit: cfg.RateLimit,
+		Logger: cfg.Logger.With("component", "api"), Clock: cfg.Clock,
 	})
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	if s.Front, err = kit.Listen(cfg.Listen, s.ctl, api, cfg.DataDir, issued); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// Endpoint is the API's URL.
-func (s *Server) Endpoint() string { return "http://" + s.listener.Addr().String() }
-
-// Handler is the API's HTTP handler, for in-process callers and tests.
-func (s *Server) Handler() http.Handler { return s.http.Handler }
-
-// Control is the control plane, for in-process callers and tests.
-func (s *Server) Control() *control.Service { return s.ctl }
-
 // RuntimeName names the job runtime in use.
 func (s *Server) RuntimeName() string { return s.runtime.Name() }
-
-// IssuedKey is the access key issued on this start, if one was.
-func (s *Server) IssuedKey() (accesskeys.AccessKey, bool) {
-	if s.key == nil {
-		return accesskeys.AccessKey{}, false
-	}
-	return *s.key, true
-}
-
-// CredentialsFile and ConfigFile are the AWS files `tanda up` writes.
-func (s *Server) CredentialsFile() string { return kit.CredentialsFile(s.cfg.DataDir) }
-
-// ConfigFile is the AWS config file with the profile's region.
-func (s *Server) ConfigFile() string { return kit.ConfigFile(s.cfg.DataDir) }
 
 // Run serves the API and runs the scheduler and provisioner until ctx is
 // done, then shuts down in order: API, instances, background loops, stores.
@@ -216,7 +180,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if _, err := s.ctl.Rering(ctx, control.SweepOptions{Limit: 10_000}); err != nil {
 		return err
 	}
-	err := kit.Serve(ctx, s.http, s.listener,
+	err := s.Serve(ctx,
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
 		func(ctx context.Context) { s.watcher.Run(ctx, s.cfg.WatchEvery) },

@@ -1,6 +1,6 @@
 package cwlogs
 
-import "github.com/tanda-batch/tanda/infra/iamactions"
+import "github.com/tanda-batch/tanda/internal/iamactions"
 
 // Actions are the IAM actions of every CloudWatch Logs call this package
 // can make (the methods of its logsAPI).

@@ -1,6 +1,6 @@
 package dynamo
 
-import "github.com/tanda-batch/tanda/infra/iamactions"
+import "github.com/tanda-batch/tanda/internal/iamactions"
 
 // Actions are the IAM actions of every DynamoDB call this package can make
 // (the methods of its dynamoAPI). Query reads the jobs table's indexes too,

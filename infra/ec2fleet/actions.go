@@ -1,6 +1,6 @@
 package ec2fleet
 
-import "github.com/tanda-batch/tanda/infra/iamactions"
+import "github.com/tanda-batch/tanda/internal/iamactions"
 
 // launchActions are what a CreateFleet call of type instant is authorised
 // as besides ec2:CreateFleet: EC2 launches each instance as the caller, so

@@ -1,6 +1,6 @@
 package kmskeys
 
-import "github.com/tanda-batch/tanda/infra/iamactions"
+import "github.com/tanda-batch/tanda/internal/iamactions"
 
 // Actions are the IAM actions of every KMS call this package can make
 // (the methods of its kmsAPI): issuing keys needs kms:Encrypt, verifying

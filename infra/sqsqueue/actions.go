@@ -1,6 +1,6 @@
 package sqsqueue
 
-import "github.com/tanda-batch/tanda/infra/iamactions"
+import "github.com/tanda-batch/tanda/internal/iamactions"
 
 // Actions are the IAM actions of every SQS call this package can make (the
 // methods of its sqsAPI; SendMessageBatch is authorised as sqs:SendMessage).

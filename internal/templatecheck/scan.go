@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tanda-batch/tanda/infra/iamactions"
+	"github.com/tanda-batch/tanda/internal/iamactions"
 )
 
 // sdkServicePath begins the import path of every AWS SDK for Go v2

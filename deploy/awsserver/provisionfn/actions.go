@@ -1,6 +1,6 @@
 package provisionfn
 
-import "github.com/tanda-batch/tanda/infra/iamactions"
+import "github.com/tanda-batch/tanda/internal/iamactions"
 
 // Actions are the IAM actions of every AWS call this package can make:
 // reading and deleting from the interruption queue (the methods of its

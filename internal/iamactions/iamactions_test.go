@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tanda-batch/tanda/infra/iamactions"
+	"github.com/tanda-batch/tanda/internal/iamactions"
 )
 
 // queueAPI stands for an adapter's SDK interface.
