@@ -26,7 +26,7 @@ func BackendActions() []string {
 }
 
 // apiLogActions are the CloudWatch Logs calls of the API: it only reads
-// job logs (serverkit.LogReader over cwlogs.Store.Read).
+// job logs (kit.LogReader over cwlogs.Store.Read).
 var apiLogActions = []string{"logs:GetLogEvents"}
 
 // APIActions are what the api function can call: the Backend's, reading

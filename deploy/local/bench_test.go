@@ -2,7 +2,7 @@ package local
 
 // The benchmarks of docs/BENCHMARKS.md. Each iteration does a fixed amount
 // of work (a batch of jobs, a run of latency samples, an array job), so
-// `go test -run '^$' -bench . ./standalone` runs each once; add -count 3
+// `go test -run '^$' -bench . ./deploy/local` runs each once; add -count 3
 // for a range. Tanda runs with its production intervals, on a compute
 // environment of its own whose capacity is provisioned before timing.
 

@@ -1,4 +1,4 @@
-// Package standalone wires one-machine Tanda (`tanda up`): the AWS Batch
+// Package local wires one-machine Tanda (`tanda up`): the AWS Batch
 // API, scheduler, provisioner and in-process instances over an embedded
 // SQLite store, with job logs in files. It is the same core that runs on
 // AWS, with embedded adapters.
