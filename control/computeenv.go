@@ -27,7 +27,7 @@ func (s *Service) CreateComputeEnvironment(ctx context.Context, in *batch.Create
 	}
 	cr := in.ComputeResources
 	if cr != nil {
-		if err := s.checkInstanceTypes(cr.InstanceTypes); err != nil {
+		if err := s.checkInstanceTypes(cr.InstanceTypes, cr.Type); err != nil {
 			return nil, err
 		}
 		cr = cloneComputeResource(cr)
@@ -69,11 +69,11 @@ func (s *Service) CreateComputeEnvironment(ctx context.Context, in *batch.Create
 	return &batch.ComputeEnvironmentOutput{ComputeEnvironmentName: ce.ComputeEnvironmentName, ComputeEnvironmentArn: ce.ComputeEnvironmentArn}, nil
 }
 
-func (s *Service) checkInstanceTypes(types []string) error {
+func (s *Service) checkInstanceTypes(types []string, crType string) error {
 	if s.opts.InstanceTypes == nil || len(types) == 0 {
 		return nil
 	}
-	if err := s.opts.InstanceTypes.Check(types); err != nil {
+	if err := s.opts.InstanceTypes.Check(types, crType); err != nil {
 		return batch.Clientf("computeResources.instanceTypes: %v", err)
 	}
 	return nil
@@ -102,11 +102,6 @@ func (s *Service) UpdateComputeEnvironment(ctx context.Context, in *batch.Update
 	if err != nil {
 		return nil, err
 	}
-	if in.ComputeResources != nil {
-		if err := s.checkInstanceTypes(in.ComputeResources.InstanceTypes); err != nil {
-			return nil, err
-		}
-	}
 	ce, err := updateDoc(ctx, s.store, batch.KindComputeEnvironment, name, func(ce *batch.ComputeEnvironment) error {
 		if ce.Status == batch.StatusDeleting {
 			return batch.Clientf("ComputeEnvironment %s is being deleted.", name)
@@ -134,6 +129,11 @@ func (s *Service) UpdateComputeEnvironment(ctx context.Context, in *batch.Update
 				return err
 			}
 			applyComputeResourceUpdate(ce.ComputeResources, u)
+			if u.InstanceTypes != nil || u.Type != "" {
+				if err := s.checkInstanceTypes(ce.ComputeResources.InstanceTypes, ce.ComputeResources.Type); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

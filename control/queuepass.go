@@ -137,7 +137,7 @@ func (s *Service) blockedReason(j *batch.Job, ces []batch.ComputeEnvironment, he
 		if cr.MaxvCpus != nil && float64(*cr.MaxvCpus) >= j.Internal.VCPUs {
 			fitsMax = true
 		}
-		if s.opts.InstanceTypes == nil || s.opts.InstanceTypes.Fits(cr.InstanceTypes, j.Internal.VCPUs, j.Internal.MemoryMiB, j.Internal.GPUs) {
+		if s.opts.InstanceTypes == nil || s.opts.InstanceTypes.Fits(cr.InstanceTypes, cr.Type, j.Internal.VCPUs, j.Internal.MemoryMiB, j.Internal.GPUs) {
 			fitsType = true
 		}
 	}

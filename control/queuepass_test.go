@@ -20,7 +20,7 @@ type instanceType struct {
 // fakeInstanceTypes is a control.InstanceTypes over a fixed catalogue.
 type fakeInstanceTypes map[string]instanceType
 
-func (f fakeInstanceTypes) Check(types []string) error {
+func (f fakeInstanceTypes) Check(types []string, _ string) error {
 	for _, t := range types {
 		if _, ok := f[t]; !ok {
 			return fmt.Errorf("unknown instance type %q", t)
@@ -29,7 +29,7 @@ func (f fakeInstanceTypes) Check(types []string) error {
 	return nil
 }
 
-func (f fakeInstanceTypes) Fits(types []string, vcpus float64, memoryMiB, gpus int64) bool {
+func (f fakeInstanceTypes) Fits(types []string, _ string, vcpus float64, memoryMiB, gpus int64) bool {
 	for _, t := range types {
 		if it, ok := f[t]; ok && gpus == 0 && it.vcpus >= vcpus && it.memoryMiB >= memoryMiB {
 			return true

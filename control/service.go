@@ -25,10 +25,12 @@ func ReadyQueue(jobQueue string) string { return "ready-" + jobQueue }
 
 // InstanceTypes knows the instance types compute environments may use.
 type InstanceTypes interface {
-	// Check rejects unknown types or a mix of architectures.
-	Check(types []string) error
-	// Fits reports whether some type among types can hold one job.
-	Fits(types []string, vcpus float64, memoryMiB, gpus int64) bool
+	// Check rejects unknown types, a mix of architectures, and types EC2
+	// does not offer as the compute resources' type (EC2 or SPOT).
+	Check(types []string, crType string) error
+	// Fits reports whether some type among types, offered as crType, can
+	// hold one job.
+	Fits(types []string, crType string, vcpus float64, memoryMiB, gpus int64) bool
 }
 
 // Options configure a Service.

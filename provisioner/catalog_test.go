@@ -140,3 +140,60 @@ func TestNewCatalogRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandForRefusesTypesNotOfferedAsTheCapacityType(t *testing.T) {
+	cat, err := NewCatalog([]InstanceType{
+		{Name: "c5.large", Family: "c5", Arch: ArchX86, VCPUs: 2, MemoryMiB: 4096, PricePerHour: 0.085},
+		{Name: "c5.metal", Family: "c5", Arch: ArchX86, VCPUs: 96, MemoryMiB: 196608, PricePerHour: 4.08, NoSpot: true},
+		{Name: "p5.48xlarge", Family: "p5", Arch: ArchX86, VCPUs: 192, MemoryMiB: 2097152, GPUs: 8, NoSpot: true},
+		{Name: "u7i.metal", Family: "u7i", Arch: ArchX86, VCPUs: 896, MemoryMiB: 16 << 20, NoOnDemand: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(ts []InstanceType) []string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Name)
+		}
+		return out
+	}
+	if got, err := cat.ExpandFor([]string{"c5"}, ResourceSpot); err != nil || !slices.Equal(names(got), []string{"c5.large"}) {
+		t.Errorf("Spot c5 = %v, %v; want only c5.large (c5.metal is not offered as Spot)", names(got), err)
+	}
+	if got, err := cat.ExpandFor([]string{"c5"}, ResourceEC2); err != nil || len(got) != 2 {
+		t.Errorf("On-Demand c5 = %v, %v; want both", names(got), err)
+	}
+	for _, tt := range []struct {
+		entries []string
+		crType  string
+		want    string
+	}{
+		{[]string{"c5.metal"}, ResourceSpot, "c5.metal is not offered as Spot capacity by EC2; a SPOT compute environment cannot use it"},
+		{[]string{"p5"}, ResourceSpot, `no type of "p5" is offered as Spot capacity`},
+		{[]string{"u7i.metal"}, ResourceEC2, "u7i.metal is not offered as On-Demand capacity by EC2; an EC2 compute environment cannot use it"},
+		{[]string{"c6"}, ResourceEC2, `unknown instance type or family "c6"`},
+	} {
+		_, err := cat.ExpandFor(tt.entries, tt.crType)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !batch.IsClientError(err) {
+			t.Errorf("ExpandFor(%v, %s) error = %v, want a ClientException containing %q", tt.entries, tt.crType, err, tt.want)
+		}
+	}
+}
+
+func TestReplaceSwapsTheTypesOrKeepsThemOnError(t *testing.T) {
+	cat := DefaultCatalog()
+	before := cat.Len()
+	if err := cat.Replace([]InstanceType{{Name: "x.large"}}); err == nil {
+		t.Fatal("Replace accepted a type without a family")
+	}
+	if cat.Len() != before {
+		t.Errorf("a failed Replace changed the catalog: %d types, want %d", cat.Len(), before)
+	}
+	if err := cat.Replace([]InstanceType{{Name: "c5.large", Family: "c5", Arch: ArchX86, VCPUs: 2, MemoryMiB: 4096}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cat.Lookup("c5.large"); !ok || cat.Len() != 1 {
+		t.Errorf("after Replace: %d types, c5.large found %v", cat.Len(), ok)
+	}
+}

@@ -234,7 +234,7 @@ func (p *Provisioner) acquire(ctx context.Context, ce string) (release func(), e
 // counted twice.
 func (p *Provisioner) observe(ctx context.Context, ce batch.ComputeEnvironment) (PlanInput, error) {
 	name := ce.ComputeEnvironmentName
-	types, err := p.cat.Expand(ce.ComputeResources.InstanceTypes)
+	types, err := p.cat.ExpandFor(ce.ComputeResources.InstanceTypes, ce.ComputeResources.Type)
 	if err != nil {
 		return PlanInput{}, fmt.Errorf("expanding instance types: %w", err)
 	}

@@ -11,15 +11,17 @@ type InstanceTypes struct{ Catalog *provisioner.Catalog }
 
 var _ control.InstanceTypes = InstanceTypes{}
 
-// Check rejects unknown types or a mix of architectures.
-func (t InstanceTypes) Check(types []string) error {
-	_, err := t.Catalog.Expand(types)
+// Check rejects unknown types, a mix of architectures, and types EC2 does
+// not offer as crType.
+func (t InstanceTypes) Check(types []string, crType string) error {
+	_, err := t.Catalog.ExpandFor(types, crType)
 	return err
 }
 
-// Fits reports whether some type among types can hold one job.
-func (t InstanceTypes) Fits(types []string, vcpus float64, mem, gpus int64) bool {
-	all, err := t.Catalog.Expand(types)
+// Fits reports whether some type among types, offered as crType, can hold
+// one job.
+func (t InstanceTypes) Fits(types []string, crType string, vcpus float64, mem, gpus int64) bool {
+	all, err := t.Catalog.ExpandFor(types, crType)
 	if err != nil {
 		return false
 	}
