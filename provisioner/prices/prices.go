@@ -1,0 +1,133 @@
+// Package prices gives EC2 instance types their On-Demand prices, from a
+// table generated from public list prices (data/ondemand.csv, with its
+// source and date; go generate rebuilds ondemand_table.go from it), and
+// estimates the prices the table does not know, so that every type can be
+// ranked and the estimates can be told apart.
+package prices
+
+//go:generate go run ./gen -in data/ondemand.csv -out ondemand_table.go
+
+import (
+	"slices"
+
+	"github.com/tanda-batch/tanda/provisioner"
+)
+
+// fallbackRegion's prices stand in, as estimates, for a region the table
+// does not cover.
+const fallbackRegion = "us-east-1"
+
+// OnDemand is the On-Demand list price of an instance type in a region, in
+// USD per hour, and whether the table has it.
+func OnDemand(region, instanceType string) (float64, bool) {
+	p, ok := onDemand[region][instanceType]
+	return p, ok
+}
+
+// Regions lists the regions the table covers.
+func Regions() []string {
+	out := make([]string, 0, len(onDemand))
+	for r := range onDemand {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Apply returns types priced for region. A type the region's table lists
+// gets its list price. Any other gets an estimate, and PriceEstimated:
+//   - in a region the table does not cover, the us-east-1 list price;
+//   - otherwise its family's median price per vCPU in that table, times
+//     its vCPUs;
+//   - for a family the table does not know, the median price per vCPU of
+//     the types of the same architecture, with or without GPUs as it has
+//     them, times its vCPUs.
+func Apply(region string, types []provisioner.InstanceType) []provisioner.InstanceType {
+	table, covered := onDemand[region]
+	if !covered {
+		table = onDemand[fallbackRegion]
+	}
+	est := newEstimator(table, types)
+	out := slices.Clone(types)
+	for i := range out {
+		t := &out[i]
+		if p, ok := table[t.Name]; ok {
+			t.PricePerHour, t.PriceEstimated = p, !covered
+			continue
+		}
+		t.PricePerHour, t.PriceEstimated = est.estimate(*t), true
+	}
+	return out
+}
+
+// Estimated lists the names of the types whose price is an estimate.
+func Estimated(types []provisioner.InstanceType) []string {
+	var out []string
+	for _, t := range types {
+		if t.PriceEstimated {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// estimator prices types from the medians of known prices per vCPU.
+type estimator struct {
+	byFamily map[string]float64 // median USD per vCPU-hour
+	byKind   map[kind]float64
+	overall  float64
+}
+
+// kind groups types for the last resort estimate.
+type kind struct {
+	arch string
+	gpu  bool
+}
+
+func newEstimator(table map[string]float64, types []provisioner.InstanceType) estimator {
+	family := map[string][]float64{}
+	byKind := map[kind][]float64{}
+	var all []float64
+	for _, t := range types {
+		p, ok := table[t.Name]
+		if !ok || t.VCPUs <= 0 {
+			continue
+		}
+		perVCPU := p / t.VCPUs
+		family[t.Family] = append(family[t.Family], perVCPU)
+		k := kind{t.Arch, t.GPUs > 0}
+		byKind[k] = append(byKind[k], perVCPU)
+		all = append(all, perVCPU)
+	}
+	e := estimator{byFamily: map[string]float64{}, byKind: map[kind]float64{}, overall: median(all)}
+	for f, ps := range family {
+		e.byFamily[f] = median(ps)
+	}
+	for k, ps := range byKind {
+		e.byKind[k] = median(ps)
+	}
+	return e
+}
+
+func (e estimator) estimate(t provisioner.InstanceType) float64 {
+	if p, ok := e.byFamily[t.Family]; ok {
+		return p * t.VCPUs
+	}
+	if p, ok := e.byKind[kind{t.Arch, t.GPUs > 0}]; ok {
+		return p * t.VCPUs
+	}
+	return e.overall * t.VCPUs
+}
+
+// median of xs; 0 when empty.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
