@@ -23,6 +23,7 @@ import (
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/infra/ec2catalog/catalogtest"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/internal/awsclient"
@@ -76,7 +77,7 @@ func startInProcess(tb testing.TB, apiOptions ...func(*middleware.Stack) error) 
 	ctx, cancel := context.WithCancel(context.Background())
 	p.srv, err = awsserver.Open(ctx, awsCfg, awsserver.Config{
 		Stack: p.stack, DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0",
-		Init: &awsserver.InitOptions{}, Logger: logger,
+		Init: &awsserver.InitOptions{}, Logger: logger, Catalog: catalogtest.Moto(tb),
 	})
 	if err != nil {
 		cancel()

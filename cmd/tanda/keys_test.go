@@ -15,6 +15,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/infra/ec2catalog/catalogtest"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/mototest"
 )
@@ -111,7 +112,7 @@ func TestKeysIssueOnMoto(t *testing.T) {
 	if id := prof.Credentials.AccessKeyID; !strings.HasPrefix(id, "TKIA") || !strings.Contains(out.String(), id) || prof.Region != st.Region {
 		t.Errorf("profile has key %q in %s; output:\n%s", id, prof.Region, out.String())
 	}
-	backend, err := awsserver.OpenBackend(ctx, awsCfg, st, awsserver.BackendOptions{})
+	backend, err := awsserver.OpenBackend(ctx, awsCfg, st, awsserver.BackendOptions{Catalog: catalogtest.Moto(t)})
 	if err != nil {
 		t.Fatalf("OpenBackend: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/awsserver/provisionfn"
 	"github.com/tanda-batch/tanda/infra/dynamo"
+	"github.com/tanda-batch/tanda/infra/ec2catalog"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
@@ -20,9 +21,10 @@ var lookupActions = []string{"ec2:DescribeSubnets"}
 // BackendActions are the IAM actions the Backend's control plane can call,
 // whatever part of it runs: the tables (without creating them), the
 // queues (including creating and deleting ready queues, which job queues
-// bring and take) and the event bus.
+// bring and take), the event bus, and EC2's list of instance types.
 func BackendActions() []string {
-	return iamactions.Union(without(dynamo.Actions(), dynamo.SetupActions()), sqsqueue.Actions(), jobevents.Actions())
+	return iamactions.Union(without(dynamo.Actions(), dynamo.SetupActions()), sqsqueue.Actions(), jobevents.Actions(),
+		ec2catalog.Actions())
 }
 
 // apiLogActions are the CloudWatch Logs calls of the API: it only reads

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -37,6 +38,9 @@ type BackendOptions struct {
 	// their instances; empty means the default VPC's, looked up when the
 	// provisioner is made.
 	Subnets []string
+	// Catalog, when set, is the instance-type catalogue to use as it is,
+	// instead of EC2's (tests that need no listing).
+	Catalog *provisioner.Catalog
 	Logger  *slog.Logger // default slog.Default()
 	Clock   batch.Clock  // default batch.SystemClock
 }
@@ -68,9 +72,10 @@ type Backend struct {
 	// state changes to the stack's event bus.
 	Control *control.Service
 
-	awsCfg  aws.Config
-	opts    BackendOptions
-	catalog *provisioner.Catalog
+	awsCfg     aws.Config
+	opts       BackendOptions
+	catalog    *provisioner.Catalog
+	catalogSrc catalogSource
 }
 
 // OpenBackend connects to the stack st through awsCfg. It calls AWS once,
@@ -82,13 +87,13 @@ func OpenBackend(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o
 		return nil, err
 	}
 	o.defaults()
-	cat, err := ec2Catalog()
-	if err != nil {
-		return nil, err
-	}
 	log := o.Logger
 	queues := newQueues(sqs.NewFromConfig(awsCfg), st, log.With("component", "sqs"))
 	store := newStore(dynamodb.NewFromConfig(awsCfg), st, queues, o.Clock)
+	catSrc, cat, err := openCatalog(ctx, ec2.NewFromConfig(awsCfg), store, st.Region, o)
+	if err != nil {
+		return nil, err
+	}
 	ctl := control.New(store, control.Options{
 		Partition:     batch.Partition{Region: st.Region, Account: account(ctx, sts.NewFromConfig(awsCfg), o.Account, log)},
 		Clock:         o.Clock,
@@ -102,7 +107,7 @@ func OpenBackend(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o
 	})
 	return &Backend{
 		Settings: st, Store: store, Queues: queues, Control: ctl,
-		awsCfg: awsCfg, opts: o, catalog: cat,
+		awsCfg: awsCfg, opts: o, catalog: cat, catalogSrc: catSrc,
 	}, nil
 }
 

@@ -1,25 +1,106 @@
 package awsserver
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/tanda-batch/tanda/infra/ec2catalog"
 	"github.com/tanda-batch/tanda/provisioner"
+	"github.com/tanda-batch/tanda/provisioner/prices"
 )
 
 // localFamily is the family of one-machine Tanda's in-process instances,
 // which EC2 cannot launch.
 const localFamily = "local"
 
-// ec2Catalog is the built-in catalogue without the in-process types, so a
-// compute environment asking for them is refused when it is created.
-func ec2Catalog() (*provisioner.Catalog, error) {
-	types := slices.DeleteFunc(provisioner.DefaultCatalog().Types(), func(t provisioner.InstanceType) bool {
+// builtinEC2Types are the built-in catalogue's types without the
+// in-process ones: what serves when EC2's list cannot be read.
+func builtinEC2Types() []provisioner.InstanceType {
+	return slices.DeleteFunc(provisioner.DefaultCatalog().Types(), func(t provisioner.InstanceType) bool {
 		return t.Family == localFamily
 	})
-	cat, err := provisioner.NewCatalog(types)
+}
+
+// catalogSource is the stack's instance types: EC2's, kept in the items
+// table, priced for the region.
+type catalogSource struct {
+	src    *ec2catalog.Source
+	region string
+	log    *slog.Logger
+}
+
+// load returns the region's instance types, priced. When EC2's list can be
+// read neither from EC2 nor from the store, the built-in catalogue serves,
+// with a warning, so the API still answers.
+func (c catalogSource) load(ctx context.Context) []provisioner.InstanceType {
+	types, listedAt, err := c.src.Types(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("building the EC2 catalogue: %w", err)
+		c.log.Warn("EC2's instance types cannot be read; using the built-in catalogue", "region", c.region, "err", err)
+		return builtinEC2Types()
 	}
-	return cat, nil
+	priced := prices.Apply(c.region, types)
+	if est := prices.Estimated(priced); len(est) > 0 {
+		c.log.Info("instance types priced by estimate (no list price in the table)",
+			"region", c.region, "count", len(est), "types", strings.Join(est, " "))
+	}
+	c.log.Debug("instance types", "region", c.region, "count", len(priced), "listedAt", listedAt)
+	return priced
+}
+
+// openCatalog reads the stack's catalogue.
+func openCatalog(ctx context.Context, api *ec2.Client, items ec2catalog.Items, region string, o BackendOptions) (catalogSource, *provisioner.Catalog, error) {
+	cs := catalogSource{
+		src:    ec2catalog.New(api, items, ec2catalog.Options{Region: region, Clock: o.Clock, Logger: o.Logger.With("component", "catalog")}),
+		region: region,
+		log:    o.Logger.With("component", "catalog"),
+	}
+	if o.Catalog != nil {
+		return cs, o.Catalog, nil
+	}
+	cat, err := provisioner.NewCatalog(cs.load(ctx))
+	if err != nil {
+		return cs, nil, fmt.Errorf("building the instance-type catalogue: %w", err)
+	}
+	return cs, cat, nil
+}
+
+// RefreshCatalog reads the instance types again (EC2's list is read anew
+// once the stored one is a day old) and swaps them into the catalogue the
+// control plane and the provisioner use.
+func (b *Backend) RefreshCatalog(ctx context.Context) error {
+	if b.opts.Catalog != nil {
+		return nil
+	}
+	if err := b.catalog.Replace(b.catalogSrc.load(ctx)); err != nil {
+		return fmt.Errorf("refreshing the instance-type catalogue: %w", err)
+	}
+	return nil
+}
+
+// catalogCheckEvery is how often a long-running process reads the stored
+// catalogue again: the stored listing is itself listed anew from EC2 once
+// a day.
+const catalogCheckEvery = time.Hour
+
+// RunCatalogRefresh refreshes the catalogue every hour until ctx is done,
+// logging failures.
+func (b *Backend) RunCatalogRefresh(ctx context.Context) {
+	t := time.NewTicker(catalogCheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := b.RefreshCatalog(ctx); err != nil && ctx.Err() == nil {
+				b.opts.Logger.Error("refreshing instance types", "err", err)
+			}
+		}
+	}
 }

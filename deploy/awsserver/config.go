@@ -6,6 +6,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/scheduler"
 )
 
@@ -35,8 +36,11 @@ type Config struct {
 	// RateLimit caps API requests per second per access key; 0: no limit.
 	RateLimit float64
 	Scheduler scheduler.Options
-	Logger    *slog.Logger
-	Clock     batch.Clock
+	// Catalog, when set, is the instance-type catalogue to use instead of
+	// EC2's (BackendOptions.Catalog).
+	Catalog *provisioner.Catalog
+	Logger  *slog.Logger
+	Clock   batch.Clock
 }
 
 func (c *Config) defaults() {

@@ -55,10 +55,10 @@ func TestRetiringFleetForgets(t *testing.T) {
 	}
 }
 
-func TestEC2CatalogHasNoLocalTypes(t *testing.T) {
-	cat, err := ec2Catalog()
+func TestBuiltinEC2CatalogHasNoLocalTypes(t *testing.T) {
+	cat, err := provisioner.NewCatalog(builtinEC2Types())
 	if err != nil {
-		t.Fatalf("ec2Catalog: %v", err)
+		t.Fatalf("building the built-in EC2 catalogue: %v", err)
 	}
 	for _, typ := range cat.Types() {
 		if typ.Family == localFamily {

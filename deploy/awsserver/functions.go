@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -31,8 +32,11 @@ func (b *Backend) ProvisionerFunction(ctx context.Context, interruptionQueue str
 	deps := provisionfn.Deps{
 		Store: b.Store,
 		Provisioner: periodicPasses{
-			sched: b.Scheduler(scheduler.Options{QueuePassEvery: o.Every}),
-			prov:  b.Provisioner(ctx),
+			sched:     b.Scheduler(scheduler.Options{QueuePassEvery: o.Every}),
+			prov:      b.Provisioner(ctx),
+			refresh:   b.RefreshCatalog,
+			clock:     b.opts.Clock,
+			refreshed: new(b.opts.Clock.Now()),
 		},
 		Instances: b.Control,
 		Idle:      b.nothingProvisioned,
@@ -47,15 +51,24 @@ func (b *Backend) ProvisionerFunction(ctx context.Context, interruptionQueue str
 // periodicPasses are the passes `tanda serve` runs on timers, run by the
 // provisioner function on AWS, where the scheduler function only runs
 // when messages arrive: the scheduler's queue pass and sweep (lease
-// expiry, lost doorbells), then the provisioner's pass.
+// expiry, lost doorbells), then the provisioner's pass; and, every hour
+// that a warm function lives, the catalogue's refresh.
 type periodicPasses struct {
-	sched *scheduler.Scheduler
-	prov  *provisioner.Provisioner
+	sched     *scheduler.Scheduler
+	prov      *provisioner.Provisioner
+	refresh   func(context.Context) error
+	clock     batch.Clock
+	refreshed *time.Time
 }
 
 // Reconcile runs each pass once; a failed one does not stop the others.
 func (p periodicPasses) Reconcile(ctx context.Context) error {
-	return errors.Join(p.sched.Passes(ctx), p.prov.Reconcile(ctx))
+	var refreshErr error
+	if p.refreshed != nil && p.clock.Now().Sub(*p.refreshed) >= catalogCheckEvery {
+		*p.refreshed = p.clock.Now()
+		refreshErr = p.refresh(ctx)
+	}
+	return errors.Join(refreshErr, p.sched.Passes(ctx), p.prov.Reconcile(ctx))
 }
 
 // nothingProvisioned reports whether the stack has no compute environment

@@ -17,6 +17,7 @@ import (
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsserver/provisionfn"
+	"github.com/tanda-batch/tanda/infra/ec2catalog/catalogtest"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 )
 
@@ -53,7 +54,7 @@ func TestProvisionerFunction(t *testing.T) {
 	if _, err := awsserver.Init(ctx, awsCfg, st, awsserver.InitOptions{AMI: "ami-12c6146b", Logger: quiet()}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
-	b, err := awsserver.OpenBackend(ctx, awsCfg, st, awsserver.BackendOptions{Logger: quiet()})
+	b, err := awsserver.OpenBackend(ctx, awsCfg, st, awsserver.BackendOptions{Logger: quiet(), Catalog: catalogtest.Moto(t)})
 	if err != nil {
 		t.Fatalf("OpenBackend: %v", err)
 	}

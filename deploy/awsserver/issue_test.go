@@ -14,6 +14,7 @@ import (
 	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/infra/ec2catalog/catalogtest"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 )
@@ -45,7 +46,7 @@ func TestIssuedKeySignsAPIRequests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("IssueKey: %v", err)
 	}
-	b, err := awsserver.OpenBackend(ctx, awsCfg, st, awsserver.BackendOptions{Logger: quiet()})
+	b, err := awsserver.OpenBackend(ctx, awsCfg, st, awsserver.BackendOptions{Logger: quiet(), Catalog: catalogtest.Moto(t)})
 	if err != nil {
 		t.Fatalf("OpenBackend: %v", err)
 	}

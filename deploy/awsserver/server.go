@@ -86,6 +86,7 @@ func (s *Server) KeyFile() string { return filepath.Join(s.cfg.DataDir, MasterKe
 // their tags.
 func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx,
+		s.backend.RunCatalogRefresh,
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
 	)

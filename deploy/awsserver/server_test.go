@@ -22,6 +22,7 @@ import (
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/infra/ec2catalog/catalogtest"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 )
@@ -32,7 +33,7 @@ func serve(t *testing.T, awsCfg aws.Config, st awsstack.Settings) *awsserver.Ser
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := awsserver.Open(ctx, awsCfg, awsserver.Config{
 		Stack: st, DataDir: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0",
-		Init: &awsserver.InitOptions{}, Logger: quiet(),
+		Init: &awsserver.InitOptions{}, Logger: quiet(), Catalog: catalogtest.Moto(t),
 	})
 	if err != nil {
 		cancel()

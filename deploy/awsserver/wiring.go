@@ -30,6 +30,7 @@ func (c *Config) backendOptions() BackendOptions {
 		Account:   c.Account,
 		IdleGrace: c.IdleGrace,
 		RateLimit: c.RateLimit,
+		Catalog:   c.Catalog,
 		Logger:    c.Logger,
 		Clock:     c.Clock,
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/tanda-batch/tanda/deploy/awsserver/provisionfn"
 	"github.com/tanda-batch/tanda/infra/cwlogs"
 	"github.com/tanda-batch/tanda/infra/dynamo"
+	"github.com/tanda-batch/tanda/infra/ec2catalog"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
@@ -38,6 +39,7 @@ var adapters = map[string]adapter{
 	module + "infra/cwlogs":                 {cwlogs.Actions, cwlogs.SetupActions},
 	module + "infra/jobevents":              {jobevents.Actions, nil},
 	module + "infra/ec2fleet":               {ec2fleet.Actions, nil},
+	module + "infra/ec2catalog":             {ec2catalog.Actions, nil},
 	module + "infra/kmskeys":                {kmskeys.Actions, nil},
 	module + "bootstrap/docker":             {docker.Actions, nil},
 	module + "deploy/awsserver/provisionfn": {provisionfn.Actions, nil},
