@@ -3,6 +3,7 @@ package provisioner
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +72,30 @@ func TestReconcileShrinksADeletingComputeEnvironmentThenForgetsIt(t *testing.T) 
 	}
 	if n := len(h.obs.decisions["ce"]); n != 1 {
 		t.Errorf("%d decisions recorded, want only the first pass's", n)
+	}
+}
+
+func TestDecisionReasonNamesTypesWithEstimatedPrices(t *testing.T) {
+	types := testCatalog.Types()
+	for i := range types {
+		if types[i].Name == "c6i.xlarge" {
+			types[i].PriceEstimated = true
+		}
+	}
+	cat, err := NewCatalog(types)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(progressive(0, 64, "c6i"))
+	h.prov.cat = cat
+	h.obs.demand["ce"] = jobsOf(1, "j", 1, 1024, 0)
+	if err := h.prov.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.obs.lastDecision("ce").Reason; !strings.Contains(r, "prices estimated (no list price) for c6i.xlarge") {
+		t.Errorf("reason %q does not name the type priced by estimate", r)
+	}
+	if got := estimatedPrices(nil); got != "" {
+		t.Errorf("no estimated types: %q", got)
 	}
 }

@@ -195,6 +195,9 @@ func (p *Provisioner) reconcileCE(ctx context.Context, ce batch.ComputeEnvironme
 			reason += "; " + retireReason
 		}
 	}
+	if est := estimatedPrices(in.Types); est != "" {
+		reason += "; " + est
+	}
 	rec := batch.ScalingDecision{ // Launch records what was started, not what was tried
 		At: batch.Millis(in.Now), DesiredvCpus: d.DesiredvCpus,
 		Launch: summarize(launched), Retire: retired, Reason: reason,
@@ -209,6 +212,28 @@ func (p *Provisioner) reconcileCE(ctx context.Context, ce batch.ComputeEnvironme
 	p.opts.Logger.Log(ctx, level, "provisioner decision", "computeEnvironment", name,
 		"desiredvCpus", rec.DesiredvCpus, "launched", rec.Launch, "retired", rec.Retire, "reason", rec.Reason)
 	return errors.Join(errs...)
+}
+
+// maxEstimatedNamed bounds the types a decision's reason names as priced
+// by estimate.
+const maxEstimatedNamed = 5
+
+// estimatedPrices says which of types have estimated prices, for the
+// decision's reason; "" when none has.
+func estimatedPrices(types []InstanceType) string {
+	var names []string
+	for _, t := range types {
+		if t.PriceEstimated {
+			names = append(names, t.Name)
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return ""
+	case len(names) > maxEstimatedNamed:
+		return fmt.Sprintf("prices estimated (no list price) for %s and %d more", strings.Join(names[:maxEstimatedNamed], ", "), len(names)-maxEstimatedNamed)
+	}
+	return "prices estimated (no list price) for " + strings.Join(names, ", ")
 }
 
 // acquire waits until no other pass runs for the compute environment.
