@@ -51,6 +51,11 @@ func (i Instance) capacity() resources {
 type LaunchItem struct {
 	Type  InstanceType
 	Count int
+	// Alternatives, when set, are the types EC2 may launch instead of
+	// Type, Type first: each holds at least what Type holds. The planner
+	// offers them for the Spot strategies that let EC2 choose among
+	// capacity pools (SPOT_CAPACITY_OPTIMIZED, SPOT_PRICE_CAPACITY_OPTIMIZED).
+	Alternatives []InstanceType
 }
 
 // LaunchRequest is one launch call for a compute environment. The compute

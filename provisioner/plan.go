@@ -191,6 +191,11 @@ func (p *planner) decision() Decision {
 	for _, it := range p.floorItems {
 		d.Launch = addItem(d.Launch, it.Type, it.Count)
 	}
+	if p.diversifies() {
+		for i := range d.Launch {
+			d.Launch[i].Alternatives = p.alternatives(d.Launch[i].Type)
+		}
+	}
 
 	upper := p.lim.max
 	if !p.lim.hardMax {
@@ -218,4 +223,47 @@ func addItem(items []LaunchItem, t InstanceType, n int) []LaunchItem {
 		}
 	}
 	return append(items, LaunchItem{Type: t, Count: n})
+}
+
+// Diversification (the Spot strategies that let EC2 choose the pool).
+const (
+	// maxAlternatives bounds the types offered for one launch, its own
+	// included: CreateFleet takes 300 overrides, one per type and subnet.
+	maxAlternatives = 20
+	// maxAlternativePremium bounds an alternative's price against the
+	// planned type's: EC2 counts each instance as one unit, so a dearer
+	// pool it picks for capacity costs that much more.
+	maxAlternativePremium = 1.5
+)
+
+// diversifies reports whether launches offer EC2 alternatives: Spot with
+// SPOT_CAPACITY_OPTIMIZED or SPOT_PRICE_CAPACITY_OPTIMIZED, which choose
+// among pools by their spare capacity, as AWS Batch and Karpenter give
+// them many. SPOT_CAPACITY_OPTIMIZED_PRIORITIZED keeps the planned type.
+func (p *planner) diversifies() bool {
+	cr := p.in.CE.ComputeResources
+	return cr != nil && cr.Type == ResourceSpot &&
+		(p.lim.strategy == StrategySpotCapacityOptimized || p.lim.strategy == StrategySpotPriceCapacityOptimized)
+}
+
+// alternatives are t and the available types that hold at least what t
+// holds (vCPUs, memory, GPUs, and no GPUs where t has none), at most
+// maxAlternativePremium times its price, cheapest first, up to
+// maxAlternatives.
+func (p *planner) alternatives(t InstanceType) []InstanceType {
+	out := []InstanceType{t}
+	limit := t.PricePerHour * maxAlternativePremium
+	for _, a := range p.availByPrice {
+		if len(out) == maxAlternatives {
+			break
+		}
+		if a.Name == t.Name || !a.capacity().holds(t.capacity()) || (t.GPUs == 0) != (a.GPUs == 0) {
+			continue
+		}
+		if t.PricePerHour > 0 && a.PricePerHour > limit {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -133,8 +133,12 @@ func (f *Fleet) launchTemplate(cr *batch.ComputeResource) (*ec2types.FleetLaunch
 	return spec, nil
 }
 
-// overrides offers each requested type in each subnet, with the Spot price
-// capped by bidPercentage when it is set.
+// maxOverrides is the most overrides one CreateFleet call takes.
+const maxOverrides = 300
+
+// overrides offers each requested type (and its alternatives) in each
+// subnet, with the Spot price capped by bidPercentage when it is set, up
+// to maxOverrides.
 func (f *Fleet) overrides(cr *batch.ComputeResource, items []provisioner.LaunchItem) []ec2types.FleetLaunchTemplateOverridesRequest {
 	subnets := cr.Subnets
 	if len(subnets) == 0 {
@@ -143,21 +147,30 @@ func (f *Fleet) overrides(cr *batch.ComputeResource, items []provisioner.LaunchI
 	var out []ec2types.FleetLaunchTemplateOverridesRequest
 	seen := map[string]bool{}
 	for _, it := range items {
-		if seen[it.Type.Name] || it.Count <= 0 {
+		if it.Count <= 0 {
 			continue
 		}
-		seen[it.Type.Name] = true
-		o := ec2types.FleetLaunchTemplateOverridesRequest{InstanceType: ec2types.InstanceType(it.Type.Name)}
-		if cr.Type == "SPOT" && cr.BidPercentage != nil && it.Type.PricePerHour > 0 {
-			price := it.Type.PricePerHour * float64(*cr.BidPercentage) / 100
-			o.MaxPrice = aws.String(strconv.FormatFloat(price, 'f', 5, 64))
+		types := it.Alternatives
+		if len(types) == 0 {
+			types = []provisioner.InstanceType{it.Type}
 		}
-		if len(subnets) == 0 {
-			out = append(out, o)
-		}
-		for _, s := range subnets {
-			o.SubnetId = aws.String(s)
-			out = append(out, o)
+		for _, t := range types {
+			if seen[t.Name] || len(out)+max(len(subnets), 1) > maxOverrides {
+				continue
+			}
+			seen[t.Name] = true
+			o := ec2types.FleetLaunchTemplateOverridesRequest{InstanceType: ec2types.InstanceType(t.Name)}
+			if cr.Type == "SPOT" && cr.BidPercentage != nil && t.PricePerHour > 0 {
+				price := t.PricePerHour * float64(*cr.BidPercentage) / 100
+				o.MaxPrice = aws.String(strconv.FormatFloat(price, 'f', 5, 64))
+			}
+			if len(subnets) == 0 {
+				out = append(out, o)
+			}
+			for _, s := range subnets {
+				o.SubnetId = aws.String(s)
+				out = append(out, o)
+			}
 		}
 	}
 	return out

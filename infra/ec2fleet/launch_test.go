@@ -2,6 +2,7 @@ package ec2fleet
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -187,5 +188,44 @@ func TestTokenCacheExpires(t *testing.T) {
 	c.put("other", nil, clock.Now())
 	if len(c.entries) != 1 {
 		t.Errorf("%d tokens kept, want the expired one forgotten", len(c.entries))
+	}
+}
+
+func TestFleetInputOffersTheAlternatives(t *testing.T) {
+	f := New(nil, Options{Stack: "prod", LaunchTemplateName: "tanda-prod"})
+	ce := computeEnvironment("spot", "SPOT", "SPOT_PRICE_CAPACITY_OPTIMIZED", nil)
+	ce.ComputeResources.Subnets = []string{"subnet-a", "subnet-b"}
+	c6ilarge := provisioner.InstanceType{Name: "c6i.large", Family: "c6i", VCPUs: 2, MemoryMiB: 4096, PricePerHour: 0.085}
+	req := provisioner.LaunchRequest{CE: ce, Items: []provisioner.LaunchItem{
+		{Type: m5large, Count: 2, Alternatives: []provisioner.InstanceType{m5large, c6ilarge}},
+	}}
+	in, err := f.fleetInput(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var overrides []string
+	for _, o := range in.LaunchTemplateConfigs[0].Overrides {
+		overrides = append(overrides, string(o.InstanceType)+"/"+aws.ToString(o.SubnetId))
+	}
+	want := []string{"m5.large/subnet-a", "m5.large/subnet-b", "c6i.large/subnet-a", "c6i.large/subnet-b"}
+	if !slices.Equal(overrides, want) {
+		t.Errorf("overrides %v, want %v", overrides, want)
+	}
+	if n := aws.ToInt32(in.TargetCapacitySpecification.TotalTargetCapacity); n != 2 {
+		t.Errorf("target capacity %d, want the 2 instances asked for", n)
+	}
+
+	// Many alternatives in many subnets stop at CreateFleet's 300 overrides.
+	var many []provisioner.InstanceType
+	for i := range 40 {
+		many = append(many, provisioner.InstanceType{Name: fmt.Sprintf("x%d.large", i), Family: "x", VCPUs: 2, MemoryMiB: 4096})
+	}
+	ce.ComputeResources.Subnets = []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"}
+	in, err = f.fleetInput(provisioner.LaunchRequest{CE: ce, Items: []provisioner.LaunchItem{{Type: many[0], Count: 1, Alternatives: many}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(in.LaunchTemplateConfigs[0].Overrides); n > maxOverrides || n < maxOverrides-8 {
+		t.Errorf("%d overrides, want as many as fit in %d", n, maxOverrides)
 	}
 }
