@@ -33,12 +33,24 @@ type InstanceType struct {
 	Burstable bool
 	// PreviousGeneration marks types EC2 no longer lists as current.
 	PreviousGeneration bool
-	// PricePerHour is the On-Demand price in USD. The planner ranks Spot
-	// offerings by it too, as a proxy for their (varying) Spot price.
+	// PricePerHour is the On-Demand price in USD.
 	PricePerHour float64
+	// SpotPricePerHour is the current Spot price in USD, the lowest among
+	// the region's zones; 0 when unknown. The planner ranks a Spot compute
+	// environment's offerings by it, or by PricePerHour when it is unknown.
+	SpotPricePerHour float64
 	// PriceEstimated is set when no list price is known for the type in
 	// its region, and PricePerHour is an estimate (see package prices).
 	PriceEstimated bool
+}
+
+// price is what the planner ranks t by: its Spot price for Spot capacity
+// when that is known, else its On-Demand price.
+func (t InstanceType) price(spot bool) float64 {
+	if spot && t.SpotPricePerHour > 0 {
+		return t.SpotPricePerHour
+	}
+	return t.PricePerHour
 }
 
 func (t InstanceType) capacity() resources {

@@ -165,7 +165,7 @@ func (p *planner) placeOnCurrent() {
 func (p *planner) retireIdle() {
 	price := map[string]float64{}
 	for _, t := range p.in.Types {
-		price[t.Name] = t.PricePerHour
+		price[t.Name] = t.price(p.spot())
 	}
 	var idle []*slot
 	for i := range p.slots {

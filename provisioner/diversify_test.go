@@ -1,6 +1,8 @@
 package provisioner
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/tanda-batch/tanda/batch"
@@ -52,4 +54,39 @@ func mustExpand(t *testing.T, ce batch.ComputeEnvironment) []InstanceType {
 		t.Fatal(err)
 	}
 	return types
+}
+
+// spotPrices is a fixed price list, or a failure.
+type spotPrices struct {
+	prices map[string]float64
+	err    error
+}
+
+func (s spotPrices) SpotPrices(_ context.Context, types []string) (map[string]float64, error) {
+	return s.prices, s.err
+}
+
+func TestSpotOfferingsAreRankedBySpotPrices(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		prices SpotPrices
+		want   string
+	}{
+		{"without Spot prices, the On-Demand price ranks", nil, "c6i.large"},
+		{"the Spot price ranks", spotPrices{prices: map[string]float64{"c6i.large": 0.05, "m6i.large": 0.02}}, "m6i.large"},
+		{"a failed read falls back to On-Demand", spotPrices{err: errors.New("throttled")}, "c6i.large"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ce := testCE("ce", ResourceSpot, StrategySpotPriceCapacityOptimized, 0, 64, "c6i.large", "m6i.large")
+			h := newHarness(ce)
+			h.prov.opts.SpotPrices = tt.prices
+			h.obs.demand["ce"] = jobsOf(1, "j", 2, 2048, 0)
+			if err := h.prov.Reconcile(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got := h.launched(); len(got) != 1 || len(got[0]) != 1 || got[0][0] != "1 x "+tt.want {
+				t.Errorf("launched %v, want 1 x %s", got, tt.want)
+			}
+		})
+	}
 }

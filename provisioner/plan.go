@@ -162,7 +162,8 @@ func newPlanner(in PlanInput) *planner {
 			p.avail = append(p.avail, t)
 		}
 	}
-	p.availByPrice, p.availByValue, p.allowedByPrice = byPrice(p.avail), byValue(p.avail), byPrice(in.Types)
+	spot := p.spot()
+	p.availByPrice, p.availByValue, p.allowedByPrice = byPrice(p.avail, spot), byValue(p.avail, spot), byPrice(in.Types, spot)
 	p.classify()
 	return p
 }
@@ -236,6 +237,12 @@ const (
 	maxAlternativePremium = 1.5
 )
 
+// spot reports whether the compute environment launches Spot capacity.
+func (p *planner) spot() bool {
+	cr := p.in.CE.ComputeResources
+	return cr != nil && cr.Type == ResourceSpot
+}
+
 // diversifies reports whether launches offer EC2 alternatives: Spot with
 // SPOT_CAPACITY_OPTIMIZED or SPOT_PRICE_CAPACITY_OPTIMIZED, which choose
 // among pools by their spare capacity, as AWS Batch and Karpenter give
@@ -252,7 +259,8 @@ func (p *planner) diversifies() bool {
 // maxAlternatives.
 func (p *planner) alternatives(t InstanceType) []InstanceType {
 	out := []InstanceType{t}
-	limit := t.PricePerHour * maxAlternativePremium
+	spot := p.spot()
+	limit := t.price(spot) * maxAlternativePremium
 	for _, a := range p.availByPrice {
 		if len(out) == maxAlternatives {
 			break
@@ -260,7 +268,7 @@ func (p *planner) alternatives(t InstanceType) []InstanceType {
 		if a.Name == t.Name || !a.capacity().holds(t.capacity()) || (t.GPUs == 0) != (a.GPUs == 0) {
 			continue
 		}
-		if t.PricePerHour > 0 && a.PricePerHour > limit {
+		if t.price(spot) > 0 && a.price(spot) > limit {
 			continue
 		}
 		out = append(out, a)

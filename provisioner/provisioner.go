@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,16 @@ type Options struct {
 	// instance, if it still runs, looks unregistered and is retired. Zero
 	// keeps every record, for fleets that forget their own instances.
 	ForgetSilentAfter time.Duration
+	// SpotPrices, when set, gives the current Spot prices a Spot compute
+	// environment's offerings are ranked by; without it, or for a type it
+	// does not price, the On-Demand price ranks them.
+	SpotPrices SpotPrices
+}
+
+// SpotPrices gives current Spot prices in USD per hour: for each of the
+// named types it knows, the lowest among the region's zones.
+type SpotPrices interface {
+	SpotPrices(ctx context.Context, types []string) (map[string]float64, error)
 }
 
 // Provisioner reconciles every managed compute environment's instances with
@@ -263,6 +274,9 @@ func (p *Provisioner) observe(ctx context.Context, ce batch.ComputeEnvironment) 
 	if err != nil {
 		return PlanInput{}, fmt.Errorf("expanding instance types: %w", err)
 	}
+	if ce.ComputeResources.Type == ResourceSpot {
+		types = p.withSpotPrices(ctx, name, types)
+	}
 	instances, err := p.fleet.Instances(ctx, name)
 	if err != nil {
 		return PlanInput{}, fmt.Errorf("listing instances: %w", err)
@@ -285,6 +299,31 @@ func (p *Provisioner) observe(ctx context.Context, ce batch.ComputeEnvironment) 
 		Instances:   instances, Loads: loads, Demand: demand, Now: now,
 		IdleGrace: p.opts.IdleGrace, RegistrationTimeout: p.opts.RegistrationTimeout,
 	}, nil
+}
+
+// withSpotPrices is types with their current Spot prices, as far as
+// Options.SpotPrices knows them. When it fails, the On-Demand prices rank
+// the offerings for this pass, and the failure is logged.
+func (p *Provisioner) withSpotPrices(ctx context.Context, ce string, types []InstanceType) []InstanceType {
+	if p.opts.SpotPrices == nil {
+		return types
+	}
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = t.Name
+	}
+	prices, err := p.opts.SpotPrices.SpotPrices(ctx, names)
+	if err != nil {
+		p.opts.Logger.Warn("reading Spot prices; ranking by On-Demand prices", "computeEnvironment", ce, "err", err)
+		return types
+	}
+	out := slices.Clone(types)
+	for i := range out {
+		if price, ok := prices[out[i].Name]; ok && price > 0 {
+			out[i].SpotPricePerHour = price
+		}
+	}
+	return out
 }
 
 // forgetSilent forgets the instances whose agent has not reported for
@@ -353,7 +392,7 @@ func (p *Provisioner) launch(ctx context.Context, in *PlanInput, d *Decision) ([
 			p.opts.Logger.Warn("insufficient capacity", "computeEnvironment", name, "err", e)
 		}
 		if other != nil {
-			return launched, notes, fmt.Errorf("launching %s: %w", describe(req.Items), other)
+			return launched, notes, fmt.Errorf("launching %s: %w", describe(req.Items, spot), other)
 		}
 		if attempt == maxLaunchAttempts {
 			break

@@ -26,7 +26,7 @@ func (p *planner) reason() (string, string) {
 		parts = append(parts, "no RUNNABLE jobs")
 	}
 	if len(p.demandItems) > 0 {
-		parts = append(parts, "launching "+describe(p.demandItems))
+		parts = append(parts, "launching "+describe(p.demandItems, p.spot()))
 	}
 	if p.waitDisabled > 0 {
 		parts = append(parts, fmt.Sprintf("compute environment %s: %s, launching nothing",
@@ -44,7 +44,7 @@ func (p *planner) reason() (string, string) {
 	}
 	if len(p.floorItems) > 0 {
 		parts = append(parts, fmt.Sprintf("keeping %s %d: launching %s",
-			p.lim.floorName, p.lim.floor, describe(p.floorItems)))
+			p.lim.floorName, p.lim.floor, describe(p.floorItems, p.spot())))
 	}
 	retire := p.retireReason()
 	if retire != "" {
@@ -80,13 +80,13 @@ func (p *planner) retireReason() string {
 }
 
 // describe says "2 x c6i.4xlarge (32 vCPUs) at $1.36/h".
-func describe(items []LaunchItem) string {
+func describe(items []LaunchItem, spot bool) string {
 	var names []string
 	var total, price float64
 	for _, it := range items {
 		names = append(names, fmt.Sprintf("%d x %s", it.Count, it.Type.Name))
 		total += it.Type.VCPUs * float64(it.Count)
-		price += it.Type.PricePerHour * float64(it.Count)
+		price += it.Type.price(spot) * float64(it.Count)
 	}
 	return fmt.Sprintf("%s (%s) at $%s/h", strings.Join(names, ", "), vcpus(total), number(price))
 }

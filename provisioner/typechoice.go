@@ -13,21 +13,22 @@ func (p *planner) ordered() bool {
 		p.lim.strategy == StrategySpotCapacityOptimizedPrioritized
 }
 
-// byPrice sorts types by hourly price, the smaller first on a tie.
-func byPrice(types []InstanceType) []InstanceType {
+// byPrice sorts types by hourly price (Spot or On-Demand), the smaller
+// first on a tie.
+func byPrice(types []InstanceType, spot bool) []InstanceType {
 	out := slices.Clone(types)
 	slices.SortStableFunc(out, func(a, b InstanceType) int {
-		return cmp.Or(cmp.Compare(a.PricePerHour, b.PricePerHour), cmp.Compare(a.VCPUs, b.VCPUs), strings.Compare(a.Name, b.Name))
+		return cmp.Or(cmp.Compare(a.price(spot), b.price(spot)), cmp.Compare(a.VCPUs, b.VCPUs), strings.Compare(a.Name, b.Name))
 	})
 	return out
 }
 
 // byValue sorts types by price per vCPU, the larger first on a tie: the
 // order in which new instances are opened and filled.
-func byValue(types []InstanceType) []InstanceType {
+func byValue(types []InstanceType, spot bool) []InstanceType {
 	out := slices.Clone(types)
 	slices.SortStableFunc(out, func(a, b InstanceType) int {
-		return cmp.Or(cmp.Compare(a.PricePerHour/a.VCPUs, b.PricePerHour/b.VCPUs), cmp.Compare(b.VCPUs, a.VCPUs), strings.Compare(a.Name, b.Name))
+		return cmp.Or(cmp.Compare(a.price(spot)/a.VCPUs, b.price(spot)/b.VCPUs), cmp.Compare(b.VCPUs, a.VCPUs), strings.Compare(a.Name, b.Name))
 	})
 	return out
 }

@@ -24,7 +24,7 @@ var lookupActions = []string{"ec2:DescribeSubnets"}
 // bring and take), the event bus, and EC2's list of instance types.
 func BackendActions() []string {
 	return iamactions.Union(without(dynamo.Actions(), dynamo.SetupActions()), sqsqueue.Actions(), jobevents.Actions(),
-		ec2catalog.Actions())
+		ec2catalog.CatalogActions())
 }
 
 // apiLogActions are the CloudWatch Logs calls of the API: it only reads
@@ -38,10 +38,10 @@ func APIActions() []string {
 }
 
 // ProvisionerActions are what the provisioner function can call: the
-// Backend's, the EC2 fleet's, the default-subnet lookup, and the
-// interruption queue and instance lookups of package provisionfn.
+// Backend's, the EC2 fleet's, Spot prices, the default-subnet lookup, and
+// the interruption queue and instance lookups of package provisionfn.
 func ProvisionerActions() []string {
-	return iamactions.Union(BackendActions(), ec2fleet.Actions(), lookupActions, provisionfn.Actions())
+	return iamactions.Union(BackendActions(), ec2fleet.Actions(), ec2catalog.SpotActions(), lookupActions, provisionfn.Actions())
 }
 
 // IssueActions are what IssueKey calls with the deployer's credentials.

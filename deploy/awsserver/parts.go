@@ -12,6 +12,7 @@ import (
 	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/cwlogs"
+	"github.com/tanda-batch/tanda/infra/ec2catalog"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/provisioner"
@@ -69,6 +70,7 @@ func (b *Backend) Provisioner(ctx context.Context) *provisioner.Provisioner {
 	return provisioner.New(obs, fleet, b.catalog, provisioner.Options{
 		Clock: b.opts.Clock, IdleGrace: b.opts.IdleGrace, Logger: b.logger("provisioner"),
 		ForgetSilentAfter: silentLeases * b.lease(),
+		SpotPrices:        ec2catalog.NewSpotPrices(api, 0, b.opts.Clock),
 	})
 }
 

@@ -37,8 +37,12 @@ type ec2API interface {
 	DescribeInstanceTypes(ctx context.Context, in *ec2.DescribeInstanceTypesInput, opts ...func(*ec2.Options)) (*ec2.DescribeInstanceTypesOutput, error)
 }
 
-// Actions are the IAM actions the catalogue calls.
-func Actions() []string { return iamactions.Of("ec2", (*ec2API)(nil)) }
+// Actions are the IAM actions the package calls: the catalogue's and
+// SpotPrices'.
+func Actions() []string { return iamactions.Union(CatalogActions(), SpotActions()) }
+
+// CatalogActions are the IAM actions a Source calls.
+func CatalogActions() []string { return iamactions.Of("ec2", (*ec2API)(nil)) }
 
 // Items is where listings are kept: the store's items (control.Store has
 // these methods).

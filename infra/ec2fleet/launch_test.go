@@ -29,6 +29,8 @@ func TestAllocationFor(t *testing.T) {
 		{"SPOT", "BEST_FIT_PROGRESSIVE", allocation{capacityType: "spot", spot: "lowest-price"}, false},
 		{"SPOT", "SPOT_CAPACITY_OPTIMIZED", allocation{capacityType: "spot", spot: "capacity-optimized"}, false},
 		{"SPOT", "SPOT_PRICE_CAPACITY_OPTIMIZED", allocation{capacityType: "spot", spot: "price-capacity-optimized"}, false},
+		{"SPOT", "SPOT_CAPACITY_OPTIMIZED_PRIORITIZED", allocation{capacityType: "spot", spot: "capacity-optimized-prioritized"}, false},
+		{"EC2", "BEST_FIT_PROGRESSIVE_ORDERED", allocation{capacityType: "on-demand", onDemand: "lowest-price"}, false},
 		{"SPOT", "CHEAPEST", allocation{}, true},
 		{"FARGATE", "", allocation{}, true},
 	}

@@ -23,6 +23,10 @@ var spotStrategies = map[string]ec2types.SpotAllocationStrategy{
 	"BEST_FIT_PROGRESSIVE":          ec2types.SpotAllocationStrategyLowestPrice,
 	"SPOT_CAPACITY_OPTIMIZED":       ec2types.SpotAllocationStrategyCapacityOptimized,
 	"SPOT_PRICE_CAPACITY_OPTIMIZED": ec2types.SpotAllocationStrategyPriceCapacityOptimized,
+	// The ordered strategies: the provisioner picks the type by the
+	// compute environment's list order and offers that type alone.
+	"SPOT_CAPACITY_OPTIMIZED_PRIORITIZED": ec2types.SpotAllocationStrategyCapacityOptimizedPrioritized,
+	"BEST_FIT_PROGRESSIVE_ORDERED":        ec2types.SpotAllocationStrategyLowestPrice, // On-Demand only
 }
 
 // allocationFor maps a compute environment's type and allocation strategy
