@@ -111,16 +111,13 @@ type Agent struct {
 	cfg     Config
 	log     *slog.Logger
 
-	mu         sync.Mutex
-	usedVCPUs  float64
-	usedMemory int64
-	usedGPUs   int64
-	running    int
-	lastBusy   time.Time
-	draining   bool
-	allowed    []string      // the compute environment's AllowTag, read with its queues
-	freed      chan struct{} // signalled when capacity frees
-	nudge      chan struct{} // signalled when the instance turns busy or idle
+	mu       sync.Mutex
+	room     Room // the instance's capacity and what its attempts hold
+	lastBusy time.Time
+	draining bool
+	allowed  []string      // the compute environment's AllowTag, read with its queues
+	freed    chan struct{} // signalled when capacity frees
+	nudge    chan struct{} // signalled when the instance turns busy or idle
 	// idle is closed, and replaced, each time the last running attempt
 	// ends: it wakes every waitIdle.
 	idle chan struct{}
@@ -139,6 +136,7 @@ func New(ctl Control, queue Queue, rt Runtime, logs LogStore, cfg Config) *Agent
 	cfg.defaults()
 	return &Agent{
 		ctl: ctl, queue: queue, runtime: rt, logs: logs, cfg: cfg,
+		room:     Room{VCPUs: cfg.VCPUs, MemoryMiB: cfg.MemoryMiB, GPUs: cfg.GPUs},
 		log:      cfg.Logger.With("instance", cfg.InstanceID),
 		freed:    make(chan struct{}, 1),
 		nudge:    make(chan struct{}, 1),
@@ -160,7 +158,7 @@ func (a *Agent) Drain() {
 func (a *Agent) Running() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.running
+	return a.room.Running
 }
 
 // Run registers the instance and pulls and runs jobs until ctx is done.
@@ -220,7 +218,7 @@ func (a *Agent) report(ctx context.Context) error {
 	rec := control.InstanceRecord{
 		ID: a.cfg.InstanceID, ComputeEnvironment: a.cfg.ComputeEnvironment, InstanceType: a.cfg.InstanceType,
 		VCPUs: a.cfg.VCPUs, MemoryMiB: a.cfg.MemoryMiB, GPUs: a.cfg.GPUs,
-		UsedVCPUs: a.usedVCPUs, UsedMemoryMiB: a.usedMemory, RunningJobs: a.running, Draining: a.draining,
+		UsedVCPUs: a.room.UsedVCPUs, UsedMemoryMiB: a.room.UsedMemoryMiB, RunningJobs: a.room.Running, Draining: a.draining,
 	}
 	if !a.lastBusy.IsZero() {
 		rec.LastBusyAt = batch.Millis(a.lastBusy)
@@ -237,15 +235,11 @@ func (a *Agent) reserve(j *batch.Job) bool {
 		return false
 	}
 	in := j.Internal
-	if a.usedVCPUs+in.VCPUs > a.cfg.VCPUs+1e-9 || a.usedMemory+in.MemoryMiB > a.cfg.MemoryMiB || a.usedGPUs+in.GPUs > a.cfg.GPUs {
+	if !a.room.Take(in.VCPUs, in.MemoryMiB, in.GPUs) {
 		return false
 	}
-	a.usedVCPUs += in.VCPUs
-	a.usedMemory += in.MemoryMiB
-	a.usedGPUs += in.GPUs
-	a.running++
 	a.lastBusy = a.cfg.Clock.Now()
-	if a.running == 1 {
+	if a.room.Running == 1 {
 		nudge(a.nudge)
 	}
 	return true
@@ -254,12 +248,9 @@ func (a *Agent) reserve(j *batch.Job) bool {
 func (a *Agent) release(j *batch.Job) {
 	a.mu.Lock()
 	in := j.Internal
-	a.usedVCPUs -= in.VCPUs
-	a.usedMemory -= in.MemoryMiB
-	a.usedGPUs -= in.GPUs
-	a.running--
+	a.room.Release(in.VCPUs, in.MemoryMiB, in.GPUs)
 	a.lastBusy = a.cfg.Clock.Now()
-	if a.running == 0 {
+	if a.room.Running == 0 {
 		nudge(a.nudge)
 		close(a.idle)
 		a.idle = make(chan struct{})
@@ -282,7 +273,7 @@ func nudge(ch chan struct{}) {
 func (a *Agent) hasRoom() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return !a.draining && a.usedVCPUs+1 <= a.cfg.VCPUs+1e-9
+	return !a.draining && a.room.HasRoom()
 }
 
 // pull is the receive loop: queues in priority order, only while there is room.
@@ -399,7 +390,7 @@ func (p *pulled) add(o pulled) {
 // that fit.
 func (a *Agent) pullQueue(ctx context.Context, queue string, wait time.Duration) (pulled, error) {
 	a.mu.Lock()
-	room := int(a.cfg.VCPUs - a.usedVCPUs)
+	room := a.room.FreeVCPUs()
 	a.mu.Unlock()
 	room = max(1, min(room, 10))
 	rq := control.ReadyQueue(queue)
@@ -481,7 +472,7 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 // couldEverFit reports whether a job fits this instance when it is idle.
 func (a *Agent) couldEverFit(j *batch.Job) bool {
 	in := j.Internal
-	return in.VCPUs <= a.cfg.VCPUs+1e-9 && in.MemoryMiB <= a.cfg.MemoryMiB && in.GPUs <= a.cfg.GPUs
+	return a.room.CouldEverFit(in.VCPUs, in.MemoryMiB, in.GPUs)
 }
 
 // noFitDelay hides a job this instance cannot fit for a moment, so the

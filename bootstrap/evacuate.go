@@ -45,7 +45,7 @@ func (a *Agent) evacuated() batch.AttemptOutcome {
 func (a *Agent) waitIdle(ctx context.Context) error {
 	for {
 		a.mu.Lock()
-		running, idle := a.running, a.idle
+		running, idle := a.room.Running, a.idle
 		a.mu.Unlock()
 		if running == 0 {
 			return nil

@@ -85,9 +85,6 @@ func (a *Agent) reattach(ctx context.Context) error {
 func (a *Agent) hold(j *batch.Job) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.usedVCPUs += j.Internal.VCPUs
-	a.usedMemory += j.Internal.MemoryMiB
-	a.usedGPUs += j.Internal.GPUs
-	a.running++
+	a.room.Hold(j.Internal.VCPUs, j.Internal.MemoryMiB, j.Internal.GPUs)
 	a.lastBusy = a.cfg.Clock.Now()
 }
