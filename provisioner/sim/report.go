@@ -1,0 +1,237 @@
+package sim
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// Report is what a simulation measured.
+type Report struct {
+	Trace            string                `json:"trace"`
+	ComputeResources batch.ComputeResource `json:"computeResources"`
+
+	Jobs        int `json:"jobs"`        // in the trace, placeable or not
+	Skipped     int `json:"skipped"`     // trace records that are no job
+	Unplaceable int `json:"unplaceable"` // fit no allowed instance type
+	Finished    int `json:"finished"`
+
+	// RequestedVCPUHours is Σ job vCPUs × run time; BilledVCPUHours the
+	// instances' vCPUs × billed time (per second, 60 s minimum, launch to
+	// termination); Ratio the second over the first.
+	RequestedVCPUHours float64 `json:"requestedVcpuHours"`
+	BilledVCPUHours    float64 `json:"billedVcpuHours"`
+	Ratio              float64 `json:"ratio"`
+	// Dollars is what the instances cost at their prices; OracleDollars the
+	// lower bound: each job's vCPU-seconds at the cheapest price per vCPU
+	// among the allowed types that hold it, with no boot and no idle.
+	Dollars       float64 `json:"dollars"`
+	OracleDollars float64 `json:"oracleDollars"`
+
+	// Waits, submit to start.
+	WaitP50 time.Duration `json:"waitP50"`
+	WaitP95 time.Duration `json:"waitP95"`
+	WaitP99 time.Duration `json:"waitP99"`
+	WaitMax time.Duration `json:"waitMax"`
+
+	Launches      int `json:"launches"`   // instances launched
+	FleetCalls    int `json:"fleetCalls"` // CreateFleet calls
+	PeakInstances int `json:"peakInstances"`
+	Passes        int `json:"passes"` // provisioner passes run
+	// BackToMin is how long after the last job ended the fleet was back
+	// at minvCpus; negative when it never was.
+	BackToMin time.Duration `json:"backToMin"`
+	// Simulated is the virtual time covered.
+	Simulated time.Duration `json:"simulated"`
+
+	// Series samples demand and capacity over time.
+	Series []Sample `json:"-"`
+}
+
+// Sample is the state at one moment.
+type Sample struct {
+	At          time.Duration // from the trace's start
+	WaitingVCPU float64       // RUNNABLE demand
+	UsedVCPU    float64       // held by running jobs
+	Provisioned float64       // vCPUs of live instances, booting or not
+	Instances   int
+}
+
+// sample records the state when it changed.
+func (s *simulation) sample() {
+	var smp Sample
+	smp.At = s.clock.now.Sub(s.start)
+	for _, k := range s.waiting {
+		smp.WaitingVCPU += s.jobs[k].VCPUs
+	}
+	for _, i := range s.live {
+		smp.Provisioned += i.inst.VCPUs
+		smp.UsedVCPU += i.room.UsedVCPUs
+		smp.Instances++
+	}
+	if n := len(s.report.Series); n > 0 {
+		last := s.report.Series[n-1]
+		last.At = smp.At
+		if last == smp {
+			return
+		}
+	}
+	s.report.Series = append(s.report.Series, smp)
+}
+
+// finish computes the report from the run.
+func (s *simulation) finish() {
+	r := s.report
+	end := s.clock.now
+	r.Simulated = end.Sub(s.start)
+	r.Launches, r.FleetCalls, r.PeakInstances, r.Passes, r.Finished = s.launches, s.fleetCalls, s.peakInstances, s.passes, s.finished
+	for _, i := range s.instances {
+		stop := end
+		if i.terminated() {
+			stop = i.terminatedAt
+		}
+		billed := max(MinimumBilled, stop.Sub(i.inst.LaunchedAt).Round(time.Second))
+		hours := billed.Hours()
+		r.BilledVCPUHours += i.inst.VCPUs * hours
+		r.Dollars += i.price * hours
+	}
+	var waits []time.Duration
+	for k, j := range s.jobs {
+		if s.where[k] == nil {
+			continue
+		}
+		hours := j.Run.Hours()
+		r.RequestedVCPUHours += j.VCPUs * hours
+		r.OracleDollars += j.VCPUs * hours * s.cheapestPerVCPU(j)
+		waits = append(waits, s.startAt[k].Sub(s.start.Add(j.Submit)))
+	}
+	if r.RequestedVCPUHours > 0 {
+		r.Ratio = r.BilledVCPUHours / r.RequestedVCPUHours
+	}
+	slices.Sort(waits)
+	r.WaitP50, r.WaitP95, r.WaitP99 = percentile(waits, 0.50), percentile(waits, 0.95), percentile(waits, 0.99)
+	if len(waits) > 0 {
+		r.WaitMax = waits[len(waits)-1]
+	}
+	r.BackToMin = s.backToMin()
+}
+
+// cheapestPerVCPU is the lowest price per vCPU-hour among the allowed
+// types that hold the job.
+func (s *simulation) cheapestPerVCPU(j Job) float64 {
+	best := math.Inf(1)
+	for _, t := range s.allowed {
+		if t.VCPUs >= j.VCPUs && t.MemoryMiB >= j.MemoryMiB && t.GPUs >= j.GPUs {
+			best = min(best, t.PricePerHour/t.VCPUs)
+		}
+	}
+	if math.IsInf(best, 1) {
+		return 0
+	}
+	return best
+}
+
+// backToMin is how long after the last job ended the live vCPUs were last
+// above minvCpus; negative if they still are.
+func (s *simulation) backToMin() time.Duration {
+	floor := float64(*s.ce.ComputeResources.MinvCpus)
+	live := 0.0
+	for _, i := range s.live {
+		live += i.inst.VCPUs
+	}
+	if live > floor {
+		return -1
+	}
+	last := s.lastEnd
+	for _, i := range s.instances {
+		if i.terminated() && i.terminatedAt.After(last) {
+			last = i.terminatedAt
+		}
+	}
+	return last.Sub(s.lastEnd)
+}
+
+// percentile is the p-quantile of sorted ds (nearest rank).
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(ds)))) - 1
+	return ds[min(max(i, 0), len(ds)-1)]
+}
+
+// WriteText writes the report as a table.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	cr := r.ComputeResources
+	rows := [][2]string{
+		{"trace", r.Trace},
+		{"compute environment", fmt.Sprintf("%s %s %s, minvCpus %d, maxvCpus %d", cr.Type, cr.AllocationStrategy, strings.Join(cr.InstanceTypes, ","), deref(cr.MinvCpus), deref(cr.MaxvCpus))},
+		{"jobs", fmt.Sprintf("%d (finished %d, unplaceable %d; %d trace records skipped)", r.Jobs, r.Finished, r.Unplaceable, r.Skipped)},
+		{"requested vCPU-hours", number(r.RequestedVCPUHours)},
+		{"billed vCPU-hours", number(r.BilledVCPUHours)},
+		{"billed / requested", fmt.Sprintf("%.3f", r.Ratio)},
+		{"cost", "$" + number(r.Dollars)},
+		{"oracle lower bound", "$" + number(r.OracleDollars)},
+		{"cost / oracle", ratio(r.Dollars, r.OracleDollars)},
+		{"job wait p50 / p95 / p99 / max", fmt.Sprintf("%s / %s / %s / %s", r.WaitP50, r.WaitP95, r.WaitP99, r.WaitMax)},
+		{"instances launched", strconv.Itoa(r.Launches)},
+		{"CreateFleet calls", strconv.Itoa(r.FleetCalls)},
+		{"peak instances", strconv.Itoa(r.PeakInstances)},
+		{"back to minvCpus after the last job", backToMin(r.BackToMin)},
+		{"provisioner passes", strconv.Itoa(r.Passes)},
+		{"simulated", r.Simulated.Round(time.Second).String()},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	return tw.Flush()
+}
+
+// WriteSeriesCSV writes the samples as CSV.
+func (r *Report) WriteSeriesCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"seconds", "waiting_vcpus", "used_vcpus", "provisioned_vcpus", "instances"}); err != nil {
+		return err
+	}
+	for _, s := range r.Series {
+		if err := cw.Write([]string{
+			strconv.FormatFloat(s.At.Seconds(), 'f', 0, 64), number(s.WaitingVCPU), number(s.UsedVCPU), number(s.Provisioned), strconv.Itoa(s.Instances),
+		}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func number(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", a/b)
+}
+
+func backToMin(d time.Duration) string {
+	if d < 0 {
+		return "never"
+	}
+	return d.Round(time.Second).String()
+}

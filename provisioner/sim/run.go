@@ -1,0 +1,345 @@
+// Package sim replays a workload trace through Tanda's provisioner in
+// virtual time: the provisioner's own planning and reconciling code, behind
+// its Observer and Fleet, with a simulated EC2 (boot times, per-second
+// billing with a 60 s minimum) and jobs placed on instances by the agent's
+// rule (bootstrap.Room: dispatch order, fit). It reports what the trace
+// would have cost and how long its jobs would have waited (`tanda sim`).
+package sim
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/provisioner"
+)
+
+// Defaults of a simulation.
+const (
+	// DefaultBootMin and DefaultBootMax bound an instance's boot, from
+	// launch to its agent's registration: the measured range of EC2 Linux
+	// boots.
+	DefaultBootMin = 25 * time.Second
+	DefaultBootMax = 50 * time.Second
+	// MinimumBilled is EC2's per-second billing minimum.
+	MinimumBilled = 60 * time.Second
+	// settle is how long after the last event the simulation watches the
+	// fleet shrink before it stops.
+	settle = 6 * time.Hour
+)
+
+// Config is a simulation's setup. Zero values take the defaults.
+type Config struct {
+	// ComputeResources are the simulated compute environment's, as
+	// CreateComputeEnvironment takes them. The default is EC2
+	// BEST_FIT_PROGRESSIVE over "optimal", minvCpus 0 and a maxvCpus that
+	// holds the trace's busiest moment.
+	ComputeResources *batch.ComputeResource
+	// Catalog is the instance types; default the built-in catalogue
+	// without one-machine Tanda's local types.
+	Catalog *provisioner.Catalog
+	// BootMin and BootMax bound the boot times drawn (DefaultBootMin,
+	// DefaultBootMax).
+	BootMin, BootMax time.Duration
+	// IdleGrace is the provisioner's (its default when zero).
+	IdleGrace time.Duration
+	// Seed seeds the boot times.
+	Seed   uint64
+	Logger *slog.Logger
+}
+
+// Run replays trace and reports.
+func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
+	cat := cfg.Catalog
+	if cat == nil {
+		var err error
+		if cat, err = ec2Catalog(); err != nil {
+			return nil, err
+		}
+	}
+	cr := defaultResources(trace, cfg.ComputeResources)
+	ce := batch.ComputeEnvironment{
+		ComputeEnvironmentName: "sim", Type: batch.TypeManaged, State: batch.StateEnabled, Status: batch.StatusValid,
+		ComputeResources: cr,
+	}
+	allowed, err := cat.ExpandFor(cr.InstanceTypes, cr.Type)
+	if err != nil {
+		return nil, fmt.Errorf("compute environment: %w", err)
+	}
+	if cfg.BootMin <= 0 {
+		cfg.BootMin = DefaultBootMin
+	}
+	if cfg.BootMax <= 0 {
+		cfg.BootMax = max(DefaultBootMax, cfg.BootMin)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := &simulation{
+		world: world{
+			clock: &clock{now: start}, start: start, ce: ce,
+			rng:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+			boot: [2]time.Duration{cfg.BootMin, cfg.BootMax},
+			jobs: trace.Jobs, startAt: make([]time.Time, len(trace.Jobs)), where: make([]*instance, len(trace.Jobs)),
+			live: map[string]*instance{},
+		},
+		allowed: allowed,
+		report:  &Report{Trace: trace.Name, Jobs: len(trace.Jobs), Skipped: trace.Skipped, ComputeResources: *cr},
+	}
+	s.world.onLaunch = func(i *instance) { s.push(event{at: i.readyAt, kind: evReady, inst: i}) }
+	s.prov = provisioner.New(&s.world, &s.world, cat, provisioner.Options{
+		Clock: s.world.clock, IdleGrace: cfg.IdleGrace, Logger: logger,
+	})
+	s.grace = cfg.IdleGrace
+	if s.grace <= 0 {
+		s.grace = provisioner.DefaultIdleGrace
+	}
+	for i, j := range trace.Jobs {
+		s.push(event{at: start.Add(j.Submit), kind: evSubmit, job: i})
+	}
+	if err := s.loop(ctx); err != nil {
+		return nil, err
+	}
+	s.finish()
+	return s.report, nil
+}
+
+// ec2Catalog is the built-in catalogue without the local types.
+func ec2Catalog() (*provisioner.Catalog, error) {
+	types := slices.DeleteFunc(provisioner.DefaultCatalog().Types(), func(t provisioner.InstanceType) bool { return t.Family == "local" })
+	return provisioner.NewCatalog(types)
+}
+
+// defaultResources fills what the simulated compute environment leaves
+// unset.
+func defaultResources(trace Trace, given *batch.ComputeResource) *batch.ComputeResource {
+	cr := batch.ComputeResource{}
+	if given != nil {
+		cr = *given
+	}
+	if cr.Type == "" {
+		cr.Type = provisioner.ResourceEC2
+	}
+	if cr.AllocationStrategy == "" {
+		cr.AllocationStrategy = provisioner.StrategyBestFitProgressive
+		if cr.Type == provisioner.ResourceSpot {
+			cr.AllocationStrategy = provisioner.StrategySpotPriceCapacityOptimized
+		}
+	}
+	if len(cr.InstanceTypes) == 0 {
+		cr.InstanceTypes = []string{"optimal"}
+	}
+	if cr.MinvCpus == nil {
+		cr.MinvCpus = new(0)
+	}
+	if cr.MaxvCpus == nil {
+		cr.MaxvCpus = new(peakVCPUs(trace))
+	}
+	if cr.DesiredvCpus == nil {
+		cr.DesiredvCpus = new(*cr.MinvCpus)
+	}
+	return &cr
+}
+
+// peakVCPUs is the most vCPUs the trace's jobs ask at once, were each to
+// start when submitted: a maxvCpus that never holds the trace back.
+func peakVCPUs(trace Trace) int {
+	type edge struct {
+		at    time.Duration
+		delta float64
+	}
+	edges := make([]edge, 0, 2*len(trace.Jobs))
+	for _, j := range trace.Jobs {
+		edges = append(edges, edge{j.Submit, j.VCPUs}, edge{j.Submit + j.Run, -j.VCPUs})
+	}
+	slices.SortFunc(edges, func(a, b edge) int {
+		if a.at != b.at {
+			return int(a.at - b.at)
+		}
+		return int(math.Copysign(1, a.delta-b.delta)) // ends before starts at the same time
+	})
+	peak, cur := 0.0, 0.0
+	for _, e := range edges {
+		cur += e.delta
+		peak = max(peak, cur)
+	}
+	return max(int(math.Ceil(peak)), 1)
+}
+
+// Event kinds.
+const (
+	evSubmit = iota
+	evReady
+	evFinish
+	evWake
+)
+
+type event struct {
+	at   time.Time
+	kind int
+	job  int
+	inst *instance
+	seq  int
+}
+
+type events []event
+
+func (e events) Len() int { return len(e) }
+func (e events) Less(a, b int) bool {
+	if !e[a].at.Equal(e[b].at) {
+		return e[a].at.Before(e[b].at)
+	}
+	return e[a].seq < e[b].seq
+}
+func (e events) Swap(a, b int) { e[a], e[b] = e[b], e[a] }
+func (e *events) Push(x any)   { *e = append(*e, x.(event)) }
+func (e *events) Pop() any {
+	old := *e
+	x := old[len(old)-1]
+	*e = old[:len(old)-1]
+	return x
+}
+
+// simulation is one run.
+type simulation struct {
+	world
+	prov    *provisioner.Provisioner
+	allowed []provisioner.InstanceType
+	grace   time.Duration
+	queue   events
+	seq     int
+	report  *Report
+
+	finished  int
+	lastEnd   time.Time
+	lastEvent time.Time
+	wakes     map[time.Time]bool
+}
+
+func (s *simulation) push(e event) {
+	s.seq++
+	e.seq = s.seq
+	heap.Push(&s.queue, e)
+}
+
+// loop takes the events in time order; after each instant's events it
+// runs a provisioner pass and places what waits.
+func (s *simulation) loop(ctx context.Context) error {
+	s.wakes = map[time.Time]bool{}
+	for s.queue.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now := s.queue[0].at
+		if now.Sub(s.lastEvent) > settle && s.finished == len(s.jobs)-s.report.Unplaceable {
+			break
+		}
+		s.clock.now = now
+		for s.queue.Len() > 0 && s.queue[0].at.Equal(now) {
+			e := heap.Pop(&s.queue).(event)
+			s.apply(e)
+		}
+		if err := s.prov.Reconcile(ctx); err != nil {
+			return fmt.Errorf("provisioner pass at %s: %w", now.Sub(s.start), err)
+		}
+		s.passes++
+		s.place()
+		s.sample()
+		s.scheduleWakes()
+	}
+	return nil
+}
+
+// apply takes one event.
+func (s *simulation) apply(e event) {
+	switch e.kind {
+	case evSubmit:
+		s.lastEvent = e.at
+		j := s.jobs[e.job]
+		if !s.placeable(j) {
+			s.report.Unplaceable++
+			return
+		}
+		s.waiting = append(s.waiting, e.job)
+	case evReady:
+		if !e.inst.terminated() {
+			e.inst.ready = true
+			e.inst.lastBusy = e.at
+		}
+	case evFinish:
+		s.lastEvent = e.at
+		j := s.jobs[e.job]
+		i := s.where[e.job]
+		i.room.Release(j.VCPUs, j.MemoryMiB, j.GPUs)
+		i.lastBusy = e.at
+		s.finished++
+		if e.at.After(s.lastEnd) {
+			s.lastEnd = e.at
+		}
+	case evWake:
+		delete(s.wakes, e.at)
+	}
+}
+
+// placeable reports whether some allowed type could hold the job.
+func (s *simulation) placeable(j Job) bool {
+	for _, t := range s.allowed {
+		if t.VCPUs >= j.VCPUs && t.MemoryMiB >= j.MemoryMiB && t.GPUs >= j.GPUs {
+			return true
+		}
+	}
+	return false
+}
+
+// place starts waiting jobs on ready instances with room, by the agent's
+// rule: each instance takes, in dispatch order, the waiting jobs that fit.
+func (s *simulation) place() {
+	if len(s.waiting) == 0 {
+		return
+	}
+	for _, i := range s.instances {
+		if !i.ready || i.terminated() || !i.room.HasRoom() {
+			continue
+		}
+		kept := s.waiting[:0]
+		for _, k := range s.waiting {
+			j := s.jobs[k]
+			if !i.room.Take(j.VCPUs, j.MemoryMiB, j.GPUs) {
+				kept = append(kept, k)
+				continue
+			}
+			s.startAt[k] = s.clock.now
+			s.where[k] = i
+			i.lastBusy = s.clock.now
+			s.push(event{at: s.clock.now.Add(j.Run), kind: evFinish, job: k})
+		}
+		s.waiting = kept
+		if len(s.waiting) == 0 {
+			return
+		}
+	}
+}
+
+// scheduleWakes makes sure a pass runs when an idle instance's grace
+// ends, so that it is retired on time.
+func (s *simulation) scheduleWakes() {
+	for _, i := range s.live {
+		if !i.ready || i.room.Running > 0 {
+			continue
+		}
+		at := i.lastBusy.Add(s.grace + time.Second).Truncate(time.Second)
+		if at.After(s.clock.now) && !s.wakes[at] {
+			s.wakes[at] = true
+			s.push(event{at: at, kind: evWake})
+		}
+	}
+}
