@@ -4,28 +4,35 @@ import (
 	"context"
 	"io"
 	"testing"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // BenchmarkReplayKTH replays the whole KTH-SP2 trace (28,476 jobs over 333
 // days) with the default compute environment, reporting the run's time
 // and its figures (docs/BENCHMARKS.md).
 func BenchmarkReplayKTH(b *testing.B) {
-	benchmarkReplay(b, "KTH-SP2-1996-2.1-cln.swf.gz", ReadSWF)
+	benchmarkReplay(b, "KTH-SP2-1996-2.1-cln.swf.gz", ReadSWF, nil)
 }
 
-// BenchmarkReplayAlibaba replays the Alibaba GPU trace's pods.
+// AlibabaTypes are the instance types of the Alibaba replays: optimal and
+// the GPU families its pods need.
+var AlibabaTypes = []string{"optimal", "g4dn", "g5", "g6", "p4d"}
+
+// BenchmarkReplayAlibaba replays the Alibaba GPU trace's pods on optimal
+// and GPU families.
 func BenchmarkReplayAlibaba(b *testing.B) {
-	benchmarkReplay(b, "alibaba-openb_pod_list_default.csv.gz", ReadAlibaba)
+	benchmarkReplay(b, "alibaba-openb_pod_list_default.csv.gz", ReadAlibaba, &batch.ComputeResource{InstanceTypes: AlibabaTypes})
 }
 
-func benchmarkReplay(b *testing.B, file string, read func(string, io.Reader) (Trace, error)) {
+func benchmarkReplay(b *testing.B, file string, read func(string, io.Reader) (Trace, error), cr *batch.ComputeResource) {
 	trace, err := read(file, openTrace(b, file))
 	if err != nil {
 		b.Fatal(err)
 	}
 	var r *Report
 	for b.Loop() {
-		if r, err = Run(context.Background(), trace, Config{Seed: 1}); err != nil {
+		if r, err = Run(context.Background(), trace, Config{Seed: 1, ComputeResources: cr}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -19,6 +19,8 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/provisioner"
+	"github.com/tanda-batch/tanda/provisioner/ec2shapes"
+	"github.com/tanda-batch/tanda/provisioner/prices"
 )
 
 // Defaults of a simulation.
@@ -42,8 +44,8 @@ type Config struct {
 	// BEST_FIT_PROGRESSIVE over "optimal", minvCpus 0 and a maxvCpus that
 	// holds the trace's busiest moment.
 	ComputeResources *batch.ComputeResource
-	// Catalog is the instance types; default the built-in catalogue
-	// without one-machine Tanda's local types.
+	// Catalog is the instance types; default EC2's (package ec2shapes) at
+	// us-east-1's On-Demand list prices.
 	Catalog *provisioner.Catalog
 	// BootMin and BootMax bound the boot times drawn (DefaultBootMin,
 	// DefaultBootMax).
@@ -113,10 +115,18 @@ func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
 	return s.report, nil
 }
 
-// ec2Catalog is the built-in catalogue without the local types.
+// PriceRegion is the region whose list prices the default catalogue
+// carries.
+const PriceRegion = "us-east-1"
+
+// ec2Catalog is EC2's instance types (package ec2shapes) at PriceRegion's
+// On-Demand prices.
 func ec2Catalog() (*provisioner.Catalog, error) {
-	types := slices.DeleteFunc(provisioner.DefaultCatalog().Types(), func(t provisioner.InstanceType) bool { return t.Family == "local" })
-	return provisioner.NewCatalog(types)
+	types, err := ec2shapes.Types()
+	if err != nil {
+		return nil, fmt.Errorf("reading EC2's instance types: %w", err)
+	}
+	return provisioner.NewCatalog(prices.Apply(PriceRegion, types))
 }
 
 // defaultResources fills what the simulated compute environment leaves
