@@ -30,6 +30,7 @@ Usage:
   tanda queues                                  list job queues
   tanda definitions                             list job definitions
   tanda triggers create|list|delete             manage the rules that start jobs on S3 uploads
+  tanda sim --trace FILE [--ce JSON]            replay a workload trace through the provisioner
 
 Client commands find the endpoint in --endpoint or TANDA_ENDPOINT
 (default http://127.0.0.1:8265) and the credentials that 'tanda up' wrote
@@ -54,6 +55,7 @@ var commands = map[string]command{
 	"queues":       runQueues,
 	"definitions":  runDefinitions,
 	"triggers":     runTriggers,
+	"sim":          runSim,
 }
 
 // exitError carries a process exit code, e.g. a waited job's failure.

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/provisioner/sim"
+)
+
+const simUsage = `Usage: tanda sim --trace FILE [--format swf|alibaba|csv] [--ce JSON] [--out DIR]
+                 [--boot MIN-MAX] [--seed N]
+
+Replays a workload trace through Tanda's provisioner in virtual time and
+reports what it would have cost and how long its jobs would have waited.
+
+  --trace   the trace (.gz is read compressed)
+  --format  swf (Parallel Workloads Archive), alibaba (the GPU trace's pod
+            list) or csv (submit,run,vcpus,memory_mib[,gpus][,id]); guessed
+            from the file name when omitted
+  --ce      the compute environment's computeResources, as JSON in
+            CreateComputeEnvironment's members, e.g.
+            '{"type":"SPOT","instanceTypes":["c5","m5"],"maxvCpus":512}';
+            default EC2 BEST_FIT_PROGRESSIVE over optimal, minvCpus 0 and a
+            maxvCpus that holds the trace's busiest moment
+  --out     a directory for report.json and series.csv (demand and capacity
+            over time)
+  --boot    instance boot times, drawn between MIN and MAX (default 25s-50s)
+  --seed    seeds the boot times (default 1)
+`
+
+func runSim(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), simUsage) }
+	tracePath := fs.String("trace", "", "")
+	format := fs.String("format", "", "")
+	ceJSON := fs.String("ce", "", "")
+	outDir := fs.String("out", "", "")
+	boot := fs.String("boot", "25s-50s", "")
+	seed := fs.Uint64("seed", 1, "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *tracePath == "" {
+		fs.Usage()
+		return errors.New("sim: --trace is required")
+	}
+	cfg := sim.Config{Seed: *seed}
+	var err error
+	if cfg.BootMin, cfg.BootMax, err = parseBoot(*boot); err != nil {
+		return err
+	}
+	if *ceJSON != "" {
+		var cr batch.ComputeResource
+		dec := json.NewDecoder(strings.NewReader(*ceJSON))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cr); err != nil {
+			return fmt.Errorf("sim: --ce is not computeResources JSON: %w", err)
+		}
+		cfg.ComputeResources = &cr
+	}
+	trace, err := readTrace(*tracePath, *format)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	report, err := sim.Run(ctx, trace, cfg)
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	if err := report.WriteText(out); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "replayed in %s\n", time.Since(start).Round(time.Millisecond))
+	if *outDir != "" {
+		return writeSimOutputs(*outDir, report)
+	}
+	return nil
+}
+
+// parseBoot reads "25s-50s".
+func parseBoot(s string) (time.Duration, time.Duration, error) {
+	lo, hi, ok := strings.Cut(s, "-")
+	if !ok {
+		hi = lo
+	}
+	minBoot, err1 := time.ParseDuration(lo)
+	maxBoot, err2 := time.ParseDuration(hi)
+	if err := errors.Join(err1, err2); err != nil || minBoot <= 0 || maxBoot < minBoot {
+		return 0, 0, fmt.Errorf("sim: --boot must be MIN-MAX durations, such as 25s-50s (got %q)", s)
+	}
+	return minBoot, maxBoot, nil
+}
+
+// readTrace opens and parses a trace file.
+func readTrace(path, format string) (sim.Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return sim.Trace{}, fmt.Errorf("sim: %w", err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	name := filepath.Base(path)
+	if strings.HasSuffix(name, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return sim.Trace{}, fmt.Errorf("sim: %s: %w", path, err)
+		}
+		r = zr
+		name = strings.TrimSuffix(name, ".gz")
+	}
+	if format == "" {
+		switch {
+		case strings.HasSuffix(name, ".swf"):
+			format = "swf"
+		case strings.Contains(name, "pod_list"):
+			format = "alibaba"
+		case strings.HasSuffix(name, ".csv"):
+			format = "csv"
+		default:
+			return sim.Trace{}, fmt.Errorf("sim: cannot tell the format of %s: give --format swf, alibaba or csv", path)
+		}
+	}
+	switch format {
+	case "swf":
+		return sim.ReadSWF(name, r)
+	case "alibaba":
+		return sim.ReadAlibaba(name, r)
+	case "csv":
+		return sim.ReadCSV(name, r)
+	}
+	return sim.Trace{}, fmt.Errorf("sim: --format must be swf, alibaba or csv (got %q)", format)
+}
+
+// writeSimOutputs writes report.json and series.csv into dir.
+func writeSimOutputs(dir string, r *sim.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	j, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), append(j, '\n'), 0o644); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, "series.csv"))
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	if err := r.WriteSeriesCSV(f); err != nil {
+		f.Close()
+		return fmt.Errorf("sim: writing series: %w", err)
+	}
+	return f.Close()
+}

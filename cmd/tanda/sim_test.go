@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSimReplaysATraceAndWritesItsReport(t *testing.T) {
+	dir := t.TempDir()
+	trace := filepath.Join(dir, "hand.csv")
+	if err := os.WriteFile(trace, []byte("submit,run,vcpus,memory_mib\n0,3600,2,2048\n0,1800,2,2048\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err := runSim(context.Background(), []string{"--trace", trace, "--ce", `{"instanceTypes":["c6i.large"]}`, "--boot", "30s", "--out", filepath.Join(dir, "out")}, &out)
+	if err != nil {
+		t.Fatalf("tanda sim: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"requested vCPU-hours                 3.00", "billed / requested                   1.034", "instances launched                   2"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "out", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		RequestedVCPUHours float64 `json:"requestedVcpuHours"`
+		Finished           int     `json:"finished"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil || r.RequestedVCPUHours != 3 || r.Finished != 2 {
+		t.Errorf("report.json = %s (%v)", raw, err)
+	}
+	if series, err := os.ReadFile(filepath.Join(dir, "out", "series.csv")); err != nil || !strings.HasPrefix(string(series), "seconds,waiting_vcpus") {
+		t.Errorf("series.csv: %v %q", err, series)
+	}
+}
+
+func TestSimRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--trace", "x.csv", "--boot", "fast"},
+		{"--trace", "x.csv", "--ce", `{"instanceTypez":["c5"]}`},
+		{"--trace", "x.unknown"},
+	} {
+		if err := runSim(context.Background(), args, &strings.Builder{}); err == nil {
+			t.Errorf("tanda sim %v succeeded", args)
+		}
+	}
+}
