@@ -15,6 +15,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/provisioner/sim"
+	"github.com/tanda-batch/tanda/provisioner/sim/chart"
 )
 
 const simUsage = `Usage: tanda sim --trace FILE [--format swf|alibaba|csv] [--ce JSON] [--out DIR]
@@ -32,8 +33,8 @@ reports what it would have cost and how long its jobs would have waited.
             '{"type":"SPOT","instanceTypes":["c5","m5"],"maxvCpus":512}';
             default EC2 BEST_FIT_PROGRESSIVE over optimal, minvCpus 0 and a
             maxvCpus that holds the trace's busiest moment
-  --out     a directory for report.json and series.csv (demand and capacity
-            over time)
+  --out     a directory for report.json, series.csv (demand and capacity
+            over time) and chart.png (the same, drawn)
   --boot    instance boot times, drawn between MIN and MAX (default 25s-50s)
   --seed    seeds the boot times (default 1)
 `
@@ -141,7 +142,7 @@ func readTrace(path, format string) (sim.Trace, error) {
 	return sim.Trace{}, fmt.Errorf("sim: --format must be swf, alibaba or csv (got %q)", format)
 }
 
-// writeSimOutputs writes report.json and series.csv into dir.
+// writeSimOutputs writes report.json, series.csv and chart.png into dir.
 func writeSimOutputs(dir string, r *sim.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("sim: %w", err)
@@ -161,5 +162,16 @@ func writeSimOutputs(dir string, r *sim.Report) error {
 		f.Close()
 		return fmt.Errorf("sim: writing series: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	png, err := os.Create(filepath.Join(dir, "chart.png"))
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	if err := chart.Write(png, r, 1200, 500); err != nil {
+		png.Close()
+		return fmt.Errorf("sim: %w", err)
+	}
+	return png.Close()
 }

@@ -39,6 +39,9 @@ func TestSimReplaysATraceAndWritesItsReport(t *testing.T) {
 	if series, err := os.ReadFile(filepath.Join(dir, "out", "series.csv")); err != nil || !strings.HasPrefix(string(series), "seconds,waiting_vcpus") {
 		t.Errorf("series.csv: %v %q", err, series)
 	}
+	if img, err := os.ReadFile(filepath.Join(dir, "out", "chart.png")); err != nil || !strings.HasPrefix(string(img), "\x89PNG") {
+		t.Errorf("chart.png: %v, %d bytes", err, len(img))
+	}
 }
 
 func TestSimRefusesBadFlags(t *testing.T) {
