@@ -19,7 +19,7 @@ import (
 )
 
 const simUsage = `Usage: tanda sim --trace FILE [--format swf|alibaba|csv] [--ce JSON] [--out DIR]
-                 [--boot MIN-MAX] [--seed N]
+                 [--spot-trace PATH] [--attempts N] [--boot MIN-MAX] [--seed N]
 
 Replays a workload trace through Tanda's provisioner in virtual time and
 reports what it would have cost and how long its jobs would have waited.
@@ -35,6 +35,11 @@ reports what it would have cost and how long its jobs would have waited.
             maxvCpus that holds the trace's busiest moment
   --out     a directory for report.json, series.csv (demand and capacity
             over time) and chart.png (the same, drawn)
+  --spot-trace  Spot capacity over time, for a SPOT compute environment: a
+            SkyPilot spot-trace series (a .json file, one zone) or a
+            directory of them (one zone each); an instance is reclaimed,
+            after a two-minute warning, when its zone's series turns 0
+  --attempts    each job's retryStrategy attempts (default 3)
   --boot    instance boot times, drawn between MIN and MAX (default 25s-50s)
   --seed    seeds the boot times (default 1)
 `
@@ -48,6 +53,8 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	outDir := fs.String("out", "", "")
 	boot := fs.String("boot", "25s-50s", "")
 	seed := fs.Uint64("seed", 1, "")
+	spotTrace := fs.String("spot-trace", "", "")
+	attempts := fs.Int("attempts", sim.DefaultAttempts, "")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,8 +62,18 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 		fs.Usage()
 		return errors.New("sim: --trace is required")
 	}
-	cfg := sim.Config{Seed: *seed}
+	cfg := sim.Config{Seed: *seed, Attempts: *attempts}
 	var err error
+	if *attempts < 1 || *attempts > 10 {
+		return fmt.Errorf("sim: --attempts must be 1 to 10, as retryStrategy.attempts (got %d)", *attempts)
+	}
+	if *spotTrace != "" {
+		st, err := sim.ReadSpotTrace(*spotTrace)
+		if err != nil {
+			return fmt.Errorf("sim: --spot-trace: %w", err)
+		}
+		cfg.Spot = &st
+	}
 	if cfg.BootMin, cfg.BootMax, err = parseBoot(*boot); err != nil {
 		return err
 	}

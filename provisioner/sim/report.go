@@ -23,6 +23,8 @@ type Report struct {
 	Skipped     int `json:"skipped"`     // trace records that are no job
 	Unplaceable int `json:"unplaceable"` // fit no allowed instance type
 	Finished    int `json:"finished"`
+	// Failed jobs spent their attempts on reclaimed Spot instances.
+	Failed int `json:"failed"`
 
 	// RequestedVCPUHours is Σ job vCPUs × run time; BilledVCPUHours the
 	// instances' vCPUs × billed time (per second, 60 s minimum, launch to
@@ -41,6 +43,16 @@ type Report struct {
 	WaitP95 time.Duration `json:"waitP95"`
 	WaitP99 time.Duration `json:"waitP99"`
 	WaitMax time.Duration `json:"waitMax"`
+
+	// Reclaimed counts the Spot instances EC2 took back (under a spot
+	// trace), InterruptedAttempts the attempts they ended, WastedVCPUHours
+	// what those attempts had run, and NoCapacity the Spot launches refused
+	// for want of capacity in every zone.
+	Reclaimed           int     `json:"reclaimed"`
+	InterruptedAttempts int     `json:"interruptedAttempts"`
+	Retried             int     `json:"retried"` // interrupted attempts whose job had attempts left
+	WastedVCPUHours     float64 `json:"wastedVcpuHours"`
+	NoCapacity          int     `json:"noCapacity"`
 
 	Launches      int `json:"launches"`   // instances launched
 	FleetCalls    int `json:"fleetCalls"` // CreateFleet calls
@@ -93,6 +105,7 @@ func (s *simulation) finish() {
 	end := s.clock.now
 	r.Simulated = end.Sub(s.start)
 	r.Launches, r.FleetCalls, r.PeakInstances, r.Passes, r.Finished = s.launches, s.fleetCalls, s.peakInstances, s.passes, s.finished
+	r.Failed, r.NoCapacity = s.failed, s.noCapacity
 	for _, i := range s.instances {
 		stop := end
 		if i.terminated() {
@@ -108,9 +121,9 @@ func (s *simulation) finish() {
 		if s.where[k] == nil {
 			continue
 		}
-		hours := j.Run.Hours()
-		r.RequestedVCPUHours += j.VCPUs * hours
-		r.OracleDollars += j.VCPUs * hours * s.cheapestPerVCPU(j)
+		if s.done[k] {
+			r.OracleDollars += j.VCPUs * j.Run.Hours() * s.cheapestPerVCPU(j)
+		}
 		waits = append(waits, s.startAt[k].Sub(s.start.Add(j.Submit)))
 	}
 	if r.RequestedVCPUHours > 0 {
@@ -175,7 +188,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	rows := [][2]string{
 		{"trace", r.Trace},
 		{"compute environment", fmt.Sprintf("%s %s %s, minvCpus %d, maxvCpus %d", cr.Type, cr.AllocationStrategy, strings.Join(cr.InstanceTypes, ","), deref(cr.MinvCpus), deref(cr.MaxvCpus))},
-		{"jobs", fmt.Sprintf("%d (finished %d, unplaceable %d; %d trace records skipped)", r.Jobs, r.Finished, r.Unplaceable, r.Skipped)},
+		{"jobs", fmt.Sprintf("%d (finished %d, failed %d, unplaceable %d; %d trace records skipped)", r.Jobs, r.Finished, r.Failed, r.Unplaceable, r.Skipped)},
 		{"requested vCPU-hours", number(r.RequestedVCPUHours)},
 		{"billed vCPU-hours", number(r.BilledVCPUHours)},
 		{"billed / requested", fmt.Sprintf("%.3f", r.Ratio)},
@@ -184,6 +197,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		{"cost / oracle", ratio(r.Dollars, r.OracleDollars)},
 		{"job wait p50 / p95 / p99 / max", fmt.Sprintf("%s / %s / %s / %s", r.WaitP50, r.WaitP95, r.WaitP99, r.WaitMax)},
 		{"instances launched", strconv.Itoa(r.Launches)},
+		{"Spot instances reclaimed", fmt.Sprintf("%d (%d attempts interrupted, %s vCPU-hours wasted; %d launches without capacity)", r.Reclaimed, r.InterruptedAttempts, number(r.WastedVCPUHours), r.NoCapacity)},
 		{"CreateFleet calls", strconv.Itoa(r.FleetCalls)},
 		{"peak instances", strconv.Itoa(r.PeakInstances)},
 		{"back to minvCpus after the last job", backToMin(r.BackToMin)},

@@ -53,9 +53,24 @@ type Config struct {
 	// IdleGrace is the provisioner's (its default when zero).
 	IdleGrace time.Duration
 	// Seed seeds the boot times.
-	Seed   uint64
-	Logger *slog.Logger
+	Seed uint64
+	// Spot, when set, is Spot capacity over time: a Spot compute
+	// environment's instances are reclaimed, after EC2's two-minute
+	// warning, when their zone's series turns unavailable.
+	Spot *SpotTrace
+	// Attempts is each job's retryStrategy.attempts (default 3): an
+	// attempt lost with its instance is retried until they are spent, as
+	// production does with "Host EC2 (instance i-...) terminated.".
+	Attempts int
+	Logger   *slog.Logger
 }
+
+// DefaultAttempts is the jobs' retryStrategy.attempts when Config leaves it
+// unset.
+const DefaultAttempts = 3
+
+// spotWarning is how long before reclaiming a Spot instance EC2 warns.
+const spotWarning = 2 * time.Minute
 
 // Run replays trace and reports.
 func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
@@ -92,12 +107,18 @@ func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
 			rng:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 			boot: [2]time.Duration{cfg.BootMin, cfg.BootMax},
 			jobs: trace.Jobs, startAt: make([]time.Time, len(trace.Jobs)), where: make([]*instance, len(trace.Jobs)),
-			live: map[string]*instance{},
+			attempts: make([]int, len(trace.Jobs)), live: map[string]*instance{}, spot: cfg.Spot,
 		},
-		allowed: allowed,
-		report:  &Report{Trace: trace.Name, Jobs: len(trace.Jobs), Skipped: trace.Skipped, ComputeResources: *cr},
+		maxAttempts: cfg.Attempts,
+		allowed:     allowed,
+		report:      &Report{Trace: trace.Name, Jobs: len(trace.Jobs), Skipped: trace.Skipped, ComputeResources: *cr},
 	}
-	s.world.onLaunch = func(i *instance) { s.push(event{at: i.readyAt, kind: evReady, inst: i}) }
+	if s.maxAttempts <= 0 {
+		s.maxAttempts = DefaultAttempts
+	}
+	s.attemptStart = map[int]time.Time{}
+	s.done = make([]bool, len(trace.Jobs))
+	s.world.onLaunch = s.launched
 	s.prov = provisioner.New(&s.world, &s.world, cat, provisioner.Options{
 		Clock: s.world.clock, IdleGrace: cfg.IdleGrace, Logger: logger,
 	})
@@ -191,14 +212,17 @@ const (
 	evReady
 	evFinish
 	evWake
+	evWarn    // a Spot instance's two-minute warning
+	evReclaim // a Spot instance reclaimed
 )
 
 type event struct {
-	at   time.Time
-	kind int
-	job  int
-	inst *instance
-	seq  int
+	at      time.Time
+	kind    int
+	job     int
+	attempt int // of an evFinish: the attempt that ends
+	inst    *instance
+	seq     int
 }
 
 type events []event
@@ -229,6 +253,11 @@ type simulation struct {
 	seq     int
 	report  *Report
 
+	maxAttempts  int
+	failed       int
+	attemptStart map[int]time.Time // the current attempt's start, by job
+	done         []bool            // by job: finished
+
 	finished  int
 	lastEnd   time.Time
 	lastEvent time.Time
@@ -250,7 +279,7 @@ func (s *simulation) loop(ctx context.Context) error {
 			return err
 		}
 		now := s.queue[0].at
-		if now.Sub(s.lastEvent) > settle && s.finished == len(s.jobs)-s.report.Unplaceable {
+		if now.Sub(s.lastEvent) > settle && s.finished+s.failed == len(s.jobs)-s.report.Unplaceable {
 			break
 		}
 		s.clock.now = now
@@ -286,15 +315,27 @@ func (s *simulation) apply(e event) {
 			e.inst.lastBusy = e.at
 		}
 	case evFinish:
+		if e.attempt != s.attempts[e.job] || s.where[e.job] == nil || s.where[e.job].terminated() {
+			return // an attempt lost with its instance
+		}
 		s.lastEvent = e.at
 		j := s.jobs[e.job]
 		i := s.where[e.job]
 		i.room.Release(j.VCPUs, j.MemoryMiB, j.GPUs)
+		i.running = slices.DeleteFunc(i.running, func(k int) bool { return k == e.job })
 		i.lastBusy = e.at
 		s.finished++
+		s.done[e.job] = true
+		s.report.RequestedVCPUHours += j.VCPUs * j.Run.Hours()
 		if e.at.After(s.lastEnd) {
 			s.lastEnd = e.at
 		}
+	case evWarn:
+		if !e.inst.terminated() {
+			e.inst.draining = true
+		}
+	case evReclaim:
+		s.reclaim(e.inst)
 	case evWake:
 		delete(s.wakes, e.at)
 	}
@@ -317,7 +358,7 @@ func (s *simulation) place() {
 		return
 	}
 	for _, i := range s.instances {
-		if !i.ready || i.terminated() || !i.room.HasRoom() {
+		if !i.ready || i.terminated() || i.draining || !i.room.HasRoom() {
 			continue
 		}
 		kept := s.waiting[:0]
@@ -327,10 +368,15 @@ func (s *simulation) place() {
 				kept = append(kept, k)
 				continue
 			}
-			s.startAt[k] = s.clock.now
+			if s.attempts[k] == 0 {
+				s.startAt[k] = s.clock.now
+			}
+			s.attempts[k]++
 			s.where[k] = i
+			s.attemptStart[k] = s.clock.now
+			i.running = append(i.running, k)
 			i.lastBusy = s.clock.now
-			s.push(event{at: s.clock.now.Add(j.Run), kind: evFinish, job: k})
+			s.push(event{at: s.clock.now.Add(j.Run), kind: evFinish, job: k, attempt: s.attempts[k]})
 		}
 		s.waiting = kept
 		if len(s.waiting) == 0 {
@@ -339,9 +385,22 @@ func (s *simulation) place() {
 	}
 }
 
+// waitingPass is how soon a pass runs again while jobs wait under a spot
+// trace: Spot capacity coming back, and an offering's hiding ending, have
+// no event of their own, and the production provisioner passes every
+// second or two anyway. Without a spot trace, every change is an event.
+const waitingPass = 5 * time.Second
+
 // scheduleWakes makes sure a pass runs when an idle instance's grace
-// ends, so that it is retired on time.
+// ends, so that it is retired on time, and soon again while jobs wait.
 func (s *simulation) scheduleWakes() {
+	if len(s.waiting) > 0 && s.spot != nil {
+		at := s.clock.now.Add(waitingPass).Truncate(time.Second)
+		if !s.wakes[at] {
+			s.wakes[at] = true
+			s.push(event{at: at, kind: evWake})
+		}
+	}
 	for _, i := range s.live {
 		if !i.ready || i.room.Running > 0 {
 			continue
@@ -352,4 +411,52 @@ func (s *simulation) scheduleWakes() {
 			s.push(event{at: at, kind: evWake})
 		}
 	}
+}
+
+// launched schedules an instance's boot and, for Spot under a spot trace,
+// its warning and reclamation when its zone runs out of capacity.
+func (s *simulation) launched(i *instance) {
+	s.push(event{at: i.readyAt, kind: evReady, inst: i})
+	if i.zone == "" {
+		return
+	}
+	zone := s.spot.Zones[slices.IndexFunc(s.spot.Zones, func(z SpotZone) bool { return z.Name == i.zone })]
+	loss, ok := zone.nextLoss(i.inst.LaunchedAt.Sub(s.start))
+	if !ok {
+		return
+	}
+	at := s.start.Add(loss)
+	warn := at.Add(-spotWarning)
+	if warn.Before(i.inst.LaunchedAt) {
+		warn = i.inst.LaunchedAt
+	}
+	s.push(event{at: warn, kind: evWarn, inst: i})
+	s.push(event{at: at, kind: evReclaim, inst: i})
+}
+
+// reclaim ends a Spot instance: its attempts are lost, each retried (at the
+// front of the queue, as a retried job is) while attempts remain, and the
+// vCPU-hours they had run are counted as wasted.
+func (s *simulation) reclaim(i *instance) {
+	if i.terminated() {
+		return
+	}
+	s.report.Reclaimed++
+	var retried []int
+	for _, k := range i.running {
+		j := s.jobs[k]
+		s.report.InterruptedAttempts++
+		s.report.WastedVCPUHours += j.VCPUs * s.clock.now.Sub(s.attemptStart[k]).Hours()
+		i.room.Release(j.VCPUs, j.MemoryMiB, j.GPUs)
+		if s.attempts[k] < s.maxAttempts {
+			retried = append(retried, k)
+			s.report.Retried++
+			continue
+		}
+		s.failed++
+	}
+	i.running = nil
+	s.waiting = append(retried, s.waiting...)
+	i.terminatedAt = s.clock.now
+	delete(s.live, i.inst.ID)
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -25,6 +26,9 @@ type instance struct {
 	terminatedAt time.Time
 	room         bootstrap.Room
 	lastBusy     time.Time
+	zone         string // for Spot under a spot trace
+	draining     bool   // warned of reclamation: takes no new job
+	running      []int  // the jobs it runs
 }
 
 func (i *instance) terminated() bool { return !i.terminatedAt.IsZero() }
@@ -38,10 +42,14 @@ type world struct {
 	rng   *rand.Rand
 	boot  [2]time.Duration // min, max
 
-	jobs    []Job
-	waiting []int // indexes into jobs, in dispatch (submission) order
-	startAt []time.Time
-	where   []*instance // the instance a job runs on
+	jobs     []Job
+	waiting  []int       // indexes into jobs, in dispatch (submission) order
+	startAt  []time.Time // the first attempt's start
+	attempts []int       // attempts made
+	where    []*instance // the instance a job runs (or last ran) on
+
+	spot     *SpotTrace // Spot capacity over time, when simulated
+	nextZone int
 
 	instances []*instance
 	live      map[string]*instance // not terminated
@@ -50,6 +58,7 @@ type world struct {
 	launches, fleetCalls, passes int
 	decisions                    int
 	peakInstances                int
+	noCapacity                   int // Spot launches refused for want of capacity
 	onLaunch                     func(*instance)
 }
 
@@ -86,7 +95,7 @@ func (w *world) Loads(context.Context, string) (map[string]provisioner.Load, err
 		}
 		out[id] = provisioner.Load{
 			UsedVCPUs: i.room.UsedVCPUs, UsedMemoryMiB: i.room.UsedMemoryMiB, UsedGPUs: i.room.UsedGPUs,
-			RunningJobs: i.room.Running, LastBusyAt: i.lastBusy, LastSeenAt: w.clock.now,
+			RunningJobs: i.room.Running, LastBusyAt: i.lastBusy, LastSeenAt: w.clock.now, Draining: i.draining,
 		}
 	}
 	return out, nil
@@ -128,9 +137,20 @@ func (w *world) Instances(context.Context, string) ([]provisioner.Instance, erro
 // type is launched (EC2's choice among alternatives is not simulated).
 func (w *world) Launch(_ context.Context, req provisioner.LaunchRequest) ([]provisioner.Instance, error) {
 	var out []provisioner.Instance
+	var errs []error
 	spot := req.CE.ComputeResources.Type == provisioner.ResourceSpot
 	for _, it := range req.Items {
 		w.fleetCalls++
+		zone := ""
+		if spot && w.spot != nil {
+			var ok bool
+			if zone, ok = w.spotZone(); !ok {
+				w.noCapacity++
+				errs = append(errs, provisioner.NewInsufficientCapacityError(it.Type.Name, "",
+					errors.New("InsufficientInstanceCapacity: no zone of the spot trace has Spot capacity now")))
+				continue
+			}
+		}
 		for range it.Count {
 			w.nextID++
 			t := it.Type
@@ -142,6 +162,7 @@ func (w *world) Launch(_ context.Context, req provisioner.LaunchRequest) ([]prov
 				price:   t.PricePerHour,
 				readyAt: w.clock.now.Add(w.bootTime()),
 				room:    bootstrap.Room{VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, GPUs: t.GPUs},
+				zone:    zone,
 			}
 			w.instances = append(w.instances, i)
 			w.live[i.inst.ID] = i
@@ -153,7 +174,22 @@ func (w *world) Launch(_ context.Context, req provisioner.LaunchRequest) ([]prov
 		}
 	}
 	w.peakInstances = max(w.peakInstances, len(w.live))
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// spotZone picks the zone of a Spot launch: the next, in turn, of the
+// zones with Spot capacity now; false when none has.
+func (w *world) spotZone() (string, bool) {
+	now := w.clock.now.Sub(w.start)
+	zones := w.spot.Zones
+	for k := range zones {
+		z := zones[(w.nextZone+k)%len(zones)]
+		if z.availableAt(now) {
+			w.nextZone = (w.nextZone + k + 1) % len(zones)
+			return z.Name, true
+		}
+	}
+	return "", false
 }
 
 // bootTime draws a boot time between the bounds.
