@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/tanda-batch/tanda/batch"
 )
@@ -41,4 +43,31 @@ func benchmarkReplay(b *testing.B, file string, read func(string, io.Reader) (Tr
 	b.ReportMetric(r.WaitP95.Seconds(), "wait-p95-s")
 	b.ReportMetric(float64(r.Unplaceable), "unplaceable")
 	b.ReportMetric(float64(r.Launches), "launches")
+}
+
+// BenchmarkReplay100k replays KTH-SP2 four times back to back, 113,868
+// jobs over 3.6 years: issue 11's trace of over 100,000 jobs (target: under
+// five minutes).
+func BenchmarkReplay100k(b *testing.B) {
+	kth, err := ReadSWF("KTH-SP2", openTrace(b, "KTH-SP2-1996-2.1-cln.swf.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	span := kth.Jobs[len(kth.Jobs)-1].Submit + 24*time.Hour
+	long := Trace{Name: "KTH-SP2 x4"}
+	for k := range 4 {
+		for _, j := range kth.Jobs {
+			j.ID = fmt.Sprintf("%d-%s", k, j.ID)
+			j.Submit += time.Duration(k) * span
+			long.Jobs = append(long.Jobs, j)
+		}
+	}
+	var r *Report
+	for b.Loop() {
+		if r, err = Run(context.Background(), long, Config{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(long.Jobs)), "jobs")
+	b.ReportMetric(r.Ratio, "billed/requested")
 }
