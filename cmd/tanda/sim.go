@@ -19,7 +19,8 @@ import (
 )
 
 const simUsage = `Usage: tanda sim --trace FILE [--format swf|alibaba|csv] [--ce JSON] [--out DIR]
-                 [--spot-trace PATH] [--attempts N] [--boot MIN-MAX] [--seed N]
+                 [--spot-trace PATH] [--attempts N] [--baseline NAME,...]
+                 [--boot MIN-MAX] [--seed N]
 
 Replays a workload trace through Tanda's provisioner in virtual time and
 reports what it would have cost and how long its jobs would have waited.
@@ -40,6 +41,11 @@ reports what it would have cost and how long its jobs would have waited.
             directory of them (one zone each); an instance is reclaimed,
             after a two-minute warning, when its zone's series turns 0
   --attempts    each job's retryStrategy attempts (default 3)
+  --baseline    also replay the trace under baselines, and compare:
+            static (a fixed fleet the size of the trace's machine),
+            batch-default (AWS Batch's documented scale-down: 20 minutes
+            idle), karpenter-like (batched, cheapest type per node, empty
+            nodes removed after 30 s); "all" runs the three
   --boot    instance boot times, drawn between MIN and MAX (default 25s-50s)
   --seed    seeds the boot times (default 1)
 `
@@ -54,6 +60,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	boot := fs.String("boot", "25s-50s", "")
 	seed := fs.Uint64("seed", 1, "")
 	spotTrace := fs.String("spot-trace", "", "")
+	baselines := fs.String("baseline", "", "")
 	attempts := fs.Int("attempts", sim.DefaultAttempts, "")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,9 +107,29 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "replayed in %s\n", time.Since(start).Round(time.Millisecond))
 	if *outDir != "" {
-		return writeSimOutputs(*outDir, report)
+		if err := writeSimOutputs(*outDir, report); err != nil {
+			return err
+		}
 	}
-	return nil
+	if *baselines == "" {
+		return nil
+	}
+	names := strings.Split(*baselines, ",")
+	if *baselines == "all" {
+		names = sim.Baselines
+	}
+	reports := []*sim.Report{report}
+	for _, name := range names {
+		bc := cfg
+		bc.Policy = strings.TrimSpace(name)
+		r, err := sim.Run(ctx, trace, bc)
+		if err != nil {
+			return fmt.Errorf("sim: baseline %s: %w", name, err)
+		}
+		reports = append(reports, r)
+	}
+	fmt.Fprintln(out)
+	return sim.WriteComparison(out, reports)
 }
 
 // parseBoot reads "25s-50s".

@@ -44,6 +44,21 @@ func TestSimReplaysATraceAndWritesItsReport(t *testing.T) {
 	}
 }
 
+func TestSimComparesTheBaselines(t *testing.T) {
+	var out strings.Builder
+	if err := runSim(context.Background(), []string{"--trace", "../../provisioner/sim/testdata/kth-sp2-first500.swf", "--baseline", "all"}, &out); err != nil {
+		t.Fatalf("tanda sim --baseline all: %v", err)
+	}
+	for _, want := range []string{"policy ", "tanda ", "static ", "batch-default ", "karpenter-like ", "oracle (bound) "} {
+		if !strings.Contains(out.String(), "\n"+want) {
+			t.Errorf("the comparison lacks a %q row:\n%s", want, out.String())
+		}
+	}
+	if err := runSim(context.Background(), []string{"--trace", "../../provisioner/sim/testdata/kth-sp2-first500.swf", "--baseline", "cheapest"}, &strings.Builder{}); err == nil {
+		t.Error("an unknown baseline ran")
+	}
+}
+
 func TestSimRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{},

@@ -17,6 +17,7 @@ import (
 // Report is what a simulation measured.
 type Report struct {
 	Trace            string                `json:"trace"`
+	Policy           string                `json:"policy"`
 	ComputeResources batch.ComputeResource `json:"computeResources"`
 
 	Jobs        int `json:"jobs"`        // in the trace, placeable or not
@@ -25,6 +26,9 @@ type Report struct {
 	Finished    int `json:"finished"`
 	// Failed jobs spent their attempts on reclaimed Spot instances.
 	Failed int `json:"failed"`
+	// NeverStarted jobs were still waiting when the simulation ended: a
+	// policy that cannot provision for them (a static fleet too small).
+	NeverStarted int `json:"neverStarted"`
 
 	// RequestedVCPUHours is Σ job vCPUs × run time; BilledVCPUHours the
 	// instances' vCPUs × billed time (per second, 60 s minimum, launch to
@@ -106,6 +110,7 @@ func (s *simulation) finish() {
 	r.Simulated = end.Sub(s.start)
 	r.Launches, r.FleetCalls, r.PeakInstances, r.Passes, r.Finished = s.launches, s.fleetCalls, s.peakInstances, s.passes, s.finished
 	r.Failed, r.NoCapacity = s.failed, s.noCapacity
+	r.NeverStarted = r.Jobs - r.Finished - r.Failed - r.Unplaceable
 	for _, i := range s.instances {
 		stop := end
 		if i.terminated() {
@@ -187,8 +192,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	cr := r.ComputeResources
 	rows := [][2]string{
 		{"trace", r.Trace},
+		{"provisioned by", r.Policy},
 		{"compute environment", fmt.Sprintf("%s %s %s, minvCpus %d, maxvCpus %d", cr.Type, cr.AllocationStrategy, strings.Join(cr.InstanceTypes, ","), deref(cr.MinvCpus), deref(cr.MaxvCpus))},
-		{"jobs", fmt.Sprintf("%d (finished %d, failed %d, unplaceable %d; %d trace records skipped)", r.Jobs, r.Finished, r.Failed, r.Unplaceable, r.Skipped)},
+		{"jobs", fmt.Sprintf("%d (finished %d, failed %d, unplaceable %d, never started %d; %d trace records skipped)", r.Jobs, r.Finished, r.Failed, r.Unplaceable, r.NeverStarted, r.Skipped)},
 		{"requested vCPU-hours", number(r.RequestedVCPUHours)},
 		{"billed vCPU-hours", number(r.BilledVCPUHours)},
 		{"billed / requested", fmt.Sprintf("%.3f", r.Ratio)},
@@ -248,4 +254,21 @@ func backToMin(d time.Duration) string {
 		return "never"
 	}
 	return d.Round(time.Second).String()
+}
+
+// WriteComparison writes reports of the same trace side by side, the first
+// the one the others are measured against, with the oracle's bound last.
+func WriteComparison(w io.Writer, reports []*Report) error {
+	if len(reports) == 0 {
+		return nil
+	}
+	base := reports[0]
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "policy\tbilled/requested\tcost\tcost vs "+base.Policy+"\twait p95\twait p99\tlaunches\tnever started")
+	for _, r := range reports {
+		fmt.Fprintf(tw, "%s\t%.3f\t$%s\t%s\t%s\t%s\t%d\t%d\n", r.Policy, r.Ratio, number(r.Dollars), ratio(r.Dollars, base.Dollars),
+			r.WaitP95.Round(time.Second), r.WaitP99.Round(time.Second), r.Launches, r.NeverStarted)
+	}
+	fmt.Fprintf(tw, "oracle (bound)\t1.000\t$%s\t%s\t0s\t0s\t-\t-\n", number(base.OracleDollars), ratio(base.OracleDollars, base.Dollars))
+	return tw.Flush()
 }

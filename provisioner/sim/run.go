@@ -7,6 +7,7 @@
 package sim
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -62,7 +63,15 @@ type Config struct {
 	// attempt lost with its instance is retried until they are spent, as
 	// production does with "Host EC2 (instance i-...) terminated.".
 	Attempts int
-	Logger   *slog.Logger
+	// Policy is who provisions: PolicyTanda (the default, Tanda's own
+	// provisioner) or a baseline (PolicyStatic, PolicyBatchDefault,
+	// PolicyKarpenter); docs/SIMULATOR.md gives their rules.
+	Policy string
+	// MachineVCPUs is the size of the trace's own machine, for
+	// PolicyStatic (0: the trace's MachineVCPUs, else the busiest
+	// moment's vCPUs).
+	MachineVCPUs int
+	Logger       *slog.Logger
 }
 
 // DefaultAttempts is the jobs' retryStrategy.attempts when Config leaves it
@@ -119,13 +128,14 @@ func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
 	s.attemptStart = map[int]time.Time{}
 	s.done = make([]bool, len(trace.Jobs))
 	s.world.onLaunch = s.launched
-	s.prov = provisioner.New(&s.world, &s.world, cat, provisioner.Options{
-		Clock: s.world.clock, IdleGrace: cfg.IdleGrace, Logger: logger,
-	})
 	s.grace = cfg.IdleGrace
 	if s.grace <= 0 {
 		s.grace = provisioner.DefaultIdleGrace
 	}
+	if s.pass, err = s.policy(cfg, cat, trace, logger); err != nil {
+		return nil, err
+	}
+	s.report.Policy = cmp.Or(cfg.Policy, PolicyTanda)
 	for i, j := range trace.Jobs {
 		s.push(event{at: start.Add(j.Submit), kind: evSubmit, job: i})
 	}
@@ -246,7 +256,7 @@ func (e *events) Pop() any {
 // simulation is one run.
 type simulation struct {
 	world
-	prov    *provisioner.Provisioner
+	pass    func(context.Context) error // a provisioning pass, of the policy simulated
 	allowed []provisioner.InstanceType
 	grace   time.Duration
 	queue   events
@@ -287,7 +297,7 @@ func (s *simulation) loop(ctx context.Context) error {
 			e := heap.Pop(&s.queue).(event)
 			s.apply(e)
 		}
-		if err := s.prov.Reconcile(ctx); err != nil {
+		if err := s.pass(ctx); err != nil {
 			return fmt.Errorf("provisioner pass at %s: %w", now.Sub(s.start), err)
 		}
 		s.passes++

@@ -31,6 +31,9 @@ type Trace struct {
 	// (no run time, no processors), with Reasons saying why, by count.
 	Skipped int
 	Reasons map[string]int
+	// MachineVCPUs is the size of the machine the trace ran on, when its
+	// header says (SWF's MaxProcs): the static baseline's fleet.
+	MachineVCPUs int
 }
 
 func (t *Trace) skip(reason string) {
@@ -63,6 +66,11 @@ func ReadSWF(name string, r io.Reader) (Trace, error) {
 	for sc.Scan() {
 		line++
 		text := strings.TrimSpace(sc.Text())
+		if rest, ok := strings.CutPrefix(text, "; MaxProcs:"); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(rest)); err == nil {
+				tr.MachineVCPUs = n
+			}
+		}
 		if text == "" || strings.HasPrefix(text, ";") {
 			continue
 		}
