@@ -20,7 +20,7 @@ import (
 
 const simUsage = `Usage: tanda sim --trace FILE [--format swf|alibaba|csv] [--ce JSON] [--out DIR]
                  [--spot-trace PATH] [--attempts N] [--baseline NAME,...]
-                 [--boot MIN-MAX] [--seed N]
+                 [--idle-grace D] [--boot MIN-MAX] [--seed N]
 
 Replays a workload trace through Tanda's provisioner in virtual time and
 reports what it would have cost and how long its jobs would have waited.
@@ -46,6 +46,8 @@ reports what it would have cost and how long its jobs would have waited.
             batch-default (AWS Batch's documented scale-down: 20 minutes
             idle), karpenter-like (batched, cheapest type per node, empty
             nodes removed after 30 s); "all" runs the three
+  --idle-grace  how long Tanda's provisioner keeps an idle instance
+            (default 1m0s, as tanda up and tanda serve)
   --boot    instance boot times, drawn between MIN and MAX (default 25s-50s)
   --seed    seeds the boot times (default 1)
 `
@@ -61,6 +63,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	seed := fs.Uint64("seed", 1, "")
 	spotTrace := fs.String("spot-trace", "", "")
 	baselines := fs.String("baseline", "", "")
+	idleGrace := fs.Duration("idle-grace", 0, "")
 	attempts := fs.Int("attempts", sim.DefaultAttempts, "")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,7 +72,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 		fs.Usage()
 		return errors.New("sim: --trace is required")
 	}
-	cfg := sim.Config{Seed: *seed, Attempts: *attempts}
+	cfg := sim.Config{Seed: *seed, Attempts: *attempts, IdleGrace: *idleGrace}
 	var err error
 	if *attempts < 1 || *attempts > 10 {
 		return fmt.Errorf("sim: --attempts must be 1 to 10, as retryStrategy.attempts (got %d)", *attempts)
