@@ -19,7 +19,7 @@ import (
 )
 
 const simUsage = `Usage: tanda sim --trace FILE [--format swf|alibaba|csv] [--ce JSON] [--out DIR]
-                 [--spot-trace PATH] [--attempts N] [--baseline NAME,...]
+                 [--spot-trace PATH] [--ice FILE] [--attempts N] [--baseline NAME,...]
                  [--idle-grace D] [--boot MIN-MAX] [--seed N]
 
 Replays a workload trace through Tanda's provisioner in virtual time and
@@ -40,6 +40,10 @@ reports what it would have cost and how long its jobs would have waited.
             SkyPilot spot-trace series (a .json file, one zone) or a
             directory of them (one zone each); an instance is reclaimed,
             after a two-minute warning, when its zone's series turns 0
+  --ice     insufficient capacity over time, as CSV:
+            from_seconds,to_seconds,types,capacity (types: a type, a family
+            or *; capacity: spot, on-demand or *); launches of those
+            offerings fail then, as EC2's do when a pool runs dry
   --attempts    each job's retryStrategy attempts (default 3)
   --baseline    also replay the trace under baselines, and compare:
             static (a fixed fleet the size of the trace's machine),
@@ -64,6 +68,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	spotTrace := fs.String("spot-trace", "", "")
 	baselines := fs.String("baseline", "", "")
 	idleGrace := fs.Duration("idle-grace", 0, "")
+	icePath := fs.String("ice", "", "")
 	attempts := fs.Int("attempts", sim.DefaultAttempts, "")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,6 +81,18 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	var err error
 	if *attempts < 1 || *attempts > 10 {
 		return fmt.Errorf("sim: --attempts must be 1 to 10, as retryStrategy.attempts (got %d)", *attempts)
+	}
+	if *icePath != "" {
+		f, err := os.Open(*icePath)
+		if err != nil {
+			return fmt.Errorf("sim: --ice: %w", err)
+		}
+		ice, err := sim.ReadICE(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("sim: --ice: %w", err)
+		}
+		cfg.ICE = &ice
 	}
 	if *spotTrace != "" {
 		st, err := sim.ReadSpotTrace(*spotTrace)

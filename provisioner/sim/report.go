@@ -50,8 +50,9 @@ type Report struct {
 
 	// Reclaimed counts the Spot instances EC2 took back (under a spot
 	// trace), InterruptedAttempts the attempts they ended, WastedVCPUHours
-	// what those attempts had run, and NoCapacity the Spot launches refused
-	// for want of capacity in every zone.
+	// what those attempts had run, and NoCapacity the launches refused for
+	// want of capacity (a spot trace with no zone available, or an ICE
+	// scenario).
 	Reclaimed           int     `json:"reclaimed"`
 	InterruptedAttempts int     `json:"interruptedAttempts"`
 	Retried             int     `json:"retried"` // interrupted attempts whose job had attempts left

@@ -59,6 +59,9 @@ type Config struct {
 	// environment's instances are reclaimed, after EC2's two-minute
 	// warning, when their zone's series turns unavailable.
 	Spot *SpotTrace
+	// ICE, when set, is insufficient capacity over time: launches of the
+	// offerings it names fail, as EC2's do when a pool runs dry.
+	ICE *ICE
 	// Attempts is each job's retryStrategy.attempts (default 3): an
 	// attempt lost with its instance is retried until they are spent, as
 	// production does with "Host EC2 (instance i-...) terminated.".
@@ -116,7 +119,7 @@ func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
 			rng:  rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 			boot: [2]time.Duration{cfg.BootMin, cfg.BootMax},
 			jobs: trace.Jobs, startAt: make([]time.Time, len(trace.Jobs)), where: make([]*instance, len(trace.Jobs)),
-			attempts: make([]int, len(trace.Jobs)), live: map[string]*instance{}, spot: cfg.Spot,
+			attempts: make([]int, len(trace.Jobs)), live: map[string]*instance{}, spot: cfg.Spot, ice: cfg.ICE,
 		},
 		maxAttempts: cfg.Attempts,
 		allowed:     allowed,
@@ -396,15 +399,16 @@ func (s *simulation) place() {
 }
 
 // waitingPass is how soon a pass runs again while jobs wait under a spot
-// trace: Spot capacity coming back, and an offering's hiding ending, have
-// no event of their own, and the production provisioner passes every
-// second or two anyway. Without a spot trace, every change is an event.
+// trace or an ICE scenario: capacity coming back, and an offering's hiding
+// ending, have no event of their own, and the production provisioner
+// passes every second or two anyway. Without them, every change is an
+// event.
 const waitingPass = 5 * time.Second
 
 // scheduleWakes makes sure a pass runs when an idle instance's grace
 // ends, so that it is retired on time, and soon again while jobs wait.
 func (s *simulation) scheduleWakes() {
-	if len(s.waiting) > 0 && s.spot != nil {
+	if len(s.waiting) > 0 && (s.spot != nil || s.ice != nil) {
 		at := s.clock.now.Add(waitingPass).Truncate(time.Second)
 		if !s.wakes[at] {
 			s.wakes[at] = true

@@ -49,6 +49,7 @@ type world struct {
 	where    []*instance // the instance a job runs (or last ran) on
 
 	spot     *SpotTrace // Spot capacity over time, when simulated
+	ice      *ICE       // offerings without capacity over time
 	nextZone int
 
 	instances []*instance
@@ -141,6 +142,12 @@ func (w *world) Launch(_ context.Context, req provisioner.LaunchRequest) ([]prov
 	spot := req.CE.ComputeResources.Type == provisioner.ResourceSpot
 	for _, it := range req.Items {
 		w.fleetCalls++
+		if w.ice.short(it.Type.Name, it.Type.Family, spot, w.clock.now.Sub(w.start)) {
+			w.noCapacity++
+			errs = append(errs, provisioner.NewInsufficientCapacityError(it.Type.Name, "",
+				errors.New("InsufficientInstanceCapacity: the ICE scenario has no capacity for this offering now")))
+			continue
+		}
 		zone := ""
 		if spot && w.spot != nil {
 			var ok bool
