@@ -6,21 +6,11 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/provisioner"
 )
 
 // The hand-computable trace of TestAHandComputableTrace, under each policy.
 func TestBaselinesOnAHandComputableTrace(t *testing.T) {
-	cat, err := provisioner.NewCatalog([]provisioner.InstanceType{
-		{Name: "t.large", Family: "t", Arch: provisioner.ArchX86, VCPUs: 2, MemoryMiB: 4096, PricePerHour: 0.10},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trace := Trace{Name: "hand", Jobs: []Job{
-		{ID: "a", Submit: 0, Run: time.Hour, VCPUs: 2, MemoryMiB: 2048},
-		{ID: "b", Submit: 0, Run: 30 * time.Minute, VCPUs: 2, MemoryMiB: 2048},
-	}}
+	cat, trace := oneTypeCatalog(t), handTrace()
 	for _, tt := range []struct {
 		policy        string
 		billedSeconds float64 // of the two instances

@@ -16,20 +16,30 @@ import (
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
-// A trace small enough to account for by hand: two 2-vCPU jobs at time 0,
-// of one hour and half an hour, on a type of 2 vCPUs at $0.10 an hour,
-// with 30 s boots and a 60 s idle grace.
-func TestAHandComputableTrace(t *testing.T) {
+// oneTypeCatalog is a catalogue of one type of 2 vCPUs at $0.10 an hour.
+func oneTypeCatalog(t *testing.T) *provisioner.Catalog {
+	t.Helper()
 	cat, err := provisioner.NewCatalog([]provisioner.InstanceType{
 		{Name: "t.large", Family: "t", Arch: provisioner.ArchX86, VCPUs: 2, MemoryMiB: 4096, PricePerHour: 0.10},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	trace := Trace{Name: "hand", Jobs: []Job{
+	return cat
+}
+
+// handTrace is two 2-vCPU jobs at time 0, of one hour and half an hour.
+func handTrace() Trace {
+	return Trace{Name: "hand", Jobs: []Job{
 		{ID: "a", Submit: 0, Run: time.Hour, VCPUs: 2, MemoryMiB: 2048},
 		{ID: "b", Submit: 0, Run: 30 * time.Minute, VCPUs: 2, MemoryMiB: 2048},
 	}}
+}
+
+// A trace small enough to account for by hand: handTrace on
+// oneTypeCatalog, with 30 s boots and a 60 s idle grace.
+func TestAHandComputableTrace(t *testing.T) {
+	cat, trace := oneTypeCatalog(t), handTrace()
 	r, err := Run(context.Background(), trace, Config{
 		Catalog: cat, BootMin: 30 * time.Second, BootMax: 30 * time.Second, IdleGrace: time.Minute,
 		ComputeResources: &batch.ComputeResource{Type: "EC2", InstanceTypes: []string{"t.large"}, MaxvCpus: new(8)},

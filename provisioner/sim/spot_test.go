@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/provisioner"
 )
 
 // oneZone is a spot trace of one zone with one-minute samples.
@@ -17,12 +16,7 @@ func oneZone(available ...bool) *SpotTrace {
 }
 
 func TestASpotInterruptionIsRetriedAndItsWasteCounted(t *testing.T) {
-	cat, err := provisioner.NewCatalog([]provisioner.InstanceType{
-		{Name: "t.large", Family: "t", Arch: provisioner.ArchX86, VCPUs: 2, MemoryMiB: 4096, PricePerHour: 0.10},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := oneTypeCatalog(t)
 	// Capacity for ten minutes, gone for one, then back for good (the
 	// series repeats, so it is long).
 	avail := make([]bool, 24*60)
