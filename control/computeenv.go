@@ -56,7 +56,7 @@ func (s *Service) CreateComputeEnvironment(ctx context.Context, in *batch.Create
 		StatusReason:               "ComputeEnvironment Healthy",
 		ComputeResources:           cr,
 		ServiceRole:                in.ServiceRole,
-		ContainerOrchestrationType: "ECS",
+		ContainerOrchestrationType: batch.OrchestrationECS,
 		UUID:                       uuid.NewString(),
 		Context:                    in.Context,
 	}

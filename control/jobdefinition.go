@@ -40,7 +40,7 @@ func (s *Service) RegisterJobDefinition(ctx context.Context, in *batch.RegisterJ
 		Tags:                       in.Tags,
 		PropagateTags:              in.PropagateTags,
 		PlatformCapabilities:       in.PlatformCapabilities,
-		ContainerOrchestrationType: "ECS",
+		ContainerOrchestrationType: batch.OrchestrationECS,
 	}
 	if len(jd.PlatformCapabilities) == 0 {
 		jd.PlatformCapabilities = []string{"EC2"}

@@ -46,7 +46,7 @@ func (c catalogSource) load(ctx context.Context) []provisioner.InstanceType {
 	}
 	priced := prices.Apply(c.region, types)
 	if est := prices.Estimated(priced); len(est) > 0 {
-		c.log.Info("instance types priced by estimate (no list price in the table)",
+		c.log.Debug("instance types priced by estimate (no list price in the table)",
 			"region", c.region, "count", len(est), "types", strings.Join(est, " "))
 	}
 	c.log.Debug("instance types", "region", c.region, "count", len(priced), "listedAt", listedAt)

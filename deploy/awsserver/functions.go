@@ -31,12 +31,12 @@ func (b *Backend) ProvisionerFunction(ctx context.Context, interruptionQueue str
 	o.Every = cmp.Or(o.Every, provisionfn.DefaultEvery)
 	deps := provisionfn.Deps{
 		Store: b.Store,
-		Provisioner: periodicPasses{
+		Provisioner: &periodicPasses{
 			sched:     b.Scheduler(scheduler.Options{QueuePassEvery: o.Every}),
 			prov:      b.Provisioner(ctx),
 			refresh:   b.RefreshCatalog,
 			clock:     b.opts.Clock,
-			refreshed: new(b.opts.Clock.Now()),
+			refreshed: b.opts.Clock.Now(),
 		},
 		Instances: b.Control,
 		Idle:      b.nothingProvisioned,
@@ -58,14 +58,14 @@ type periodicPasses struct {
 	prov      *provisioner.Provisioner
 	refresh   func(context.Context) error
 	clock     batch.Clock
-	refreshed *time.Time
+	refreshed time.Time
 }
 
 // Reconcile runs each pass once; a failed one does not stop the others.
-func (p periodicPasses) Reconcile(ctx context.Context) error {
+func (p *periodicPasses) Reconcile(ctx context.Context) error {
 	var refreshErr error
-	if p.refreshed != nil && p.clock.Now().Sub(*p.refreshed) >= catalogCheckEvery {
-		*p.refreshed = p.clock.Now()
+	if now := p.clock.Now(); now.Sub(p.refreshed) >= catalogCheckEvery {
+		p.refreshed = now
 		refreshErr = p.refresh(ctx)
 	}
 	return errors.Join(refreshErr, p.sched.Passes(ctx), p.prov.Reconcile(ctx))

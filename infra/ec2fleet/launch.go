@@ -199,9 +199,13 @@ func (f *Fleet) tagSpecifications(ce batch.ComputeEnvironment) []ec2types.TagSpe
 // launched lists the instances CreateFleet started, with the capacity of
 // their types as the request described them.
 func (f *Fleet) launched(ctx context.Context, req provisioner.LaunchRequest, out *ec2.CreateFleetOutput, now time.Time) ([]provisioner.Instance, error) {
+	// The request's types, alternatives included, carry their capacity:
+	// only a type EC2 launched unasked would need describing.
 	asked := map[string]capacity{}
 	for _, it := range req.Items {
-		asked[it.Type.Name] = capacity{vcpus: it.Type.VCPUs, memoryMiB: it.Type.MemoryMiB, gpus: it.Type.GPUs}
+		for _, t := range append([]provisioner.InstanceType{it.Type}, it.Alternatives...) {
+			asked[t.Name] = capacity{vcpus: t.VCPUs, memoryMiB: t.MemoryMiB, gpus: t.GPUs}
+		}
 	}
 	var unknown []string
 	for _, fi := range out.Instances {

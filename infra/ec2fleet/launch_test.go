@@ -231,3 +231,16 @@ func TestFleetInputOffersTheAlternatives(t *testing.T) {
 		t.Errorf("%d overrides, want as many as fit in %d", n, maxOverrides)
 	}
 }
+
+func TestLaunchedAlternativesNeedNoDescribing(t *testing.T) {
+	f := New(nil, Options{Stack: "prod", LaunchTemplateName: "tanda-prod"}) // no EC2: a describe would panic
+	c6ilarge := provisioner.InstanceType{Name: "c6i.large", Family: "c6i", VCPUs: 2, MemoryMiB: 4096}
+	req := provisioner.LaunchRequest{CE: computeEnvironment("spot", "SPOT", "SPOT_CAPACITY_OPTIMIZED", nil), Items: []provisioner.LaunchItem{
+		{Type: m5large, Count: 1, Alternatives: []provisioner.InstanceType{m5large, c6ilarge}},
+	}}
+	out := &ec2.CreateFleetOutput{Instances: []ec2types.CreateFleetInstance{{InstanceType: "c6i.large", InstanceIds: []string{"i-1"}}}}
+	got, err := f.launched(context.Background(), req, out, time.Now())
+	if err != nil || len(got) != 1 || got[0].Type != "c6i.large" || got[0].VCPUs != 2 || got[0].MemoryMiB != 4096 {
+		t.Errorf("launched %+v, %v; want the alternative with its capacity", got, err)
+	}
+}

@@ -205,12 +205,8 @@ func peakVCPUs(trace Trace) int {
 	for _, j := range trace.Jobs {
 		edges = append(edges, edge{j.Submit, j.VCPUs}, edge{j.Submit + j.Run, -j.VCPUs})
 	}
-	slices.SortFunc(edges, func(a, b edge) int {
-		if a.at != b.at {
-			return int(a.at - b.at)
-		}
-		return int(math.Copysign(1, a.delta-b.delta)) // ends before starts at the same time
-	})
+	// Ends (negative) before starts at the same time.
+	slices.SortFunc(edges, func(a, b edge) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.delta, b.delta)) })
 	peak, cur := 0.0, 0.0
 	for _, e := range edges {
 		cur += e.delta

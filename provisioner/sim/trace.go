@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -46,7 +47,7 @@ func (t *Trace) skip(reason string) {
 
 // sortJobs orders the jobs by submission, keeping the trace's order on ties.
 func (t *Trace) sortJobs() {
-	slices.SortStableFunc(t.Jobs, func(a, b Job) int { return int(a.Submit - b.Submit) })
+	slices.SortStableFunc(t.Jobs, func(a, b Job) int { return cmp.Compare(a.Submit, b.Submit) })
 }
 
 // DefaultMemoryPerVCPU is what a job of a trace without memory asks per

@@ -57,7 +57,6 @@ type world struct {
 	nextID    int
 
 	launches, fleetCalls, passes int
-	decisions                    int
 	peakInstances                int
 	noCapacity                   int // Spot launches refused for want of capacity
 	onLaunch                     func(*instance)
@@ -104,7 +103,6 @@ func (w *world) Loads(context.Context, string) (map[string]provisioner.Load, err
 
 // RecordDecision keeps desiredvCpus, as the control plane does.
 func (w *world) RecordDecision(_ context.Context, _ string, d batch.ScalingDecision) error {
-	w.decisions++
 	desired := d.DesiredvCpus
 	w.ce.ComputeResources.DesiredvCpus = &desired
 	w.ce.Decision = &d
