@@ -87,33 +87,38 @@ func (p *planner) observe() {
 // free jobs do not take their only room; within each, the largest first;
 // jobs of equal size keep their dispatch order.
 func byDecreasingSize(jobs []Job) []int {
-	order := make([]int, len(jobs))
-	for i := range order {
-		order[i] = i
+	type key struct {
+		constraint int
+		need       resources
+		index      int
 	}
-	constraint := func(j Job) int {
+	keys := make([]key, len(jobs))
+	for i, j := range jobs {
+		k := key{constraint: 2, need: j.need(), index: i}
 		switch {
 		case j.InstanceType != "":
-			return 0
+			k.constraint = 0
 		case j.GPUs > 0:
-			return 1
+			k.constraint = 1
 		}
-		return 2
+		keys[i] = k
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		ja, jb := jobs[a], jobs[b]
-		if c := cmp.Compare(constraint(ja), constraint(jb)); c != 0 {
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.constraint, b.constraint); c != 0 {
 			return c
 		}
-		na, nb := ja.need(), jb.need()
 		switch {
-		case na.larger(nb):
+		case a.need.larger(b.need):
 			return -1
-		case nb.larger(na):
+		case b.need.larger(a.need):
 			return 1
 		}
-		return 0
+		return cmp.Compare(a.index, b.index)
 	})
+	order := make([]int, len(jobs))
+	for i, k := range keys {
+		order[i] = k.index
+	}
 	return order
 }
 
@@ -124,8 +129,9 @@ func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 	placed = make([]bool, len(p.in.Demand))
 	index := newFitIndex(len(slots))
 	for _, s := range slots {
-		index.push(s.free)
+		index.add(s.free, s.inst.GPUs > 0)
 	}
+	index.build()
 	start := make([]int, len(p.classes))
 	var j Job
 	var onGPU bool
@@ -133,7 +139,11 @@ func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 	for _, i := range p.order {
 		c := p.classOf[i]
 		j, onGPU = p.in.Demand[i], p.classes[c].onGPU
-		k := index.first(start[c], j.need(), allows)
+		var pin func(int) bool // the GPU rule is the index's; a pin is checked here
+		if j.InstanceType != "" {
+			pin = allows
+		}
+		k := index.first(start[c], j.need(), onGPU, pin)
 		if k < 0 {
 			start[c] = len(slots)
 			continue

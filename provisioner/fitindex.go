@@ -5,10 +5,17 @@ package provisioner
 // a scan: it is a segment tree holding, per range of containers, the
 // per-dimension maximum of their free capacity, so that a range without
 // enough vCPUs, memory or GPUs anywhere is skipped whole.
+//
+// It keeps two such trees: one over every container and one in which
+// containers with GPUs count as full. Jobs that may not take room on a GPU
+// instance search the second, so the spare room of GPU instances, which is
+// large and never theirs, does not lead every search into them.
 type fitIndex struct {
-	n     int         // containers
-	size  int         // leaves (a power of two, at least n)
-	nodes []resources // 1-based tree; the leaves start at size
+	n    int    // containers
+	size int    // leaves (a power of two, at least n)
+	all  []room // 1-based trees; the leaves start at size
+	cpu  []room // as all, with the GPU containers' room zeroed
+	gpu  []bool // by container: it has GPUs
 }
 
 func newFitIndex(hint int) *fitIndex {
@@ -16,56 +23,168 @@ func newFitIndex(hint int) *fitIndex {
 	for x.size < hint {
 		x.size *= 2
 	}
-	x.nodes = make([]resources, 2*x.size)
+	x.all = make([]room, 2*x.size)
+	x.cpu = make([]room, 2*x.size)
+	x.gpu = make([]bool, 0, x.size)
 	return x
 }
 
-// push appends a container with free capacity free.
-func (x *fitIndex) push(free resources) {
+// push appends a container with free capacity free; gpu says whether it
+// has GPUs.
+func (x *fitIndex) push(free resources, gpu bool) {
 	if x.n == x.size {
-		leaves := x.nodes[x.size : x.size+x.n]
 		grown := newFitIndex(2 * x.size)
-		for i, r := range leaves {
-			grown.nodes[grown.size+i] = r
-		}
+		copy(grown.all[grown.size:], x.all[x.size:x.size+x.n])
+		copy(grown.cpu[grown.size:], x.cpu[x.size:x.size+x.n])
 		for i := grown.size - 1; i > 0; i-- {
-			grown.nodes[i] = grown.nodes[2*i].envelope(grown.nodes[2*i+1])
+			grown.all[i] = grown.all[2*i].envelope(grown.all[2*i+1])
+			grown.cpu[i] = grown.cpu[2*i].envelope(grown.cpu[2*i+1])
 		}
-		grown.n = x.n
+		grown.n, grown.gpu = x.n, x.gpu
 		*x = *grown
 	}
 	x.n++
+	x.gpu = append(x.gpu, gpu)
 	x.set(x.n-1, free)
+}
+
+// add appends a container as push does but leaves the trees above the
+// leaves stale until build: filling an index of n containers costs O(n)
+// instead of O(n log n).
+func (x *fitIndex) add(free resources, gpu bool) {
+	if x.n == x.size {
+		x.build()
+		x.push(free, gpu)
+		return
+	}
+	x.n++
+	x.gpu = append(x.gpu, gpu)
+	k := x.size + x.n - 1
+	x.all[k] = roomOf(free)
+	x.cpu[k] = noRoom
+	if !gpu {
+		x.cpu[k] = x.all[k]
+	}
+}
+
+// build brings the trees above the leaves up to date after add.
+func (x *fitIndex) build() {
+	for i := x.size - 1; i > 0; i-- {
+		x.all[i] = x.all[2*i].envelope(x.all[2*i+1])
+		x.cpu[i] = x.cpu[2*i].envelope(x.cpu[2*i+1])
+	}
 }
 
 // set updates container i's free capacity.
 func (x *fitIndex) set(i int, free resources) {
 	k := x.size + i
-	x.nodes[k] = free
+	x.all[k] = roomOf(free)
+	update(x.all, k)
+	if x.gpu[i] {
+		x.cpu[k] = noRoom
+	} else {
+		x.cpu[k] = x.all[k]
+	}
+	update(x.cpu, k)
+}
+
+// update recomputes the ancestors of leaf k, up to the first that does not
+// change.
+func update(tree []room, k int) {
 	for k /= 2; k > 0; k /= 2 {
-		x.nodes[k] = x.nodes[2*k].envelope(x.nodes[2*k+1])
+		e := tree[2*k].envelope(tree[2*k+1])
+		if e == tree[k] {
+			return
+		}
+		tree[k] = e
 	}
 }
 
 // first returns the first container at or after from whose free capacity
-// holds need and that allows the job, or -1.
-func (x *fitIndex) first(from int, need resources, allows func(int) bool) int {
-	return x.find(1, 0, x.size, from, need, allows)
+// holds need and that allows the job, or -1. onGPU says whether the job
+// may take room on containers with GPUs; allows, when not nil, may refuse
+// a container that has room (a job pinned to another type).
+func (x *fitIndex) first(from int, need resources, onGPU bool, allows func(int) bool) int {
+	want := roomOf(need)
+	tree := x.cpu
+	if onGPU {
+		tree = x.all
+	}
+	return x.find(tree, 1, 0, x.size, from, want, allows)
 }
 
-func (x *fitIndex) find(node, lo, hi, from int, need resources, allows func(int) bool) int {
-	if hi <= from || lo >= x.n || !x.nodes[node].holds(need) {
+func (x *fitIndex) find(tree []room, node, lo, hi, from int, need room, allows func(int) bool) int {
+	if hi <= from || lo >= x.n || !tree[node].holds(need) {
 		return -1
 	}
 	if hi-lo == 1 {
-		if allows(lo) {
+		if allows == nil || allows(lo) {
 			return lo
 		}
 		return -1
 	}
 	mid := (lo + hi) / 2
-	if i := x.find(2*node, lo, mid, from, need, allows); i >= 0 {
+	if i := x.find(tree, 2*node, lo, mid, from, need, allows); i >= 0 {
 		return i
 	}
-	return x.find(2*node+1, mid, hi, from, need, allows)
+	return x.find(tree, 2*node+1, mid, hi, from, need, allows)
+}
+
+// room is a node of a fitIndex tree: the per-dimension maximum of its
+// containers' free capacity, and the maximum of their free capacity seen
+// along diagonals, min(vCPUs × ratio, memory), at the memory-per-vCPU ratios
+// of EC2's families. The per-dimension maximum alone stops pruning when
+// vCPUs and memory vary independently (one container with spare vCPUs,
+// another with spare memory): a container that holds a job also holds it
+// along every diagonal, so the diagonals prune those ranges too.
+type room struct {
+	free resources
+	diag [len(diagonals)]int64
+}
+
+// diagonals are the ratios, in MiB per vCPU, along which room is kept.
+var diagonals = [...]float64{2048, 4096, 8192}
+
+// diagonalSlack covers the truncation to whole MiB and resources.holds'
+// epsilon on vCPUs, so that the diagonals never prune a fitting leaf.
+const diagonalSlack = 2
+
+// noRoom is the room of a container no job may use: it holds nothing,
+// not even a job that needs nothing.
+var noRoom = func() room {
+	r := room{free: resources{vcpus: -1, mem: -1, gpus: -1}}
+	for i := range r.diag {
+		r.diag[i] = -1 << 40
+	}
+	return r
+}()
+
+func roomOf(r resources) room {
+	o := room{free: r}
+	for i, ratio := range diagonals {
+		o.diag[i] = min(int64(r.vcpus*ratio), r.mem)
+	}
+	return o
+}
+
+func (r room) envelope(o room) room {
+	e := room{free: r.free.envelope(o.free)}
+	for i := range e.diag {
+		e.diag[i] = max(r.diag[i], o.diag[i])
+	}
+	return e
+}
+
+// holds is necessary for some container below to hold need, and
+// sufficient for a leaf.
+func (r room) holds(need room) bool {
+	if !r.free.holds(need.free) {
+		return false
+	}
+	for i := range r.diag {
+		if r.diag[i] < need.diag[i]-diagonalSlack {
+			return false
+		}
+	}
+	return true
 }

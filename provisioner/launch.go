@@ -103,11 +103,15 @@ func (p *planner) pack(chosen []bool) []bin {
 		}
 		c := p.classOf[i]
 		j, onGPU = p.in.Demand[i], p.classes[c].onGPU
-		k := index.first(start[c], j.need(), allows)
+		var pin func(int) bool // the GPU rule is the index's; a pin is checked here
+		if j.InstanceType != "" {
+			pin = allows
+		}
+		k := index.first(start[c], j.need(), onGPU, pin)
 		if k < 0 {
 			k = len(bins)
 			bins = append(bins, p.open(j))
-			index.push(bins[k].free())
+			index.push(bins[k].free(), bins[k].typ.GPUs > 0)
 		}
 		start[c] = k
 		bins[k].used = bins[k].used.plus(j.need())
