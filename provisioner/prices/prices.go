@@ -2,12 +2,15 @@
 // table generated from public list prices (data/ondemand.csv, with its
 // source and date; go generate rebuilds ondemand_table.go from it), and
 // estimates the prices the table does not know, so that every type can be
-// ranked and the estimates can be told apart.
+// ranked and the estimates can be told apart. Prices read at run time
+// (the AWS Price List API's, see package infra/pricelist) take precedence
+// over the table's (ApplyListed).
 package prices
 
 //go:generate go run ./gen -in data/ondemand.csv -out ondemand_table.go
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/tanda-batch/tanda/provisioner"
@@ -47,6 +50,34 @@ func Apply(region string, types []provisioner.InstanceType) []provisioner.Instan
 	if !covered {
 		table = onDemand[fallbackRegion]
 	}
+	return apply(table, covered, types)
+}
+
+// ApplyListed is Apply with the list prices read at run time (listed, USD
+// per hour by type, from the AWS Price List API) over the table's: a type
+// listed gets that price, and is not an estimate; a type not listed gets
+// the region's table price if the table has one, and is not an estimate
+// either. The rest are estimated as Apply estimates, from the medians of
+// the listed and table prices together, so that in a region the table
+// does not cover the estimates follow that region's own prices. With
+// nothing listed it is Apply.
+func ApplyListed(region string, types []provisioner.InstanceType, listed map[string]float64) []provisioner.InstanceType {
+	if len(listed) == 0 {
+		return Apply(region, types)
+	}
+	table := make(map[string]float64, len(listed)+len(onDemand[region]))
+	maps.Copy(table, onDemand[region])
+	for name, p := range listed {
+		if p > 0 {
+			table[name] = p
+		}
+	}
+	return apply(table, true, types)
+}
+
+// apply prices types from table; its prices are estimates unless covered
+// (the table is the region's own).
+func apply(table map[string]float64, covered bool, types []provisioner.InstanceType) []provisioner.InstanceType {
 	est := newEstimator(table, types)
 	out := slices.Clone(types)
 	for i := range out {

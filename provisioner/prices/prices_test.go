@@ -2,6 +2,7 @@ package prices_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/tanda-batch/tanda/provisioner"
@@ -64,5 +65,49 @@ func TestEstimates(t *testing.T) {
 	}
 	if gov := prices.Apply("us-gov-west-1", types[:1]); gov[0].PriceEstimated {
 		t.Error("a GovCloud price the table lists is flagged as an estimate")
+	}
+}
+
+func TestListedPricesComeBeforeTheTable(t *testing.T) {
+	m5xlarge, _ := prices.OnDemand("us-east-1", "m5.xlarge")
+	types := []provisioner.InstanceType{
+		it("c5.large", "c5", 2, 0),
+		it("m5.xlarge", "m5", 4, 0),  // the table's price: the API did not list it
+		it("c5.future", "c5", 8, 0),  // neither lists it
+		it("zz9.large", "zz9", 2, 0), // a family only the API knows
+	}
+	listed := map[string]float64{"c5.large": 0.1, "zz9.large": 0.5, "gone.large": 0.2, "zero.large": 0}
+
+	tests := []struct {
+		region    string
+		want      map[string]float64
+		estimated []string
+	}{
+		{"us-east-1",
+			map[string]float64{"c5.large": 0.1, "m5.xlarge": m5xlarge, "c5.future": 0.1 / 2 * 8, "zz9.large": 0.5}, // c5.large's listed price per vCPU
+			[]string{"c5.future"}},
+		{"eu-west-3", // the table does not cover it: the estimates come from the listed prices
+			map[string]float64{"c5.large": 0.1, "c5.future": 0.1 / 2 * 8, "zz9.large": 0.5},
+			[]string{"m5.xlarge", "c5.future"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.region, func(t *testing.T) {
+			got := prices.ApplyListed(tt.region, types, listed)
+			for _, ty := range got {
+				if want, ok := tt.want[ty.Name]; ok && !near(ty.PricePerHour, want) {
+					t.Errorf("%s = %v, want %v", ty.Name, ty.PricePerHour, want)
+				}
+				if ty.PricePerHour <= 0 {
+					t.Errorf("%s has no price", ty.Name)
+				}
+			}
+			if est := prices.Estimated(got); !slices.Equal(est, tt.estimated) {
+				t.Errorf("estimated %v, want %v", est, tt.estimated)
+			}
+		})
+	}
+
+	if got, want := prices.ApplyListed("us-east-1", types, nil), prices.Apply("us-east-1", types); !slices.Equal(got, want) {
+		t.Errorf("with nothing listed: %+v, want Apply's %+v", got, want)
 	}
 }
