@@ -2,6 +2,8 @@
 // region, read with DescribeInstanceTypes (every page) and kept in the
 // store, so that a restart or a Lambda cold start reads one item rather
 // than listing EC2 again; a copy older than MaxAge (a day) is listed anew.
+// Their On-Demand list prices, when a ListPrices reads them (the AWS Price
+// List API's, package pricelist), are read and kept with them.
 package ec2catalog
 
 import (
@@ -51,9 +53,18 @@ type Items interface {
 	PutItem(ctx context.Context, it batch.Item, expectVersion int64) (int64, error)
 }
 
+// ListPrices reads a region's On-Demand list prices, in USD per hour by
+// instance type (*pricelist.Reader).
+type ListPrices interface {
+	OnDemand(ctx context.Context, region string) (map[string]float64, error)
+}
+
 // Options configure a Source. Region is required.
 type Options struct {
 	Region string
+	// Prices, when set, reads the list prices each time EC2 is listed;
+	// nil reads none.
+	Prices ListPrices
 	MaxAge time.Duration // default DefaultMaxAge
 	Clock  batch.Clock   // default the system clock
 	Logger *slog.Logger  // default slog.Default()
@@ -80,38 +91,85 @@ func New(api ec2API, items Items, o Options) *Source {
 	return &Source{api: api, items: items, opts: o}
 }
 
+// Listing is a region's instance types as EC2 listed them, with the list
+// prices read when they were.
+type Listing struct {
+	Types    []provisioner.InstanceType // unpriced
+	ListedAt time.Time
+	// Prices are the On-Demand list prices in USD per hour by type, as
+	// Options.Prices last read them, at PricedAt (which may be older than
+	// ListedAt when a later read failed); nil when none has been read.
+	Prices   map[string]float64
+	PricedAt time.Time
+}
+
 // listing is a stored catalogue.
 type listing struct {
 	ListedAt int64                      `json:"listedAt"` // ms
 	Types    []provisioner.InstanceType `json:"types"`
+	PricedAt int64                      `json:"pricedAt,omitempty"` // ms
+	Prices   map[string]float64         `json:"prices,omitempty"`
 }
 
-// Types returns the region's instance types and when EC2 listed them: the
-// stored listing while it is younger than MaxAge, else a new one, stored
-// for the next reader. When EC2 cannot be listed, an older stored listing
-// serves, with a warning.
-func (s *Source) Types(ctx context.Context) ([]provisioner.InstanceType, time.Time, error) {
+func (l listing) public() Listing {
+	out := Listing{Types: l.Types, ListedAt: time.UnixMilli(l.ListedAt), Prices: l.Prices}
+	if l.Prices != nil {
+		out.PricedAt = time.UnixMilli(l.PricedAt)
+	}
+	return out
+}
+
+// Read returns the region's listing: the stored one while it is younger
+// than MaxAge, else a new one, stored for the next reader. When EC2 cannot
+// be listed, an older stored listing serves, with a warning. A new listing
+// reads the list prices anew (Options.Prices); when they cannot be read,
+// the stored ones serve, or none, with a warning that says why.
+func (s *Source) Read(ctx context.Context) (Listing, error) {
 	stored, version, err := s.load(ctx)
 	if err != nil {
 		s.opts.Logger.Warn("reading the stored instance types; listing EC2's", "region", s.opts.Region, "err", err)
 	}
 	now := s.opts.Clock.Now()
 	if stored != nil && now.Sub(time.UnixMilli(stored.ListedAt)) < s.opts.MaxAge {
-		return stored.Types, time.UnixMilli(stored.ListedAt), nil
+		return stored.public(), nil
 	}
 	types, err := s.List(ctx)
 	if err != nil {
 		if stored != nil {
 			s.opts.Logger.Warn("listing EC2's instance types failed; using the stored listing",
 				"region", s.opts.Region, "listedAt", time.UnixMilli(stored.ListedAt), "err", err)
-			return stored.Types, time.UnixMilli(stored.ListedAt), nil
+			return stored.public(), nil
 		}
-		return nil, time.Time{}, err
+		return Listing{}, err
 	}
-	if err := s.save(ctx, listing{ListedAt: batch.Millis(now), Types: types}, version); err != nil {
+	l := listing{ListedAt: batch.Millis(now), Types: types}
+	if stored != nil {
+		l.Prices, l.PricedAt = stored.Prices, stored.PricedAt
+	}
+	s.readPrices(ctx, &l, now)
+	if err := s.save(ctx, l, version); err != nil {
 		s.opts.Logger.Warn("storing the instance types", "region", s.opts.Region, "err", err)
 	}
-	return types, now, nil
+	return l.public(), nil
+}
+
+// readPrices reads the list prices into l, keeping l's (the stored ones)
+// when they cannot be read.
+func (s *Source) readPrices(ctx context.Context, l *listing, now time.Time) {
+	if s.opts.Prices == nil {
+		return
+	}
+	prices, err := s.opts.Prices.OnDemand(ctx, s.opts.Region)
+	switch {
+	case err == nil:
+		l.Prices, l.PricedAt = prices, batch.Millis(now)
+	case l.Prices != nil:
+		s.opts.Logger.Warn("reading On-Demand list prices failed; using those read before",
+			"region", s.opts.Region, "pricedAt", time.UnixMilli(l.PricedAt), "err", err)
+	default:
+		s.opts.Logger.Warn("reading On-Demand list prices failed, and none were read before; the built-in price table serves",
+			"region", s.opts.Region, "err", err)
+	}
 }
 
 // List lists every instance type EC2 offers in the region, following pages.

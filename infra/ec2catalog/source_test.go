@@ -137,35 +137,35 @@ func TestTypesAreKeptAndListedAgainWhenOld(t *testing.T) {
 		return New(api, items, Options{Region: mototest.Region, Clock: clock, MaxAge: 24 * time.Hour, Logger: quiet})
 	}
 
-	first, at, err := open().Types(ctx)
-	if err != nil || len(first) < 900 || !at.Equal(clock.Now()) {
-		t.Fatalf("first Types: %d types listed at %v, %v", len(first), at, err)
+	first, err := open().Read(ctx)
+	if err != nil || len(first.Types) < 900 || !first.ListedAt.Equal(clock.Now()) {
+		t.Fatalf("first Read: %d types listed at %v, %v", len(first.Types), first.ListedAt, err)
 	}
 	calls := api.calls.Load()
 	clock.Advance(23 * time.Hour)
-	again, at, err := open().Types(ctx) // a restart, within the day
-	if err != nil || len(again) != len(first) || api.calls.Load() != calls || !at.Equal(clock.Now().Add(-23*time.Hour)) {
+	again, err := open().Read(ctx) // a restart, within the day
+	if err != nil || len(again.Types) != len(first.Types) || api.calls.Load() != calls || !again.ListedAt.Equal(clock.Now().Add(-23*time.Hour)) {
 		t.Fatalf("within a day: %d types listed at %v (%v), %d more EC2 calls; want the stored listing and none",
-			len(again), at, err, api.calls.Load()-calls)
+			len(again.Types), again.ListedAt, err, api.calls.Load()-calls)
 	}
-	if !slices.Equal(again, first) {
+	if !slices.Equal(again.Types, first.Types) {
 		t.Error("the stored listing differs from what was listed")
 	}
 
 	clock.Advance(2 * time.Hour)
 	api.fail.Store(true)
-	stale, _, err := open().Types(ctx)
-	if err != nil || len(stale) != len(first) {
-		t.Errorf("EC2 failing after a day: %d types, %v; want the stored listing", len(stale), err)
+	stale, err := open().Read(ctx)
+	if err != nil || len(stale.Types) != len(first.Types) {
+		t.Errorf("EC2 failing after a day: %d types, %v; want the stored listing", len(stale.Types), err)
 	}
 	api.fail.Store(false)
 	calls = api.calls.Load()
-	if _, at, err := open().Types(ctx); err != nil || api.calls.Load() == calls || !at.Equal(clock.Now()) {
-		t.Errorf("after a day: listed at %v (%v) with %d EC2 calls; want a new listing", at, err, api.calls.Load()-calls)
+	if l, err := open().Read(ctx); err != nil || api.calls.Load() == calls || !l.ListedAt.Equal(clock.Now()) {
+		t.Errorf("after a day: listed at %v (%v) with %d EC2 calls; want a new listing", l.ListedAt, err, api.calls.Load()-calls)
 	}
 
 	api.fail.Store(true)
-	if _, _, err := New(api, batchtest.NewItems(), Options{Region: "eu-west-3"}).Types(ctx); err == nil {
-		t.Error("with nothing stored and EC2 failing, Types succeeded")
+	if _, err := New(api, batchtest.NewItems(), Options{Region: "eu-west-3"}).Read(ctx); err == nil {
+		t.Error("with nothing stored and EC2 failing, Read succeeded")
 	}
 }
