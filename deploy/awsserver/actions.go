@@ -9,6 +9,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
+	"github.com/tanda-batch/tanda/infra/pricelist"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 	"github.com/tanda-batch/tanda/internal/iamactions"
 )
@@ -21,10 +22,12 @@ var lookupActions = []string{"ec2:DescribeSubnets"}
 // BackendActions are the IAM actions the Backend's control plane can call,
 // whatever part of it runs: the tables (without creating them), the
 // queues (including creating and deleting ready queues, which job queues
-// bring and take), the event bus, and EC2's list of instance types.
+// bring and take), the event bus, and EC2's list of instance types with
+// their list prices (every function opens the catalogue, and lists it anew
+// when the stored one is a day old).
 func BackendActions() []string {
 	return iamactions.Union(without(dynamo.Actions(), dynamo.SetupActions()), sqsqueue.Actions(), jobevents.Actions(),
-		ec2catalog.CatalogActions())
+		ec2catalog.CatalogActions(), pricelist.Actions())
 }
 
 // apiLogActions are the CloudWatch Logs calls of the API: it only reads

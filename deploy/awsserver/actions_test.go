@@ -18,14 +18,15 @@ func TestFunctionActions(t *testing.T) {
 			name:    "api",
 			actions: awsserver.APIActions(),
 			want: []string{"dynamodb:PutItem", "dynamodb:Query", "sqs:SendMessage", "sqs:CreateQueue", "sqs:DeleteQueue",
-				"events:PutEvents", "logs:GetLogEvents", "kms:Decrypt"},
+				"events:PutEvents", "logs:GetLogEvents", "kms:Decrypt", "ec2:DescribeInstanceTypes", "pricing:GetProducts"},
 			wantNone: []string{"kms:Encrypt", "logs:PutLogEvents", "logs:CreateLogGroup", "dynamodb:CreateTable", "ec2:CreateFleet"},
 		},
 		{
 			name:    "provisioner",
 			actions: awsserver.ProvisionerActions(),
 			want: []string{"dynamodb:GetItem", "dynamodb:PutItem", "ec2:CreateFleet", "ec2:TerminateInstances", "ec2:DescribeInstances",
-				"ec2:DescribeSubnets", "iam:PassRole", "sqs:ReceiveMessage", "sqs:DeleteMessage", "events:PutEvents"},
+				"ec2:DescribeSubnets", "iam:PassRole", "sqs:ReceiveMessage", "sqs:DeleteMessage", "events:PutEvents",
+				"ec2:DescribeInstanceTypes", "ec2:DescribeSpotPriceHistory", "pricing:GetProducts"},
 			wantNone: []string{"kms:Decrypt", "kms:Encrypt", "logs:GetLogEvents", "dynamodb:CreateTable"},
 		},
 		{

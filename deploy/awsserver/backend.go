@@ -41,8 +41,12 @@ type BackendOptions struct {
 	// Catalog, when set, is the instance-type catalogue to use as it is,
 	// instead of EC2's (tests that need no listing).
 	Catalog *provisioner.Catalog
-	Logger  *slog.Logger // default slog.Default()
-	Clock   batch.Clock  // default batch.SystemClock
+	// PriceListEndpoint, when set, is the URL of the AWS Price List API
+	// the catalogue's prices are read from, in place of the endpoint the
+	// AWS configuration resolves (tests: moto has no Price List API).
+	PriceListEndpoint string
+	Logger            *slog.Logger // default slog.Default()
+	Clock             batch.Clock  // default batch.SystemClock
 }
 
 func (o *BackendOptions) defaults() {
@@ -90,7 +94,7 @@ func OpenBackend(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o
 	log := o.Logger
 	queues := newQueues(sqs.NewFromConfig(awsCfg), st, log.With("component", "sqs"))
 	store := newStore(dynamodb.NewFromConfig(awsCfg), st, queues, o.Clock)
-	catSrc, cat, err := openCatalog(ctx, ec2.NewFromConfig(awsCfg), store, st.Region, o)
+	catSrc, cat, err := openCatalog(ctx, awsCfg, ec2.NewFromConfig(awsCfg), store, st.Region, o)
 	if err != nil {
 		return nil, err
 	}

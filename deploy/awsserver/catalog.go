@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/tanda-batch/tanda/infra/ec2catalog"
+	"github.com/tanda-batch/tanda/infra/pricelist"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/provisioner/prices"
 )
@@ -28,7 +30,8 @@ func builtinEC2Types() []provisioner.InstanceType {
 }
 
 // catalogSource is the stack's instance types: EC2's, kept in the items
-// table, priced for the region.
+// table, priced for the region by the AWS Price List API's list prices
+// read with them, or by the built-in table.
 type catalogSource struct {
 	src    *ec2catalog.Source
 	region string
@@ -39,27 +42,36 @@ type catalogSource struct {
 // read neither from EC2 nor from the store, the built-in catalogue serves,
 // with a warning, so the API still answers.
 func (c catalogSource) load(ctx context.Context) []provisioner.InstanceType {
-	types, listedAt, err := c.src.Types(ctx)
+	l, err := c.src.Read(ctx)
 	if err != nil {
 		c.log.Warn("EC2's instance types cannot be read; using the built-in catalogue", "region", c.region, "err", err)
 		return builtinEC2Types()
 	}
-	priced := prices.Apply(c.region, types)
+	priced := prices.ApplyListed(c.region, l.Types, l.Prices)
 	if est := prices.Estimated(priced); len(est) > 0 {
-		c.log.Debug("instance types priced by estimate (no list price in the table)",
+		c.log.Debug("instance types priced by estimate (no list price)",
 			"region", c.region, "count", len(est), "types", strings.Join(est, " "))
 	}
-	c.log.Debug("instance types", "region", c.region, "count", len(priced), "listedAt", listedAt)
+	c.log.Debug("instance types", "region", c.region, "count", len(priced), "listedAt", l.ListedAt,
+		"listPrices", len(l.Prices), "pricedAt", l.PricedAt)
 	return priced
 }
 
-// openCatalog reads the stack's catalogue.
-func openCatalog(ctx context.Context, api *ec2.Client, items ec2catalog.Items, region string, o BackendOptions) (catalogSource, *provisioner.Catalog, error) {
-	cs := catalogSource{
-		src:    ec2catalog.New(api, items, ec2catalog.Options{Region: region, Clock: o.Clock, Logger: o.Logger.With("component", "catalog")}),
-		region: region,
-		log:    o.Logger.With("component", "catalog"),
+// openCatalog reads the stack's catalogue: EC2's types through api, their
+// list prices from the Price List API (through awsCfg, at the endpoint
+// nearest region, or o.PriceListEndpoint).
+func openCatalog(ctx context.Context, awsCfg aws.Config, api *ec2.Client, items ec2catalog.Items, region string, o BackendOptions) (catalogSource, *provisioner.Catalog, error) {
+	log := o.Logger.With("component", "catalog")
+	opts := ec2catalog.Options{Region: region, Clock: o.Clock, Logger: log}
+	if o.PriceListEndpoint != "" {
+		awsCfg.BaseEndpoint = aws.String(o.PriceListEndpoint)
 	}
+	if client, ok := pricelist.NewClient(awsCfg, region); ok {
+		opts.Prices = pricelist.New(client, log)
+	} else if o.Catalog == nil {
+		log.Info("the Price List API has no endpoint in this region's partition; the built-in price table serves", "region", region)
+	}
+	cs := catalogSource{src: ec2catalog.New(api, items, opts), region: region, log: log}
 	if o.Catalog != nil {
 		return cs, o.Catalog, nil
 	}
@@ -70,9 +82,9 @@ func openCatalog(ctx context.Context, api *ec2.Client, items ec2catalog.Items, r
 	return cs, cat, nil
 }
 
-// RefreshCatalog reads the instance types again (EC2's list is read anew
-// once the stored one is a day old) and swaps them into the catalogue the
-// control plane and the provisioner use.
+// RefreshCatalog reads the instance types again (EC2's list, and the list
+// prices with it, are read anew once the stored ones are a day old) and
+// swaps them into the catalogue the control plane and the provisioner use.
 func (b *Backend) RefreshCatalog(ctx context.Context) error {
 	if b.opts.Catalog != nil {
 		return nil

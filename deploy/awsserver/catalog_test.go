@@ -5,16 +5,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/infra/ec2catalog/catalogtest"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
+	"github.com/tanda-batch/tanda/infra/mototest"
+	"github.com/tanda-batch/tanda/infra/pricelist/pricelisttest"
 	"github.com/tanda-batch/tanda/provisioner"
+	"github.com/tanda-batch/tanda/provisioner/prices"
 )
 
 // TestComputeEnvironmentsOfEC2sTypesLaunchWhatTheyPlan opens a stack on
@@ -114,6 +119,64 @@ func TestComputeEnvironmentsOfEC2sTypesLaunchWhatTheyPlan(t *testing.T) {
 			t.Errorf("%s: desiredvCpus %d, want the %v vCPUs launched (%v)", c.name, got, vcpus, launched)
 		}
 	}
+}
+
+// TestCatalogPricesComeFromThePriceListAPI opens stacks on moto (EC2's
+// types, the items table) whose Price List API is a stand-in answering in
+// its wire format (moto has none), and checks that the catalogue takes
+// the API's prices over the generated table's, keeps them when the API
+// later denies, and keeps the table's when it denies from the start.
+func TestCatalogPricesComeFromThePriceListAPI(t *testing.T) {
+	ctx := context.Background()
+	tableC5, _ := prices.OnDemand(mototest.Region, "c5.large")
+	tableM5, _ := prices.OnDemand(mototest.Region, "m5.large")
+	const apiC5 = 0.5 // far from the table's, to tell them apart
+	api := pricelisttest.NewServer(t, []string{
+		pricelisttest.Product{InstanceType: "c5.large", Region: mototest.Region, OnDemand: []string{"0.5000000000"}}.JSON(),
+	})
+	clock := batchtest.NewClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	open := func(priceList string) *awsserver.Backend {
+		t.Helper()
+		awsCfg, st := motoStack(t)
+		if _, err := awsserver.Init(ctx, awsCfg, st, awsserver.InitOptions{AMI: "ami-12c6146b", Logger: quiet()}); err != nil {
+			t.Fatalf("Init: %v", err)
+		}
+		b, err := awsserver.OpenBackend(ctx, awsCfg, st, awsserver.BackendOptions{Logger: quiet(), Clock: clock, PriceListEndpoint: priceList})
+		if err != nil {
+			t.Fatalf("OpenBackend: %v", err)
+		}
+		return b
+	}
+	check := func(when string, b *awsserver.Backend, name string, want float64) {
+		t.Helper()
+		got, ok := awsserver.CatalogOf(b).Lookup(name)
+		if !ok || got.PricePerHour != want || got.PriceEstimated {
+			t.Errorf("%s: %s costs %v (estimated %v), want %v, not estimated", when, name, got.PricePerHour, got.PriceEstimated, want)
+		}
+	}
+
+	b := open(api.URL)
+	check("the API answering", b, "c5.large", apiC5)
+	check("the API answering", b, "m5.large", tableM5) // the API did not price it
+	reqs := api.Requests()
+	if len(reqs) != 1 || reqs[0].SigningRegion != mototest.Region || !slices.Contains(reqs[0].Filters,
+		pricelisttest.Filter{Type: "TERM_MATCH", Field: "regionCode", Value: mototest.Region}) {
+		t.Errorf("Price List calls %+v, want one, for the stack's region", reqs)
+	}
+
+	clock.Advance(25 * time.Hour) // the stored catalogue is old: it is listed, and priced, anew
+	api.SetDenied(true)
+	if err := b.RefreshCatalog(ctx); err != nil {
+		t.Fatalf("RefreshCatalog: %v", err)
+	}
+	if len(api.Requests()) != 2 {
+		t.Errorf("%d Price List calls, want a second one with the new listing", len(api.Requests()))
+	}
+	check("the API denying after a day", b, "c5.large", apiC5)
+
+	denied := open(api.URL) // a new stack: nothing stored
+	check("the API denying from the start", denied, "c5.large", tableC5)
+	check("the API denying from the start", denied, "m5.large", tableM5)
 }
 
 func TestComputeEnvironmentsRefuseWhatEC2DoesNotOffer(t *testing.T) {

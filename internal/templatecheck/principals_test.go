@@ -16,6 +16,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
+	"github.com/tanda-batch/tanda/infra/pricelist"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 	"github.com/tanda-batch/tanda/internal/templatecheck"
 )
@@ -41,6 +42,7 @@ var adapters = map[string]adapter{
 	module + "infra/ec2fleet":               {ec2fleet.Actions, nil},
 	module + "infra/ec2catalog":             {ec2catalog.Actions, nil},
 	module + "infra/kmskeys":                {kmskeys.Actions, nil},
+	module + "infra/pricelist":              {pricelist.Actions, nil},
 	module + "bootstrap/docker":             {docker.Actions, nil},
 	module + "deploy/awsserver/provisionfn": {provisionfn.Actions, nil},
 }

@@ -106,10 +106,10 @@ type Request struct {
 type Server struct {
 	URL string
 
-	pages  [][]string
-	denied bool
+	pages [][]string
 
 	mu       sync.Mutex
+	denied   bool
 	requests []Request
 }
 
@@ -138,6 +138,14 @@ func (s *Server) start(t testing.TB) {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
+}
+
+// SetDenied makes the server deny every call from now on (true), as when
+// the role loses pricing:GetProducts, or answer again (false).
+func (s *Server) SetDenied(denied bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denied = denied
 }
 
 // Requests are the GetProducts requests received so far.
@@ -173,10 +181,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
+	denied := s.denied
 	s.mu.Unlock()
 
 	switch {
-	case s.denied:
+	case denied:
 		fail(w, http.StatusBadRequest, "AccessDeniedException",
 			"User: arn:aws:sts::123456789012:assumed-role/test/fn is not authorized to perform: pricing:GetProducts")
 		return
