@@ -13,6 +13,8 @@
 //   - dynamo: the store on DynamoDB;
 //   - sqsqueue: the queues on SQS;
 //   - ec2fleet: the fleet on EC2 CreateFleet;
+//   - ec2catalog: EC2's instance types, kept in the store, and Spot prices;
+//   - pricelist: On-Demand list prices from the AWS Price List API;
 //   - cwlogs: job logs on CloudWatch Logs;
 //   - jobevents: job state changes on EventBridge;
 //   - kmskeys: access-key secrets sealed with KMS;
