@@ -4,10 +4,13 @@
 // estimates the prices the table does not know, so that every type can be
 // ranked and the estimates can be told apart. Prices read at run time
 // (the AWS Price List API's, see package infra/pricelist) take precedence
-// over the table's (ApplyListed).
+// over the table's (ApplyListed). It also gives their Spot prices as AWS's
+// Spot Instance Advisor publishes them: a saving over the On-Demand price
+// (data/spot_advisor.csv, rebuilt into spot_table.go).
 package prices
 
 //go:generate go run ./gen -in data/ondemand.csv -out ondemand_table.go
+//go:generate go run ./gen -spot -in data/spot_advisor.csv -out spot_table.go
 
 import (
 	"maps"
@@ -102,9 +105,10 @@ func Estimated(types []provisioner.InstanceType) []string {
 	return out
 }
 
-// estimator prices types from the medians of known prices per vCPU.
-type estimator struct {
-	byFamily map[string]float64 // median USD per vCPU-hour
+// medians estimates a value for a type from known values: the median of
+// its family's, else of its kind's, else of all of them.
+type medians struct {
+	byFamily map[string]float64
 	byKind   map[kind]float64
 	overall  float64
 }
@@ -114,6 +118,32 @@ type kind struct {
 	arch string
 	gpu  bool
 }
+
+func kindOf(t provisioner.InstanceType) kind { return kind{t.Arch, t.GPUs > 0} }
+
+func newMedians(family map[string][]float64, byKind map[kind][]float64, all []float64) medians {
+	m := medians{byFamily: map[string]float64{}, byKind: map[kind]float64{}, overall: median(all)}
+	for f, xs := range family {
+		m.byFamily[f] = median(xs)
+	}
+	for k, xs := range byKind {
+		m.byKind[k] = median(xs)
+	}
+	return m
+}
+
+func (m medians) of(t provisioner.InstanceType) float64 {
+	if x, ok := m.byFamily[t.Family]; ok {
+		return x
+	}
+	if x, ok := m.byKind[kindOf(t)]; ok {
+		return x
+	}
+	return m.overall
+}
+
+// estimator prices types from the medians of known prices per vCPU.
+type estimator struct{ perVCPU medians }
 
 func newEstimator(table map[string]float64, types []provisioner.InstanceType) estimator {
 	family := map[string][]float64{}
@@ -126,29 +156,13 @@ func newEstimator(table map[string]float64, types []provisioner.InstanceType) es
 		}
 		perVCPU := p / t.VCPUs
 		family[t.Family] = append(family[t.Family], perVCPU)
-		k := kind{t.Arch, t.GPUs > 0}
-		byKind[k] = append(byKind[k], perVCPU)
+		byKind[kindOf(t)] = append(byKind[kindOf(t)], perVCPU)
 		all = append(all, perVCPU)
 	}
-	e := estimator{byFamily: map[string]float64{}, byKind: map[kind]float64{}, overall: median(all)}
-	for f, ps := range family {
-		e.byFamily[f] = median(ps)
-	}
-	for k, ps := range byKind {
-		e.byKind[k] = median(ps)
-	}
-	return e
+	return estimator{newMedians(family, byKind, all)}
 }
 
-func (e estimator) estimate(t provisioner.InstanceType) float64 {
-	if p, ok := e.byFamily[t.Family]; ok {
-		return p * t.VCPUs
-	}
-	if p, ok := e.byKind[kind{t.Arch, t.GPUs > 0}]; ok {
-		return p * t.VCPUs
-	}
-	return e.overall * t.VCPUs
-}
+func (e estimator) estimate(t provisioner.InstanceType) float64 { return e.perVCPU.of(t) * t.VCPUs }
 
 // median of xs; 0 when empty.
 func median(xs []float64) float64 {
