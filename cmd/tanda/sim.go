@@ -19,7 +19,8 @@ import (
 )
 
 const simUsage = `Usage: tanda sim --trace FILE [--format swf|alibaba|csv] [--ce JSON] [--out DIR]
-                 [--spot-trace PATH] [--ice FILE] [--attempts N] [--baseline NAME,...]
+                 [--spot-trace PATH] [--spot-prices FILE] [--ice FILE] [--attempts N]
+                 [--baseline NAME,...]
                  [--idle-grace D] [--boot MIN-MAX] [--seed N]
 
 Replays a workload trace through Tanda's provisioner in virtual time and
@@ -40,6 +41,11 @@ reports what it would have cost and how long its jobs would have waited.
             SkyPilot spot-trace series (a .json file, one zone) or a
             directory of them (one zone each); an instance is reclaimed,
             after a two-minute warning, when its zone's series turns 0
+  --spot-prices  Spot prices in USD per hour, as CSV:
+            instance_type,usd_per_hour or instance_type,zone,usd_per_hour
+            (zones as a spot trace names them, e.g. us-east-1b); they
+            replace the shipped ones (AWS's Spot Instance Advisor savings
+            over the On-Demand price, us-east-1) for the types they name
   --ice     insufficient capacity over time, as CSV:
             from_seconds,to_seconds,types,capacity (types: a type, a family
             or *; capacity: spot, on-demand or *); launches of those
@@ -69,6 +75,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	baselines := fs.String("baseline", "", "")
 	idleGrace := fs.Duration("idle-grace", 0, "")
 	icePath := fs.String("ice", "", "")
+	spotPrices := fs.String("spot-prices", "", "")
 	attempts := fs.Int("attempts", sim.DefaultAttempts, "")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -93,6 +100,17 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("sim: --ice: %w", err)
 		}
 		cfg.ICE = &ice
+	}
+	if *spotPrices != "" {
+		f, err := os.Open(*spotPrices)
+		if err != nil {
+			return fmt.Errorf("sim: --spot-prices: %w", err)
+		}
+		cfg.SpotPrices, err = sim.ReadSpotPrices(filepath.Base(*spotPrices), f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("sim: --spot-prices: %w", err)
+		}
 	}
 	if *spotTrace != "" {
 		st, err := sim.ReadSpotTrace(*spotTrace)

@@ -44,7 +44,7 @@ const (
 func (s *simulation) policy(cfg Config, cat *provisioner.Catalog, trace Trace, logger *slog.Logger) (func(context.Context) error, error) {
 	switch cmp.Or(cfg.Policy, PolicyTanda) {
 	case PolicyTanda:
-		p := provisioner.New(&s.world, &s.world, cat, provisioner.Options{Clock: s.world.clock, IdleGrace: cfg.IdleGrace, Logger: logger})
+		p := provisioner.New(&s.world, &s.world, cat, provisioner.Options{Clock: s.world.clock, IdleGrace: cfg.IdleGrace, Logger: logger, SpotPrices: s.spotPrices})
 		return p.Reconcile, nil
 	case PolicyBatchDefault:
 		cr := *s.ce.ComputeResources
@@ -54,7 +54,7 @@ func (s *simulation) policy(cfg Config, cat *provisioner.Catalog, trace Trace, l
 		}
 		s.ce.ComputeResources = &cr
 		s.grace = batchScaleDownDelay
-		p := provisioner.New(&s.world, &s.world, cat, provisioner.Options{Clock: s.world.clock, IdleGrace: batchScaleDownDelay, Logger: logger})
+		p := provisioner.New(&s.world, &s.world, cat, provisioner.Options{Clock: s.world.clock, IdleGrace: batchScaleDownDelay, Logger: logger, SpotPrices: s.spotPrices})
 		return p.Reconcile, nil
 	case PolicyStatic:
 		return s.staticPass(trace, cfg.MachineVCPUs), nil
@@ -86,7 +86,7 @@ func (s *simulation) staticPass(trace Trace, machine int) func(context.Context) 
 		}
 		types := slices.Clone(s.allowed)
 		slices.SortStableFunc(types, func(a, b provisioner.InstanceType) int {
-			return cmp.Or(cmp.Compare(a.PricePerHour/a.VCPUs, b.PricePerHour/b.VCPUs), cmp.Compare(b.VCPUs, a.VCPUs))
+			return cmp.Or(cmp.Compare(s.buyPrice(a)/a.VCPUs, s.buyPrice(b)/b.VCPUs), cmp.Compare(b.VCPUs, a.VCPUs))
 		})
 		i := slices.IndexFunc(types, func(t provisioner.InstanceType) bool {
 			return t.VCPUs >= largest.VCPUs && t.MemoryMiB >= largest.MemoryMiB && t.GPUs >= largest.GPUs
@@ -207,7 +207,7 @@ func (k *karpenter) launch(ctx context.Context, pending []int) error {
 		if !placed {
 			limit := largest
 			if j.GPUs > 0 || limit.VCPUs < j.VCPUs || limit.MemoryMiB < j.MemoryMiB {
-				limit = cheapestHolding(types, j)
+				limit = cheapestHolding(types, j, s.buyPrice)
 			}
 			bins = append(bins, &bin{used: j, jobs: []int{jn}, limit: limit})
 		}
@@ -218,7 +218,7 @@ func (k *karpenter) launch(ctx context.Context, pending []int) error {
 	}
 	var items []provisioner.LaunchItem
 	for _, b := range bins {
-		t := cheapestHolding(types, b.used)
+		t := cheapestHolding(types, b.used, s.buyPrice)
 		if t.Name == "" || t.VCPUs > budget {
 			continue
 		}
@@ -238,18 +238,19 @@ func (k *karpenter) launch(ctx context.Context, pending []int) error {
 	return err
 }
 
-// cheapestHolding is the cheapest type that holds need; zero if none.
-func cheapestHolding(types []provisioner.InstanceType, need Job) provisioner.InstanceType {
+// cheapestHolding is the type cheapest at price that holds need; zero if
+// none.
+func cheapestHolding(types []provisioner.InstanceType, need Job, price func(provisioner.InstanceType) float64) provisioner.InstanceType {
 	var best provisioner.InstanceType
 	for _, t := range types {
 		if t.VCPUs >= need.VCPUs && t.MemoryMiB >= need.MemoryMiB && t.GPUs >= need.GPUs &&
-			(need.GPUs > 0 || t.GPUs == 0) && (best.Name == "" || t.PricePerHour < best.PricePerHour) {
+			(need.GPUs > 0 || t.GPUs == 0) && (best.Name == "" || price(t) < price(best)) {
 			best = t
 		}
 	}
 	if best.Name == "" { // a job without GPUs where only GPU types hold it
 		for _, t := range types {
-			if t.VCPUs >= need.VCPUs && t.MemoryMiB >= need.MemoryMiB && t.GPUs >= need.GPUs && (best.Name == "" || t.PricePerHour < best.PricePerHour) {
+			if t.VCPUs >= need.VCPUs && t.MemoryMiB >= need.MemoryMiB && t.GPUs >= need.GPUs && (best.Name == "" || price(t) < price(best)) {
 				best = t
 			}
 		}

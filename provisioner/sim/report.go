@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/provisioner"
 )
 
 // Report is what a simulation measured.
@@ -36,11 +37,22 @@ type Report struct {
 	RequestedVCPUHours float64 `json:"requestedVcpuHours"`
 	BilledVCPUHours    float64 `json:"billedVcpuHours"`
 	Ratio              float64 `json:"ratio"`
-	// Dollars is what the instances cost at their prices; OracleDollars the
-	// lower bound: each job's vCPU-seconds at the cheapest price per vCPU
-	// among the allowed types that hold it, with no boot and no idle.
-	Dollars       float64 `json:"dollars"`
-	OracleDollars float64 `json:"oracleDollars"`
+	// Dollars is what the instances cost at their prices: Spot prices in a
+	// Spot compute environment, else On-Demand; OnDemandDollars what they
+	// would have cost at On-Demand prices. OracleDollars is the lower
+	// bound: each job's vCPU-seconds at the cheapest price per vCPU (Spot
+	// prices in a Spot compute environment) among the allowed types that
+	// hold it, with no boot and no idle.
+	Dollars         float64 `json:"dollars"`
+	OnDemandDollars float64 `json:"onDemandDollars"`
+	OracleDollars   float64 `json:"oracleDollars"`
+	// SpotPrices names the Spot prices of a Spot compute environment, and
+	// SpotPricesEstimated counts its allowed types whose Spot price is an
+	// estimate (package prices).
+	SpotPrices          string `json:"spotPrices,omitempty"`
+	SpotPricesEstimated int    `json:"spotPricesEstimated,omitempty"`
+	// LaunchedTypes counts the instances launched, by type.
+	LaunchedTypes map[string]int `json:"launchedTypes"`
 
 	// Waits, submit to start.
 	WaitP50 time.Duration `json:"waitP50"`
@@ -112,7 +124,12 @@ func (s *simulation) finish() {
 	r.Launches, r.FleetCalls, r.PeakInstances, r.Passes, r.Finished = s.launches, s.fleetCalls, s.peakInstances, s.passes, s.finished
 	r.Failed, r.NoCapacity = s.failed, s.noCapacity
 	r.NeverStarted = r.Jobs - r.Finished - r.Failed - r.Unplaceable
+	if s.ce.ComputeResources.Type == provisioner.ResourceSpot {
+		r.SpotPrices, r.SpotPricesEstimated = s.spotPrices.Source, s.spotPrices.estimatedAmong(s.allowed)
+	}
+	r.LaunchedTypes = map[string]int{}
 	for _, i := range s.instances {
+		r.LaunchedTypes[i.inst.Type]++
 		stop := end
 		if i.terminated() {
 			stop = i.terminatedAt
@@ -121,6 +138,7 @@ func (s *simulation) finish() {
 		hours := billed.Hours()
 		r.BilledVCPUHours += i.inst.VCPUs * hours
 		r.Dollars += i.price * hours
+		r.OnDemandDollars += i.onDemand * hours
 	}
 	var waits []time.Duration
 	for k, j := range s.jobs {
@@ -144,12 +162,12 @@ func (s *simulation) finish() {
 }
 
 // cheapestPerVCPU is the lowest price per vCPU-hour among the allowed
-// types that hold the job.
+// types that hold the job, at the prices the compute environment buys at.
 func (s *simulation) cheapestPerVCPU(j Job) float64 {
 	best := math.Inf(1)
 	for _, t := range s.allowed {
 		if t.VCPUs >= j.VCPUs && t.MemoryMiB >= j.MemoryMiB && t.GPUs >= j.GPUs {
-			best = min(best, t.PricePerHour/t.VCPUs)
+			best = min(best, s.buyPrice(t)/t.VCPUs)
 		}
 	}
 	if math.IsInf(best, 1) {
@@ -199,8 +217,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		{"requested vCPU-hours", number(r.RequestedVCPUHours)},
 		{"billed vCPU-hours", number(r.BilledVCPUHours)},
 		{"billed / requested", fmt.Sprintf("%.3f", r.Ratio)},
-		{"cost", "$" + number(r.Dollars)},
-		{"oracle lower bound", "$" + number(r.OracleDollars)},
+		{"cost", r.cost()},
+		{"oracle lower bound", "$" + number(r.OracleDollars) + r.atSpot()},
 		{"cost / oracle", ratio(r.Dollars, r.OracleDollars)},
 		{"job wait p50 / p95 / p99 / max", fmt.Sprintf("%s / %s / %s / %s", r.WaitP50, r.WaitP95, r.WaitP99, r.WaitMax)},
 		{"instances launched", strconv.Itoa(r.Launches)},
@@ -216,6 +234,33 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}
 	return tw.Flush()
+}
+
+// spot reports whether the run was of a Spot compute environment.
+func (r *Report) spot() bool { return r.ComputeResources.Type == provisioner.ResourceSpot }
+
+// cost is the cost row: at Spot prices, beside On-Demand's, for Spot.
+func (r *Report) cost() string {
+	if !r.spot() {
+		return "$" + number(r.Dollars)
+	}
+	saved := ""
+	if r.OnDemandDollars > 0 {
+		saved = fmt.Sprintf(", %.1f%% less", 100*(1-r.Dollars/r.OnDemandDollars))
+	}
+	est := ""
+	if r.SpotPricesEstimated > 0 {
+		est = fmt.Sprintf("; %d allowed types' Spot prices estimated", r.SpotPricesEstimated)
+	}
+	return fmt.Sprintf("$%s at Spot prices ($%s at On-Demand%s; Spot prices: %s%s)", number(r.Dollars), number(r.OnDemandDollars), saved, r.SpotPrices, est)
+}
+
+// atSpot notes that a figure is at Spot prices.
+func (r *Report) atSpot() string {
+	if r.spot() {
+		return " at Spot prices"
+	}
+	return ""
 }
 
 // WriteSeriesCSV writes the samples as CSV.
@@ -260,17 +305,33 @@ func backToMin(d time.Duration) string {
 
 // WriteComparison writes reports of the same trace side by side, the first
 // the one the others are measured against, with the oracle's bound last.
+// For a Spot compute environment, costs are at Spot prices, and a column
+// gives them at On-Demand prices too.
 func WriteComparison(w io.Writer, reports []*Report) error {
 	if len(reports) == 0 {
 		return nil
 	}
 	base := reports[0]
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "policy\tbilled/requested\tcost\tcost vs "+base.Policy+"\twait p95\twait p99\tlaunches\tnever started")
-	for _, r := range reports {
-		fmt.Fprintf(tw, "%s\t%.3f\t$%s\t%s\t%s\t%s\t%d\t%d\n", r.Policy, r.Ratio, number(r.Dollars), ratio(r.Dollars, base.Dollars),
-			r.WaitP95.Round(time.Second), r.WaitP99.Round(time.Second), r.Launches, r.NeverStarted)
+	spot := base.spot()
+	onDemand := func(r *Report) string {
+		if !spot {
+			return ""
+		}
+		if r == nil {
+			return "\t-"
+		}
+		return "\t$" + number(r.OnDemandDollars)
 	}
-	fmt.Fprintf(tw, "oracle (bound)\t1.000\t$%s\t%s\t0s\t0s\t-\t-\n", number(base.OracleDollars), ratio(base.OracleDollars, base.Dollars))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := "policy\tbilled/requested\tcost\tcost vs " + base.Policy + "\twait p95\twait p99\tlaunches\tnever started"
+	if spot {
+		head = "policy\tbilled/requested\tcost at Spot\tcost vs " + base.Policy + "\twait p95\twait p99\tlaunches\tnever started\tcost at On-Demand"
+	}
+	fmt.Fprintln(tw, head)
+	for _, r := range reports {
+		fmt.Fprintf(tw, "%s\t%.3f\t$%s\t%s\t%s\t%s\t%d\t%d%s\n", r.Policy, r.Ratio, number(r.Dollars), ratio(r.Dollars, base.Dollars),
+			r.WaitP95.Round(time.Second), r.WaitP99.Round(time.Second), r.Launches, r.NeverStarted, onDemand(r))
+	}
+	fmt.Fprintf(tw, "oracle (bound)\t1.000\t$%s\t%s\t0s\t0s\t-\t-%s\n", number(base.OracleDollars), ratio(base.OracleDollars, base.Dollars), onDemand(nil))
 	return tw.Flush()
 }

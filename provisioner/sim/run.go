@@ -62,6 +62,9 @@ type Config struct {
 	// ICE, when set, is insufficient capacity over time: launches of the
 	// offerings it names fail, as EC2's do when a pool runs dry.
 	ICE *ICE
+	// SpotPrices, when set, override the shipped Spot prices (package
+	// prices, PriceRegion) for the types they name.
+	SpotPrices *SpotPrices
 	// Attempts is each job's retryStrategy.attempts (default 3): an
 	// attempt lost with its instance is retried until they are spent, as
 	// production does with "Host EC2 (instance i-...) terminated.".
@@ -120,6 +123,7 @@ func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
 			boot: [2]time.Duration{cfg.BootMin, cfg.BootMax},
 			jobs: trace.Jobs, startAt: make([]time.Time, len(trace.Jobs)), where: make([]*instance, len(trace.Jobs)),
 			attempts: make([]int, len(trace.Jobs)), live: map[string]*instance{}, spot: cfg.Spot, ice: cfg.ICE,
+			spotPrices: shippedSpotPrices(cat.Types()).with(cfg.SpotPrices),
 		},
 		maxAttempts: cfg.Attempts,
 		allowed:     allowed,

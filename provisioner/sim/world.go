@@ -20,7 +20,8 @@ func (c *clock) Now() time.Time { return c.now }
 // instance is a simulated EC2 instance.
 type instance struct {
 	inst         provisioner.Instance
-	price        float64 // USD per hour
+	price        float64 // USD per hour, as billed
+	onDemand     float64 // USD per hour at the On-Demand price
 	readyAt      time.Time
 	ready        bool // booted, its agent registered
 	terminatedAt time.Time
@@ -48,9 +49,10 @@ type world struct {
 	attempts []int       // attempts made
 	where    []*instance // the instance a job runs (or last ran) on
 
-	spot     *SpotTrace // Spot capacity over time, when simulated
-	ice      *ICE       // offerings without capacity over time
-	nextZone int
+	spot       *SpotTrace  // Spot capacity over time, when simulated
+	spotPrices *SpotPrices // what Spot instances cost
+	ice        *ICE        // offerings without capacity over time
+	nextZone   int
 
 	instances []*instance
 	live      map[string]*instance // not terminated
@@ -133,7 +135,8 @@ func (w *world) Instances(context.Context, string) ([]provisioner.Instance, erro
 
 // Launch starts instances, one CreateFleet call per item as the EC2 fleet
 // makes them; each boots in a time drawn between the bounds. The planned
-// type is launched (EC2's choice among alternatives is not simulated).
+// type is launched (EC2's choice among alternatives is not simulated), and
+// a Spot instance is billed at the type's Spot price in its zone.
 func (w *world) Launch(_ context.Context, req provisioner.LaunchRequest) ([]provisioner.Instance, error) {
 	var out []provisioner.Instance
 	var errs []error
@@ -164,10 +167,11 @@ func (w *world) Launch(_ context.Context, req provisioner.LaunchRequest) ([]prov
 					ID: fmt.Sprintf("i-%08d", w.nextID), Type: t.Name, VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, GPUs: t.GPUs,
 					Spot: spot, LaunchedAt: w.clock.now, State: provisioner.InstancePending,
 				},
-				price:   t.PricePerHour,
-				readyAt: w.clock.now.Add(w.bootTime()),
-				room:    bootstrap.Room{VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, GPUs: t.GPUs},
-				zone:    zone,
+				price:    w.hourly(t, spot, zone),
+				onDemand: t.PricePerHour,
+				readyAt:  w.clock.now.Add(w.bootTime()),
+				room:     bootstrap.Room{VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, GPUs: t.GPUs},
+				zone:     zone,
 			}
 			w.instances = append(w.instances, i)
 			w.live[i.inst.ID] = i
