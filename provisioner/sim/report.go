@@ -53,6 +53,8 @@ type Report struct {
 	SpotPricesEstimated int    `json:"spotPricesEstimated,omitempty"`
 	// LaunchedTypes counts the instances launched, by type.
 	LaunchedTypes map[string]int `json:"launchedTypes"`
+	// Excess says where the billed vCPU-hours beyond the jobs' went.
+	Excess Excess `json:"excess"`
 
 	// Waits, submit to start.
 	WaitP50 time.Duration `json:"waitP50"`
@@ -85,6 +87,21 @@ type Report struct {
 	Series []Sample `json:"-"`
 }
 
+// Excess splits the billed vCPU-hours that ran no job, by the state of the
+// instance that billed them.
+type Excess struct {
+	// Booting is from launch until the agent registers.
+	Booting float64 `json:"bootingVcpuHours"`
+	// Idle is on registered instances that run no job.
+	Idle float64 `json:"idleVcpuHours"`
+	// RoomLeft is the room left on instances that run jobs: packing that
+	// did not fill an instance, or jobs that ended before their
+	// neighbours.
+	RoomLeft float64 `json:"roomLeftVcpuHours"`
+	// Minimum is billing's 60 s minimum beyond instances' lives.
+	Minimum float64 `json:"minimumVcpuHours"`
+}
+
 // Sample is the state at one moment.
 type Sample struct {
 	At          time.Duration // from the trace's start
@@ -96,6 +113,7 @@ type Sample struct {
 
 // sample records the state when it changed.
 func (s *simulation) sample() {
+	s.account()
 	var smp Sample
 	smp.At = s.clock.now.Sub(s.start)
 	for _, k := range s.waiting {
@@ -116,6 +134,26 @@ func (s *simulation) sample() {
 	s.report.Series = append(s.report.Series, smp)
 }
 
+// account adds to Excess the state since the last call, which held until
+// now, and notes the state that holds from now.
+func (s *simulation) account() {
+	hours := s.clock.now.Sub(s.since).Hours()
+	s.report.Excess.Booting += s.rates.Booting * hours
+	s.report.Excess.Idle += s.rates.Idle * hours
+	s.report.Excess.RoomLeft += s.rates.RoomLeft * hours
+	s.since, s.rates = s.clock.now, Excess{}
+	for _, i := range s.live {
+		switch {
+		case !i.ready:
+			s.rates.Booting += i.inst.VCPUs
+		case i.room.Running == 0:
+			s.rates.Idle += i.inst.VCPUs
+		default:
+			s.rates.RoomLeft += i.inst.VCPUs - i.room.UsedVCPUs
+		}
+	}
+}
+
 // finish computes the report from the run.
 func (s *simulation) finish() {
 	r := s.report
@@ -134,8 +172,10 @@ func (s *simulation) finish() {
 		if i.terminated() {
 			stop = i.terminatedAt
 		}
-		billed := max(MinimumBilled, stop.Sub(i.inst.LaunchedAt).Round(time.Second))
+		lived := stop.Sub(i.inst.LaunchedAt).Round(time.Second)
+		billed := max(MinimumBilled, lived)
 		hours := billed.Hours()
+		r.Excess.Minimum += i.inst.VCPUs * (billed - lived).Hours()
 		r.BilledVCPUHours += i.inst.VCPUs * hours
 		r.Dollars += i.price * hours
 		r.OnDemandDollars += i.onDemand * hours
@@ -217,6 +257,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		{"requested vCPU-hours", number(r.RequestedVCPUHours)},
 		{"billed vCPU-hours", number(r.BilledVCPUHours)},
 		{"billed / requested", fmt.Sprintf("%.3f", r.Ratio)},
+		{"billed beyond the jobs (vCPU-h)", fmt.Sprintf("booting %s, idle %s, room left on busy instances %s, 60 s minimum %s",
+			number(r.Excess.Booting), number(r.Excess.Idle), number(r.Excess.RoomLeft), number(r.Excess.Minimum))},
 		{"cost", r.cost()},
 		{"oracle lower bound", "$" + number(r.OracleDollars) + r.atSpot()},
 		{"cost / oracle", ratio(r.Dollars, r.OracleDollars)},

@@ -133,6 +133,7 @@ func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
 		s.maxAttempts = DefaultAttempts
 	}
 	s.attemptStart = map[int]time.Time{}
+	s.since = start
 	s.done = make([]bool, len(trace.Jobs))
 	s.world.onLaunch = s.launched
 	s.grace = cfg.IdleGrace
@@ -270,6 +271,9 @@ type simulation struct {
 	failed       int
 	attemptStart map[int]time.Time // the current attempt's start, by job
 	done         []bool            // by job: finished
+
+	since time.Time // the state in rates holds since
+	rates Excess    // vCPUs booting, idle and left over, since since
 
 	finished  int
 	lastEnd   time.Time
