@@ -54,6 +54,12 @@ type Config struct {
 	VCPUs              float64
 	MemoryMiB          int64
 	GPUs               int64
+	// Takes, when set, is the compute environment's packing rule
+	// (provisioner.Packing.Takes for this instance's vCPUs): whether the
+	// instance takes a job of these resources at all, room aside. The
+	// provisioner plans by the same rule, so a job it leaves is one it
+	// launches a smaller instance for.
+	Takes func(vcpus float64, memoryMiB, gpus int64, waited time.Duration) bool
 	// WorkRoot holds each attempt's working directory.
 	WorkRoot string
 
@@ -235,7 +241,7 @@ func (a *Agent) reserve(j *batch.Job) bool {
 		return false
 	}
 	in := j.Internal
-	if !a.room.Take(in.VCPUs, in.MemoryMiB, in.GPUs) {
+	if !a.takes(j) || !a.room.Take(in.VCPUs, in.MemoryMiB, in.GPUs) {
 		return false
 	}
 	a.lastBusy = a.cfg.Clock.Now()
@@ -444,8 +450,9 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 	}
 	if !a.reserve(&j) {
 		// Hand it back for another instance, or for this one once a job
-		// ends. A job larger than this whole instance stays hidden from
-		// it for a moment, so the agent does not spin on it.
+		// ends. A job larger than this whole instance, or one its packing
+		// rule leaves to smaller instances, stays hidden from it for a
+		// moment, so the agent does not spin on it.
 		if !a.couldEverFit(&j) {
 			return tooBig, a.queue.ChangeVisibility(ctx, rq, d.Receipt, noFitDelay)
 		}
@@ -469,10 +476,23 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 	return taken, nil
 }
 
-// couldEverFit reports whether a job fits this instance when it is idle.
+// couldEverFit reports whether this instance takes a job when it is idle.
 func (a *Agent) couldEverFit(j *batch.Job) bool {
 	in := j.Internal
-	return a.room.CouldEverFit(in.VCPUs, in.MemoryMiB, in.GPUs)
+	return a.takes(j) && a.room.CouldEverFit(in.VCPUs, in.MemoryMiB, in.GPUs)
+}
+
+// takes applies the packing rule, if any.
+func (a *Agent) takes(j *batch.Job) bool {
+	in := j.Internal
+	if a.cfg.Takes == nil {
+		return true
+	}
+	var waited time.Duration
+	if in.RunnableAt > 0 {
+		waited = a.cfg.Clock.Now().Sub(time.UnixMilli(in.RunnableAt))
+	}
+	return a.cfg.Takes(in.VCPUs, in.MemoryMiB, in.GPUs, waited)
 }
 
 // noFitDelay hides a job this instance cannot fit for a moment, so the

@@ -129,7 +129,7 @@ func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 	placed = make([]bool, len(p.in.Demand))
 	index := newFitIndex(len(slots))
 	for _, s := range slots {
-		index.add(s.free, s.inst.GPUs > 0)
+		index.add(s.free, s.inst.VCPUs, s.inst.GPUs > 0)
 	}
 	index.build()
 	start := make([]int, len(p.classes))
@@ -143,7 +143,7 @@ func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 		if j.InstanceType != "" {
 			pin = allows
 		}
-		k := index.first(start[c], j.need(), onGPU, pin)
+		k := index.first(start[c], j.need(), p.classes[c].largest, onGPU, pin)
 		if k < 0 {
 			start[c] = len(slots)
 			continue
@@ -211,7 +211,7 @@ func (p *planner) couldTakeDemand(s *slot) bool {
 		return false
 	}
 	for _, c := range p.classes {
-		if s.allows(c.job, c.onGPU) && s.initFree.holds(c.job.need()) {
+		if s.allows(c.job, c.onGPU) && s.initFree.holds(c.job.need()) && s.inst.VCPUs <= c.largest+epsilon {
 			return true
 		}
 	}

@@ -41,13 +41,13 @@ func (p *planner) verdict(c int) verdict {
 		candidates = []InstanceType{t}
 	case p.lim.strategy == StrategyBestFit:
 		// BEST_FIT waits for its type rather than switching to another.
-		t, _ := firstHolding(p.allowedByPrice, j.need())
+		t, _ := firstBetween(p.allowedByPrice, j.need(), bounded(class.largest))
 		candidates = []InstanceType{t}
 	}
 	v := misfit
 	var hidden []string
 	for _, t := range candidates {
-		if t.Name == "" || !t.capacity().holds(j.need()) {
+		if t.Name == "" || !t.capacity().holds(j.need()) || t.VCPUs > class.largest+epsilon {
 			continue
 		}
 		if !p.in.Unavailable[t.Name] {
@@ -107,11 +107,11 @@ func (p *planner) pack(chosen []bool) []bin {
 		if j.InstanceType != "" {
 			pin = allows
 		}
-		k := index.first(start[c], j.need(), onGPU, pin)
+		k := index.first(start[c], j.need(), p.classes[c].largest, onGPU, pin)
 		if k < 0 {
 			k = len(bins)
-			bins = append(bins, p.open(j))
-			index.push(bins[k].free(), bins[k].typ.GPUs > 0)
+			bins = append(bins, p.open(j, p.classes[c].largest))
+			index.push(bins[k].free(), bins[k].typ.VCPUs, bins[k].typ.GPUs > 0)
 		}
 		start[c] = k
 		bins[k].used = bins[k].used.plus(j.need())
@@ -130,23 +130,30 @@ func (p *planner) pack(chosen []bool) []bin {
 	return bins
 }
 
-// open starts a new instance for job j, the largest job not yet packed.
-// verdict has made sure a type with capacity exists.
-func (p *planner) open(j Job) bin {
+// open starts a new instance for job j, the largest job not yet packed,
+// of at most largest vCPUs (Packing). verdict has made sure a type with
+// capacity exists.
+func (p *planner) open(j Job, largest float64) bin {
 	need := j.need()
+	bound := bounded(largest)
 	switch {
 	case j.InstanceType != "":
 		t, _ := findType(p.avail, j.InstanceType)
 		return bin{typ: t, fixed: true}
 	case p.lim.strategy == StrategyBestFit:
-		t, _ := firstHolding(p.allowedByPrice, need)
+		t, _ := firstBetween(p.allowedByPrice, need, bound)
 		return bin{typ: t, fixed: true}
 	case p.ordered():
-		t, _ := firstHolding(p.avail, need)
+		t, _ := firstBetween(p.avail, need, bound)
 		return bin{typ: t}
 	}
-	t, _ := firstHolding(p.availByValue, need)
+	t, _ := firstBetween(p.availByValue, need, bound)
 	return bin{typ: t}
+}
+
+// bounded is the bound of the types with at most vcpus vCPUs.
+func bounded(vcpus float64) resources {
+	return resources{vcpus: vcpus, mem: unbounded.mem, gpus: unbounded.gpus}
 }
 
 // shrink picks the first type of pool that holds the bin's jobs and fits

@@ -42,6 +42,9 @@ type Job struct {
 	GPUs      int64
 	// InstanceType, when set, pins the job to that type.
 	InstanceType string
+	// RunnableSince is when the job last became RUNNABLE; zero if unknown
+	// (see PackingPatience).
+	RunnableSince time.Time
 }
 
 func (j Job) need() resources {

@@ -54,6 +54,9 @@ type PlanInput struct {
 	// RegistrationTimeout is how long a launched instance may go without
 	// its agent registering before it is retired (zero: the default).
 	RegistrationTimeout time.Duration
+	// AnyFit places jobs on any instance they fit, not by Packing (see
+	// Options.AnyFit).
+	AnyFit bool
 }
 
 // Decision is what one planning pass decided for a compute environment.
@@ -109,8 +112,9 @@ func Plan(in PlanInput) Decision {
 
 // planner holds one Plan call's working state.
 type planner struct {
-	in  PlanInput
-	lim limits
+	in      PlanInput
+	lim     limits
+	packing Packing
 	// avail are the allowed types with capacity, in list order, and
 	// sorted by price and by price per vCPU; allowedByPrice all of them.
 	avail, availByPrice, availByValue, allowedByPrice []InstanceType
@@ -157,6 +161,9 @@ func newPlanner(in PlanInput) *planner {
 		in.RegistrationTimeout = DefaultRegistrationTimeout
 	}
 	p := &planner{in: in, lim: limitsOf(in), noOfferTypes: map[string]bool{}}
+	if !in.AnyFit {
+		p.packing = NewPacking(in.Types)
+	}
 	for _, t := range in.Types {
 		if !in.Unavailable[t.Name] {
 			p.avail = append(p.avail, t)
@@ -173,12 +180,17 @@ func (p *planner) classify() {
 	index := map[shape]int{}
 	p.classOf = make([]int, len(p.in.Demand))
 	for i, j := range p.in.Demand {
-		sh := shape{need: j.need(), pin: j.InstanceType}
+		patient := !j.RunnableSince.IsZero() && p.in.Now.Sub(j.RunnableSince) >= PackingPatience
+		sh := shape{need: j.need(), pin: j.InstanceType, patient: patient}
 		c, ok := index[sh]
 		if !ok {
 			c = len(p.classes)
 			index[sh] = c
-			p.classes = append(p.classes, shapeClass{job: j, onGPU: p.mayUseGPU(j)})
+			largest := math.Inf(1)
+			if j.InstanceType == "" && !patient {
+				largest = p.packing.largest(j.need())
+			}
+			p.classes = append(p.classes, shapeClass{job: j, onGPU: p.mayUseGPU(j), largest: largest})
 		}
 		p.classOf[i] = c
 	}
@@ -253,8 +265,8 @@ func (p *planner) diversifies() bool {
 		(p.lim.strategy == StrategySpotCapacityOptimized || p.lim.strategy == StrategySpotPriceCapacityOptimized)
 }
 
-// alternatives are t and the available types that hold at least what t
-// holds (vCPUs, memory, GPUs, and no GPUs where t has none), at most
+// alternatives are t and the available types of t's vCPUs that hold at
+// least what t holds (memory, GPUs, and no GPUs where t has none), at most
 // maxAlternativePremium times its price, cheapest first, up to
 // maxAlternatives.
 func (p *planner) alternatives(t InstanceType) []InstanceType {
@@ -265,7 +277,9 @@ func (p *planner) alternatives(t InstanceType) []InstanceType {
 		if len(out) == maxAlternatives {
 			break
 		}
-		if a.Name == t.Name || !a.capacity().holds(t.capacity()) || (t.GPUs == 0) != (a.GPUs == 0) {
+		// An alternative has t's vCPUs: a larger one would hold jobs the
+		// packing rule keeps off it (Packing).
+		if a.Name == t.Name || !a.capacity().holds(t.capacity()) || (t.GPUs == 0) != (a.GPUs == 0) || a.VCPUs > t.VCPUs+epsilon {
 			continue
 		}
 		if t.price(spot) > 0 && a.price(spot) > limit {

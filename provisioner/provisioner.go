@@ -40,6 +40,10 @@ type Options struct {
 	// environment's offerings are ranked by; without it, or for a type it
 	// does not price, the On-Demand price ranks them.
 	SpotPrices SpotPrices
+	// AnyFit plans as if instances took any job that fits them, as ECS
+	// places tasks, instead of by Packing; for the simulator's AWS Batch
+	// baseline, whose agents are ECS's.
+	AnyFit bool
 }
 
 // SpotPrices gives current Spot prices in USD per hour: for each of the
@@ -297,7 +301,7 @@ func (p *Provisioner) observe(ctx context.Context, ce batch.ComputeEnvironment) 
 		CE: ce, Types: types,
 		Unavailable: p.unavailable.names(ce.ComputeResources.Type == ResourceSpot, now),
 		Instances:   instances, Loads: loads, Demand: demand, Now: now,
-		IdleGrace: p.opts.IdleGrace, RegistrationTimeout: p.opts.RegistrationTimeout,
+		IdleGrace: p.opts.IdleGrace, RegistrationTimeout: p.opts.RegistrationTimeout, AnyFit: p.opts.AnyFit,
 	}, nil
 }
 

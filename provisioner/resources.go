@@ -45,14 +45,16 @@ func (r resources) envelope(o resources) resources {
 // capacity can do for them, and remembers per shape where the search for
 // room may resume: planning costs grow with the shapes more than the jobs.
 type shape struct {
-	need resources
-	pin  string
+	need    resources
+	pin     string
+	patient bool // waited PackingPatience: any instance it fits takes it
 }
 
 // shapeClass is what the planner knows about one shape.
 type shapeClass struct {
 	job     Job // the first job of the shape
 	onGPU   bool
+	largest float64 // the most vCPUs an instance that takes it may have (Packing)
 	verdict verdict
 	judged  bool // verdict is set
 }

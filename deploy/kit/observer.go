@@ -32,7 +32,11 @@ func (o Observer) Demand(ctx context.Context, ce string, limit int) ([]provision
 	}
 	out := make([]provisioner.Job, 0, len(jobs))
 	for _, j := range jobs {
-		out = append(out, provisioner.Job{ID: j.JobID, VCPUs: j.Internal.VCPUs, MemoryMiB: j.Internal.MemoryMiB, GPUs: j.Internal.GPUs})
+		job := provisioner.Job{ID: j.JobID, VCPUs: j.Internal.VCPUs, MemoryMiB: j.Internal.MemoryMiB, GPUs: j.Internal.GPUs}
+		if j.Internal.RunnableAt > 0 {
+			job.RunnableSince = time.UnixMilli(j.Internal.RunnableAt)
+		}
+		out = append(out, job)
 	}
 	return out, nil
 }

@@ -45,6 +45,7 @@ func (s *simulation) policy(cfg Config, cat *provisioner.Catalog, trace Trace, l
 	switch cmp.Or(cfg.Policy, PolicyTanda) {
 	case PolicyTanda:
 		p := provisioner.New(&s.world, &s.world, cat, provisioner.Options{Clock: s.world.clock, IdleGrace: cfg.IdleGrace, Logger: logger, SpotPrices: s.spotPrices})
+		s.packing = provisioner.NewPacking(s.allowed)
 		return p.Reconcile, nil
 	case PolicyBatchDefault:
 		cr := *s.ce.ComputeResources
@@ -54,7 +55,7 @@ func (s *simulation) policy(cfg Config, cat *provisioner.Catalog, trace Trace, l
 		}
 		s.ce.ComputeResources = &cr
 		s.grace = batchScaleDownDelay
-		p := provisioner.New(&s.world, &s.world, cat, provisioner.Options{Clock: s.world.clock, IdleGrace: batchScaleDownDelay, Logger: logger, SpotPrices: s.spotPrices})
+		p := provisioner.New(&s.world, &s.world, cat, provisioner.Options{Clock: s.world.clock, IdleGrace: batchScaleDownDelay, Logger: logger, SpotPrices: s.spotPrices, AnyFit: true})
 		return p.Reconcile, nil
 	case PolicyStatic:
 		return s.staticPass(trace, cfg.MachineVCPUs), nil

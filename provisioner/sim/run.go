@@ -105,6 +105,9 @@ func Run(ctx context.Context, trace Trace, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compute environment: %w", err)
 	}
+	if cr.MaxvCpus == nil {
+		cr.MaxvCpus = new(peakVCPUs(trace, allowed))
+	}
 	if cfg.BootMin <= 0 {
 		cfg.BootMin = DefaultBootMin
 	}
@@ -190,25 +193,33 @@ func defaultResources(trace Trace, given *batch.ComputeResource) *batch.ComputeR
 	if cr.MinvCpus == nil {
 		cr.MinvCpus = new(0)
 	}
-	if cr.MaxvCpus == nil {
-		cr.MaxvCpus = new(peakVCPUs(trace))
-	}
 	if cr.DesiredvCpus == nil {
 		cr.DesiredvCpus = new(*cr.MinvCpus)
 	}
 	return &cr
 }
 
-// peakVCPUs is the most vCPUs the trace's jobs ask at once, were each to
-// start when submitted: a maxvCpus that never holds the trace back.
-func peakVCPUs(trace Trace) int {
+// peakVCPUs is the most vCPUs the trace's jobs hold at once, were each to
+// start when submitted on its own instance of the smallest allowed type
+// that holds it: a maxvCpus that never holds the trace back. (The vCPUs
+// the jobs ask alone would: GPU types bring many vCPUs per GPU.)
+func peakVCPUs(trace Trace, allowed []provisioner.InstanceType) int {
 	type edge struct {
 		at    time.Duration
 		delta float64
 	}
 	edges := make([]edge, 0, 2*len(trace.Jobs))
 	for _, j := range trace.Jobs {
-		edges = append(edges, edge{j.Submit, j.VCPUs}, edge{j.Submit + j.Run, -j.VCPUs})
+		v := math.Inf(1)
+		for _, t := range allowed {
+			if t.VCPUs >= j.VCPUs && t.MemoryMiB >= j.MemoryMiB && t.GPUs >= j.GPUs {
+				v = min(v, t.VCPUs)
+			}
+		}
+		if math.IsInf(v, 1) {
+			v = j.VCPUs // unplaceable: it never runs, and counts as asked
+		}
+		edges = append(edges, edge{j.Submit, v}, edge{j.Submit + j.Run, -v})
 	}
 	// Ends (negative) before starts at the same time.
 	slices.SortFunc(edges, func(a, b edge) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.delta, b.delta)) })
@@ -262,6 +273,9 @@ type simulation struct {
 	world
 	pass    func(context.Context) error // a provisioning pass, of the policy simulated
 	allowed []provisioner.InstanceType
+	// packing is the rule by which instances take jobs: Tanda's agents',
+	// or the zero rule (any job that fits) of the baselines' agents.
+	packing provisioner.Packing
 	grace   time.Duration
 	queue   events
 	seq     int
@@ -381,7 +395,8 @@ func (s *simulation) place() {
 		kept := s.waiting[:0]
 		for _, k := range s.waiting {
 			j := s.jobs[k]
-			if !i.room.Take(j.VCPUs, j.MemoryMiB, j.GPUs) {
+			waited := s.clock.now.Sub(s.start.Add(j.Submit))
+			if !s.packing.Takes(i.inst.VCPUs, j.VCPUs, j.MemoryMiB, j.GPUs, waited) || !i.room.Take(j.VCPUs, j.MemoryMiB, j.GPUs) {
 				kept = append(kept, k)
 				continue
 			}

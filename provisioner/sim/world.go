@@ -83,7 +83,7 @@ func (w *world) Demand(_ context.Context, _ string, limit int) ([]provisioner.Jo
 	out := make([]provisioner.Job, n)
 	for k, i := range w.waiting[:n] {
 		j := w.jobs[i]
-		out[k] = provisioner.Job{ID: j.ID, VCPUs: j.VCPUs, MemoryMiB: j.MemoryMiB, GPUs: j.GPUs}
+		out[k] = provisioner.Job{ID: j.ID, VCPUs: j.VCPUs, MemoryMiB: j.MemoryMiB, GPUs: j.GPUs, RunnableSince: w.start.Add(j.Submit)}
 	}
 	return out, nil
 }

@@ -1,0 +1,72 @@
+package provisioner
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// PackingFactor bounds how much larger than a job's own size an instance
+// that takes it may be: an instance takes a job only when it has at most
+// PackingFactor times the vCPUs of the smallest allowed type that holds
+// the job. Measured with `tanda sim` (docs/BENCHMARKS.md): without the
+// bound, small jobs settle in the spare room of large instances and keep
+// them alive long after the large jobs they were launched for have ended.
+const PackingFactor = 2
+
+// PackingPatience is how long a job waits for an instance of its size
+// before any instance it fits takes it: when EC2 has no capacity for the
+// small types, a job does not wait for them forever.
+const PackingPatience = 2 * time.Minute
+
+// Packing is a compute environment's rule for which jobs an instance
+// takes, room aside: an instance takes a job only if it has at most
+// PackingFactor times the vCPUs of the smallest of the compute
+// environment's types that holds the job. The agents apply it when they
+// pull jobs, and the planner when it places jobs on instances, current and
+// new, so that both agree on where a job can run. A job no allowed type
+// holds, a job pinned to a type, and a job RUNNABLE for PackingPatience
+// are not limited. The zero value limits nothing.
+type Packing struct {
+	// shapes are the allowed types' distinct shapes, fewest vCPUs first.
+	shapes []resources
+}
+
+// NewPacking is the packing rule of a compute environment whose instance
+// types (expanded, see Catalog.ExpandFor) are types.
+func NewPacking(types []InstanceType) Packing {
+	var p Packing
+	for _, t := range types {
+		if c := t.capacity(); !slices.Contains(p.shapes, c) {
+			p.shapes = append(p.shapes, c)
+		}
+	}
+	slices.SortFunc(p.shapes, func(a, b resources) int {
+		switch {
+		case a.vcpus < b.vcpus:
+			return -1
+		case a.vcpus > b.vcpus:
+			return 1
+		}
+		return 0
+	})
+	return p
+}
+
+// Takes reports whether an instance with instanceVCPUs vCPUs takes a job
+// needing vcpus, memoryMiB and gpus, RUNNABLE for waited, room aside.
+func (p Packing) Takes(instanceVCPUs, vcpus float64, memoryMiB, gpus int64, waited time.Duration) bool {
+	return waited >= PackingPatience || instanceVCPUs <= p.largest(resources{vcpus: vcpus, mem: memoryMiB, gpus: gpus})+epsilon
+}
+
+// largest is the most vCPUs an instance that takes a job needing need may
+// have: PackingFactor times the vCPUs of the smallest allowed type that
+// holds it, or no limit when none does.
+func (p Packing) largest(need resources) float64 {
+	for _, s := range p.shapes {
+		if s.holds(need) {
+			return PackingFactor * s.vcpus
+		}
+	}
+	return math.Inf(1)
+}
