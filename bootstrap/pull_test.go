@@ -3,6 +3,7 @@ package bootstrap_test
 import (
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,4 +242,41 @@ func TestDrainTakesNoNewJobsAndFinishesRunningOnes(t *testing.T) {
 		r := h.ctl.reported()
 		return len(r) > 0 && r[len(r)-1].Draining
 	})
+}
+
+func TestAgentHandsBackJobsItsPackingRuleLeaves(t *testing.T) {
+	cfg := testConfig(t) // 2 vCPUs
+	var asked []float64
+	var mu sync.Mutex
+	cfg.Takes = func(vcpus float64, _, _ int64, _ time.Duration) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		asked = append(asked, vcpus)
+		return vcpus >= 2 // jobs of 1 vCPU are for smaller instances
+	}
+	h := newHarness(t, cfg, "q")
+	h.submit(newJob("small", "q", small))
+	h.submit(newJob("right", "q", resources{vcpus: 2, memory: 256}))
+	h.start()
+
+	h.started("right")
+	waitFor(t, "the small job's doorbell to be handed back", func() bool {
+		for _, c := range h.queue.visibilityChanges() {
+			if c.JobID == "small" && c.Visibility > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	if got := h.callsFor("Claim", "small"); len(got) != 0 {
+		t.Errorf("small job claimed although the packing rule leaves it: %+v", got)
+	}
+	if got := h.ctl.job("small").Status; got != batch.Runnable {
+		t.Errorf("small job status = %v, want RUNNABLE", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(asked, 1) {
+		t.Errorf("the rule was asked about %v, never about the small job", asked)
+	}
 }

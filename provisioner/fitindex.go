@@ -1,96 +1,147 @@
 package provisioner
 
-import "math"
+import (
+	"math"
+	"math/bits"
+	"slices"
+)
 
 // fitIndex finds the first of a growing list of containers (instances or
 // new bins) with room for a job, in O(log n) for typical inputs instead of
-// a scan: it is a segment tree holding, per range of containers, the
-// per-dimension maximum of their free capacity, so that a range without
-// enough vCPUs, memory or GPUs anywhere is skipped whole. Each range also
-// keeps its smallest container, so that a job limited to instances of a
-// size (Packing) skips ranges of larger ones.
+// a scan: segment trees hold, per range of containers, the per-dimension
+// maximum of their free capacity, so that a range without enough vCPUs,
+// memory or GPUs anywhere is skipped whole.
 //
-// It keeps two such trees: one over every container and one in which
-// containers with GPUs count as full. Jobs that may not take room on a GPU
-// instance search the second, so the spare room of GPU instances, which is
-// large and never theirs, does not lead every search into them.
+// Containers are grouped by size (their vCPUs, by powers of two), each
+// group with trees of its own, so that a job that Packing keeps off large
+// instances searches only the groups it may use: mixed in one tree, the
+// spare room of large instances would lead its every search down to
+// leaves that refuse it. Each group has two trees: one over its containers
+// and one in which containers with GPUs count as full, searched by jobs
+// that may not take room on a GPU instance, for the same reason.
 type fitIndex struct {
-	n      int       // containers
+	n      int          // containers
+	groups []*sizeGroup // by size class; nil when empty
+	where  []member     // by container: its group and place in it
+}
+
+// member places a container in its group.
+type member struct{ class, local int }
+
+// sizeGroup holds the trees of the containers of one size class, in the
+// order they joined the index.
+type sizeGroup struct {
+	n      int
 	leaves int       // a power of two, at least n
 	all    []room    // 1-based trees; the leaves start at leaves
-	cpu    []room    // as all, with the GPU containers' room zeroed
-	gpu    []bool    // by container: it has GPUs
-	vcpus  []float64 // by container: its size in vCPUs, free or not
+	cpu    []room    // as all, with the GPU containers' room taken as none
+	global []int     // by place in the group: the container's index
+	gpu    []bool    // by place: the container has GPUs
+	vcpus  []float64 // by place: the container's vCPUs, free or not
+}
+
+// sizeClass groups containers by vCPUs: 1, 2–3, 4–7, 8–15, …
+func sizeClass(vcpus float64) int { return bits.Len(uint(max(vcpus, 0))) }
+
+// classFloor is the fewest vCPUs of a container of class c.
+func classFloor(c int) float64 {
+	if c == 0 {
+		return 0
+	}
+	return float64(uint(1) << (c - 1))
 }
 
 func newFitIndex(hint int) *fitIndex {
-	x := &fitIndex{leaves: 1}
-	for x.leaves < hint {
-		x.leaves *= 2
+	return &fitIndex{where: make([]member, 0, hint)}
+}
+
+func newSizeGroup(leaves int) *sizeGroup {
+	g := &sizeGroup{leaves: 1}
+	for g.leaves < leaves {
+		g.leaves *= 2
 	}
-	x.all = make([]room, 2*x.leaves)
-	x.cpu = make([]room, 2*x.leaves)
-	x.gpu = make([]bool, 0, x.leaves)
-	x.vcpus = make([]float64, 0, x.leaves)
-	return x
+	g.all, g.cpu = make([]room, 2*g.leaves), make([]room, 2*g.leaves)
+	return g
 }
 
 // push appends a container of vcpus vCPUs with free capacity free; gpu
 // says whether it has GPUs.
 func (x *fitIndex) push(free resources, vcpus float64, gpu bool) {
 	x.add(free, vcpus, gpu)
-	k := x.leaves + x.n - 1
-	update(x.all, k)
-	update(x.cpu, k)
+	m := x.where[x.n-1]
+	g := x.groups[m.class]
+	update(g.all, g.leaves+m.local)
+	update(g.cpu, g.leaves+m.local)
 }
 
 // add appends a container as push does but leaves the trees above the
 // leaves stale until build: filling an index of n containers costs O(n)
 // instead of O(n log n).
 func (x *fitIndex) add(free resources, vcpus float64, gpu bool) {
-	if x.n == x.leaves {
-		x.grow()
+	c := sizeClass(vcpus)
+	for len(x.groups) <= c {
+		x.groups = append(x.groups, nil)
 	}
+	if x.groups[c] == nil {
+		x.groups[c] = newSizeGroup(1)
+	}
+	g := x.groups[c]
+	if g.n == g.leaves {
+		g.grow()
+	}
+	g.n++
+	g.global = append(g.global, x.n)
+	g.gpu = append(g.gpu, gpu)
+	g.vcpus = append(g.vcpus, vcpus)
+	x.where = append(x.where, member{class: c, local: g.n - 1})
 	x.n++
-	x.gpu = append(x.gpu, gpu)
-	x.vcpus = append(x.vcpus, vcpus)
-	x.setLeaf(x.n-1, free)
+	g.setLeaf(g.n-1, free)
 }
 
-// grow doubles the leaves, rebuilding the trees.
-func (x *fitIndex) grow() {
-	grown := newFitIndex(2 * x.leaves)
-	copy(grown.all[grown.leaves:], x.all[x.leaves:x.leaves+x.n])
-	copy(grown.cpu[grown.leaves:], x.cpu[x.leaves:x.leaves+x.n])
-	grown.n, grown.gpu, grown.vcpus = x.n, x.gpu, x.vcpus
+// grow doubles the group's leaves, rebuilding its trees.
+func (g *sizeGroup) grow() {
+	grown := newSizeGroup(2 * g.leaves)
+	copy(grown.all[grown.leaves:], g.all[g.leaves:g.leaves+g.n])
+	copy(grown.cpu[grown.leaves:], g.cpu[g.leaves:g.leaves+g.n])
+	grown.n, grown.global, grown.gpu, grown.vcpus = g.n, g.global, g.gpu, g.vcpus
 	grown.build()
-	*x = *grown
+	*g = *grown
 }
 
 // build brings the trees above the leaves up to date after add.
 func (x *fitIndex) build() {
-	for i := x.leaves - 1; i > 0; i-- {
-		x.all[i] = x.all[2*i].envelope(x.all[2*i+1])
-		x.cpu[i] = x.cpu[2*i].envelope(x.cpu[2*i+1])
+	for _, g := range x.groups {
+		if g != nil {
+			g.build()
+		}
 	}
 }
 
-// setLeaf sets container i's leaves, not the trees above them.
-func (x *fitIndex) setLeaf(i int, free resources) {
-	k := x.leaves + i
-	x.all[k] = roomOf(free, x.vcpus[i])
-	x.cpu[k] = x.all[k]
-	if x.gpu[i] {
-		x.cpu[k] = noRoom
+func (g *sizeGroup) build() {
+	for i := g.leaves - 1; i > 0; i-- {
+		g.all[i] = g.all[2*i].envelope(g.all[2*i+1])
+		g.cpu[i] = g.cpu[2*i].envelope(g.cpu[2*i+1])
+	}
+}
+
+// setLeaf sets the leaves of the group's container at local, not the trees
+// above them.
+func (g *sizeGroup) setLeaf(local int, free resources) {
+	k := g.leaves + local
+	g.all[k] = roomOf(free, g.vcpus[local])
+	g.cpu[k] = g.all[k]
+	if g.gpu[local] {
+		g.cpu[k] = noRoom
 	}
 }
 
 // set updates container i's free capacity.
 func (x *fitIndex) set(i int, free resources) {
-	x.setLeaf(i, free)
-	k := x.leaves + i
-	update(x.all, k)
-	update(x.cpu, k)
+	m := x.where[i]
+	g := x.groups[m.class]
+	g.setLeaf(m.local, free)
+	update(g.all, g.leaves+m.local)
+	update(g.cpu, g.leaves+m.local)
 }
 
 // update recomputes the ancestors of leaf k, up to the first that does not
@@ -112,15 +163,39 @@ func update(tree []room, k int) {
 // pinned to another type).
 func (x *fitIndex) first(from int, need resources, largest float64, onGPU bool, allows func(int) bool) int {
 	want := roomOf(need, largest)
-	tree := x.cpu
-	if onGPU {
-		tree = x.all
+	best := x.n
+	for c, g := range x.groups {
+		if g == nil || classFloor(c) > largest+epsilon {
+			continue
+		}
+		// The group's containers from from, and before the best so far.
+		lo, _ := slices.BinarySearch(g.global, from)
+		hi, _ := slices.BinarySearch(g.global, best)
+		if lo >= hi {
+			continue
+		}
+		tree := g.cpu
+		if onGPU {
+			tree = g.all
+		}
+		var local func(int) bool
+		if allows != nil {
+			local = func(k int) bool { return allows(g.global[k]) }
+		}
+		if k := g.find(tree, 1, 0, g.leaves, lo, hi, want, local); k >= 0 {
+			best = g.global[k]
+		}
 	}
-	return x.find(tree, 1, 0, x.leaves, from, want, allows)
+	if best == x.n {
+		return -1
+	}
+	return best
 }
 
-func (x *fitIndex) find(tree []room, node, lo, hi, from int, need room, allows func(int) bool) int {
-	if hi <= from || lo >= x.n || !tree[node].holds(need) {
+// find is the first container in [from, to) below node, which covers
+// [lo, hi), that holds need and that allows the job, or -1.
+func (g *sizeGroup) find(tree []room, node, lo, hi, from, to int, need room, allows func(int) bool) int {
+	if hi <= from || lo >= to || !tree[node].holds(need) {
 		return -1
 	}
 	if hi-lo == 1 {
@@ -130,10 +205,10 @@ func (x *fitIndex) find(tree []room, node, lo, hi, from int, need room, allows f
 		return -1
 	}
 	mid := (lo + hi) / 2
-	if i := x.find(tree, 2*node, lo, mid, from, need, allows); i >= 0 {
+	if i := g.find(tree, 2*node, lo, mid, from, to, need, allows); i >= 0 {
 		return i
 	}
-	return x.find(tree, 2*node+1, mid, hi, from, need, allows)
+	return g.find(tree, 2*node+1, mid, hi, from, to, need, allows)
 }
 
 // room is a node of a fitIndex tree: the per-dimension maximum of its

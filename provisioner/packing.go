@@ -1,9 +1,12 @@
 package provisioner
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch"
 )
 
 // PackingFactor bounds how much larger than a job's own size an instance
@@ -69,4 +72,29 @@ func (p Packing) largest(need resources) float64 {
 		}
 	}
 	return math.Inf(1)
+}
+
+// PackingOf is the packing rule of compute environment ce, one of ces,
+// with its instance types expanded in cat as the provisioner expands them
+// when it plans; false when ces holds no managed compute environment ce.
+func PackingOf(ces []batch.ComputeEnvironment, cat *Catalog, ce string) (Packing, bool, error) {
+	for _, c := range ces {
+		if c.ComputeEnvironmentName != ce || c.ComputeResources == nil {
+			continue
+		}
+		types, err := cat.ExpandFor(c.ComputeResources.InstanceTypes, c.ComputeResources.Type)
+		if err != nil {
+			return Packing{}, false, fmt.Errorf("expanding the instance types of compute environment %s: %w", ce, err)
+		}
+		return NewPacking(types), true, nil
+	}
+	return Packing{}, false, nil
+}
+
+// For is the rule of an instance of instanceVCPUs vCPUs, as an agent
+// applies it (bootstrap.Config.Takes).
+func (p Packing) For(instanceVCPUs float64) func(vcpus float64, memoryMiB, gpus int64, waited time.Duration) bool {
+	return func(vcpus float64, memoryMiB, gpus int64, waited time.Duration) bool {
+		return p.Takes(instanceVCPUs, vcpus, memoryMiB, gpus, waited)
+	}
 }

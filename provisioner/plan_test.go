@@ -111,19 +111,25 @@ func TestPlan(t *testing.T) {
 			wantReason:  []string{"1 RUNNABLE job needs 1 vCPU; free capacity 0", "launching 1 x c6i.large (2 vCPUs) at $0.085/h"},
 		},
 		{
-			name:        "100 jobs of 1 vCPU stop at maxvCpus 16",
+			// Packing: a job of 1 vCPU goes on instances of at most twice
+			// the smallest type that holds it (c6i.large, 2 vCPUs).
+			name:        "100 jobs of 1 vCPU stop at maxvCpus 16, on instances of at most 4 vCPUs",
 			in:          PlanInput{CE: progressive(0, 16), Demand: jobsOf(100, "j", 1, 1024, 0)},
-			wantLaunch:  []string{"1 x c6i.4xlarge"},
+			wantLaunch:  []string{"4 x c6i.xlarge"},
 			wantDesired: 16,
 			wantWaiting: 84,
-			wantReason:  []string{"100 RUNNABLE jobs need 100 vCPUs; free capacity 0; launching 1 x c6i.4xlarge (16 vCPUs) at $0.68/h", "at maxvCpus 16: 84 jobs wait (CAPACITY)"},
+			wantReason:  []string{"100 RUNNABLE jobs need 100 vCPUs; free capacity 0; launching 4 x c6i.xlarge (16 vCPUs) at $0.68/h", "at maxvCpus 16: 84 jobs wait (CAPACITY)"},
 		},
 		{
+			// Each big job opens an m6i.xlarge (the type cheapest per vCPU
+			// within the packing bound of 4 vCPUs that holds 15 GiB) and
+			// takes a small one beside it; the last two small ones share
+			// a bin shrunk to a c6i.large.
 			name: "largest first, shrunk to the cheapest type that holds the mix",
 			in: PlanInput{CE: progressive(0, 256), Demand: append(
 				jobsOf(4, "small", 1, 1024, 0), jobsOf(2, "big", 2, 15*1024, 0)...)},
-			wantLaunch:  []string{"1 x r6i.2xlarge"},
-			wantDesired: 8,
+			wantLaunch:  []string{"2 x m6i.xlarge", "1 x c6i.large"},
+			wantDesired: 10,
 		},
 		{
 			name:        "BEST_FIT takes the cheapest type that fits each job",
@@ -141,9 +147,9 @@ func TestPlan(t *testing.T) {
 		{
 			name:        "progressive may exceed maxvCpus by one instance",
 			in:          PlanInput{CE: progressive(0, 10), Demand: jobsOf(100, "j", 4, 1024, 0)},
-			wantLaunch:  []string{"1 x c6i.4xlarge"},
-			wantDesired: 16,
-			wantWaiting: 96, // the instance has room for a fourth job
+			wantLaunch:  []string{"1 x c6i.2xlarge", "1 x c6i.xlarge"},
+			wantDesired: 12,
+			wantWaiting: 97, // 8 vCPUs (packing's bound) for two jobs, then one more instance
 		},
 		{
 			name:        "minvCpus keeps capacity without demand",
@@ -268,8 +274,29 @@ func TestPlan(t *testing.T) {
 		{
 			name: "launching instances count, so a second pass launches nothing",
 			in: PlanInput{CE: progressive(0, 256),
-				Instances: []Instance{instance("i-new", "c6i.4xlarge", 10*time.Second, InstancePending)},
-				Demand:    jobsOf(16, "j", 1, 1024, 0)},
+				Instances: []Instance{instance("i-new", "c6i.xlarge", 10*time.Second, InstancePending)},
+				Demand:    jobsOf(4, "j", 1, 1024, 0)},
+			wantDesired: 4,
+			wantReason:  []string{"all fit on current instances"},
+		},
+		{
+			// Packing: the idle 16-vCPU instance is not for a job of 1
+			// vCPU; it gets an instance of its size, and the idle one is
+			// retired after its grace.
+			name: "a small job does not keep a large instance",
+			in: PlanInput{CE: progressive(0, 256),
+				Instances: []Instance{instance("i-big", "c6i.4xlarge", time.Hour, InstanceRunning)},
+				Loads:     map[string]Load{"i-big": idleLoad(10 * time.Second)},
+				Demand:    jobsOf(1, "j", 1, 1024, 0)},
+			wantLaunch:  []string{"1 x c6i.large"},
+			wantDesired: 18,
+		},
+		{
+			name: "after PackingPatience any instance a job fits takes it",
+			in: PlanInput{CE: progressive(0, 256),
+				Instances: []Instance{instance("i-big", "c6i.4xlarge", time.Hour, InstanceRunning)},
+				Loads:     map[string]Load{"i-big": idleLoad(10 * time.Second)},
+				Demand:    []Job{{ID: "j", VCPUs: 1, MemoryMiB: 1024, RunnableSince: t0.Add(-PackingPatience)}}},
 			wantDesired: 16,
 			wantReason:  []string{"all fit on current instances"},
 		},

@@ -10,6 +10,8 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/provisioner"
+	"github.com/tanda-batch/tanda/provisioner/ec2shapes"
 )
 
 // DefaultWorkRoot holds the working directories of the jobs an instance
@@ -94,6 +96,11 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 		Logger:            cfg.Logger.With("component", "control"),
 	})
 	log := cfg.Logger.With("component", "agent")
+	packing, err := packingOf(ctx, ctl, inst.ComputeEnvironment)
+	if err != nil {
+		// Taking any job that fits wastes money, not work: go on.
+		log.Warn("no packing rule: this instance takes any job that fits", "err", err)
+	}
 	bc := bootstrap.Config{
 		InstanceID:         inst.InstanceID,
 		ComputeEnvironment: inst.ComputeEnvironment,
@@ -101,6 +108,7 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 		VCPUs:              inst.Capacity.VCPUs,
 		MemoryMiB:          inst.Capacity.MemoryMiB,
 		GPUs:               inst.Capacity.GPUs,
+		Takes:              packing.For(inst.Capacity.VCPUs),
 		WorkRoot:           cfg.WorkRoot,
 		HeartbeatEvery:     lease / 5,
 		KillGrace:          cfg.KillGrace,
@@ -144,4 +152,25 @@ func (a *Agent) Banner() string {
 func (a *Agent) Run(ctx context.Context) error {
 	defer a.runtime.close()
 	return a.agent.Run(ctx)
+}
+
+// packingOf is the packing rule of compute environment ce (provisioner.
+// Packing), with its instance types expanded in EC2's catalogue (package
+// ec2shapes), the shapes the provisioner's catalogue has too. A compute
+// environment that is gone limits nothing.
+func packingOf(ctx context.Context, ctl *control.Service, ce string) (provisioner.Packing, error) {
+	ces, err := ctl.ComputeEnvironments(ctx)
+	if err != nil {
+		return provisioner.Packing{}, fmt.Errorf("reading compute environment %s: %w", ce, err)
+	}
+	types, err := ec2shapes.Types()
+	if err != nil {
+		return provisioner.Packing{}, fmt.Errorf("reading EC2's instance types: %w", err)
+	}
+	cat, err := provisioner.NewCatalog(types)
+	if err != nil {
+		return provisioner.Packing{}, fmt.Errorf("cataloguing EC2's instance types: %w", err)
+	}
+	packing, _, err := provisioner.PackingOf(ces, cat, ce)
+	return packing, err
 }

@@ -93,6 +93,7 @@ type Server struct {
 	db      *sqlite.DB
 	logs    *logfiles.Store
 	ctl     *control.Service
+	cat     *provisioner.Catalog // the instance types the provisioner plans with
 	keys    *accesskeys.Keys
 	fleet   *localfleet.Fleet
 	prov    *provisioner.Provisioner
@@ -126,6 +127,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("opening logs: %w", err)
 	}
 	cat := provisioner.DefaultCatalog()
+	s.cat = cat
 	s.ctl = control.New(s.db, control.Options{
 		Partition:     batch.Partition{Region: cfg.Region, Account: cfg.Account},
 		Clock:         cfg.Clock,
@@ -266,6 +268,14 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("creating work directory: %w", err)
 	}
+	ces, err := s.ctl.ComputeEnvironments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading compute environment %s: %w", ce, err)
+	}
+	packing, _, err := provisioner.PackingOf(ces, s.cat, ce)
+	if err != nil {
+		return nil, err
+	}
 	agent := bootstrap.New(s.ctl, s.db, s.runtime, s.logs, bootstrap.Config{
 		InstanceID:         inst.ID,
 		ComputeEnvironment: ce,
@@ -273,6 +283,7 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 		VCPUs:              inst.VCPUs,
 		MemoryMiB:          inst.MemoryMiB,
 		GPUs:               inst.GPUs,
+		Takes:              packing.For(inst.VCPUs),
 		WorkRoot:           work,
 		HeartbeatEvery:     s.cfg.HeartbeatEvery,
 		KillGrace:          s.cfg.KillGrace,
