@@ -14,6 +14,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
+	"github.com/tanda-batch/tanda/infra/sqlite"
 )
 
 // logStream is a job's current attempt's log stream.
@@ -152,7 +153,14 @@ func TestNewClearsWhatAnEarlierAgentOfTheInstanceLeft(t *testing.T) {
 		ComputeEnvironment: ceName,
 		Capacity:           ec2agent.Capacity{VCPUs: 4, MemoryMiB: 16384, Source: ec2agent.FromInstanceType},
 	}
-	agent, err := ec2agent.New(t.Context(), inst, ec2agent.Backend{}, ec2agent.Config{WorkRoot: root, Logger: slog.New(slog.DiscardHandler)})
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "tanda.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatalf("opening store: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	// New reads the compute environment's packing rule: from an empty
+	// store, none.
+	agent, err := ec2agent.New(t.Context(), inst, ec2agent.Backend{Store: db, Queues: db}, ec2agent.Config{WorkRoot: root, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
