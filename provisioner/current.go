@@ -127,7 +127,11 @@ func byDecreasingSize(jobs []Job) []int {
 // shape the search resumes where the previous job of that shape ended.
 func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 	placed = make([]bool, len(p.in.Demand))
-	index := newFitIndex(len(slots))
+	sizes := make([]float64, len(slots))
+	for i, s := range slots {
+		sizes[i] = s.inst.VCPUs
+	}
+	index := newFitIndexFor(sizes)
 	for _, s := range slots {
 		index.add(s.free, s.inst.VCPUs, s.inst.GPUs > 0)
 	}

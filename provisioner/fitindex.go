@@ -55,6 +55,27 @@ func newFitIndex(hint int) *fitIndex {
 	return &fitIndex{where: make([]member, 0, hint)}
 }
 
+// newFitIndexFor is an empty index with room for containers of these
+// sizes, so that filling it never grows a group.
+func newFitIndexFor(vcpus []float64) *fitIndex {
+	x := newFitIndex(len(vcpus))
+	var counts []int
+	for _, v := range vcpus {
+		c := sizeClass(v)
+		for len(counts) <= c {
+			counts = append(counts, 0)
+		}
+		counts[c]++
+	}
+	x.groups = make([]*sizeGroup, len(counts))
+	for c, n := range counts {
+		if n > 0 {
+			x.groups[c] = newSizeGroup(n)
+		}
+	}
+	return x
+}
+
 func newSizeGroup(leaves int) *sizeGroup {
 	g := &sizeGroup{leaves: 1}
 	for g.leaves < leaves {
@@ -169,8 +190,13 @@ func (x *fitIndex) first(from int, need resources, largest float64, onGPU bool, 
 			continue
 		}
 		// The group's containers from from, and before the best so far.
-		lo, _ := slices.BinarySearch(g.global, from)
-		hi, _ := slices.BinarySearch(g.global, best)
+		lo, hi := 0, g.n
+		if from > 0 {
+			lo, _ = slices.BinarySearch(g.global, from)
+		}
+		if best < x.n {
+			hi, _ = slices.BinarySearch(g.global, best)
+		}
 		if lo >= hi {
 			continue
 		}

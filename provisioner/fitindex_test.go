@@ -18,14 +18,16 @@ func TestFitIndexFindsWhatAScanFinds(t *testing.T) {
 		free := make([]resources, n)
 		gpu := make([]bool, n)
 		size := make([]float64, n)
+		for i := range size {
+			size[i] = float64(int(1) << rng.IntN(8))
+		}
 		x := newFitIndex(0)
 		if round%2 == 1 {
-			x = newFitIndex(n)
+			x = newFitIndexFor(size)
 		}
 		for i := range free {
 			free[i] = resources{vcpus: float64(rng.IntN(65)) + float64(rng.IntN(4))/4, mem: int64(rng.IntN(1 << 19)), gpus: 0}
 			gpu[i] = rng.IntN(8) == 0
-			size[i] = float64(int(1) << rng.IntN(8))
 			if gpu[i] {
 				free[i].gpus = int64(rng.IntN(9))
 			}

@@ -1,5 +1,7 @@
 package provisioner
 
+import "math"
+
 // bin is a new instance being filled with waiting jobs.
 type bin struct {
 	typ   InstanceType
@@ -34,20 +36,20 @@ func (p *planner) verdict(c int) verdict {
 		return class.verdict
 	}
 	j := class.job
-	candidates := p.in.Types
+	candidates := p.within(p.in.Types, class.largest)
 	switch {
 	case j.InstanceType != "":
 		t, _ := findType(p.in.Types, j.InstanceType)
 		candidates = []InstanceType{t}
 	case p.lim.strategy == StrategyBestFit:
 		// BEST_FIT waits for its type rather than switching to another.
-		t, _ := firstBetween(p.allowedByPrice, j.need(), bounded(class.largest))
+		t, _ := firstHolding(p.within(p.allowedByPrice, class.largest), j.need())
 		candidates = []InstanceType{t}
 	}
 	v := misfit
 	var hidden []string
 	for _, t := range candidates {
-		if t.Name == "" || !t.capacity().holds(j.need()) || t.VCPUs > class.largest+epsilon {
+		if t.Name == "" || !t.capacity().holds(j.need()) {
 			continue
 		}
 		if !p.in.Unavailable[t.Name] {
@@ -124,7 +126,7 @@ func (p *planner) pack(chosen []bool) []bin {
 	}
 	for i := range bins {
 		if !bins[i].fixed {
-			bins[i].typ = shrink(pool, bins[i])
+			bins[i].typ = shrink(p.within(pool, bins[i].typ.VCPUs), bins[i])
 		}
 	}
 	return bins
@@ -135,25 +137,50 @@ func (p *planner) pack(chosen []bool) []bin {
 // capacity exists.
 func (p *planner) open(j Job, largest float64) bin {
 	need := j.need()
-	bound := bounded(largest)
 	switch {
 	case j.InstanceType != "":
 		t, _ := findType(p.avail, j.InstanceType)
 		return bin{typ: t, fixed: true}
 	case p.lim.strategy == StrategyBestFit:
-		t, _ := firstBetween(p.allowedByPrice, need, bound)
+		t, _ := firstHolding(p.within(p.allowedByPrice, largest), need)
 		return bin{typ: t, fixed: true}
 	case p.ordered():
-		t, _ := firstBetween(p.avail, need, bound)
+		t, _ := firstHolding(p.within(p.avail, largest), need)
 		return bin{typ: t}
 	}
-	t, _ := firstBetween(p.availByValue, need, bound)
+	t, _ := firstHolding(p.within(p.availByValue, largest), need)
 	return bin{typ: t}
 }
 
-// bounded is the bound of the types with at most vcpus vCPUs.
-func bounded(vcpus float64) resources {
-	return resources{vcpus: vcpus, mem: unbounded.mem, gpus: unbounded.gpus}
+// within is the types of pool (one of the planner's lists) with at most
+// largest vCPUs, in pool's order: computed once per pool and bound, since
+// the jobs of a plan have few bounds (Packing) and many shapes.
+func (p *planner) within(pool []InstanceType, largest float64) []InstanceType {
+	if math.IsInf(largest, 1) || len(pool) == 0 {
+		return pool
+	}
+	key := withinKey{first: &pool[0], n: len(pool), largest: largest}
+	if out, ok := p.withinCache[key]; ok {
+		return out
+	}
+	var out []InstanceType
+	for _, t := range pool {
+		if t.VCPUs <= largest+epsilon {
+			out = append(out, t)
+		}
+	}
+	if p.withinCache == nil {
+		p.withinCache = map[withinKey][]InstanceType{}
+	}
+	p.withinCache[key] = out
+	return out
+}
+
+// withinKey names a list of the planner's and a bound.
+type withinKey struct {
+	first   *InstanceType
+	n       int
+	largest float64
 }
 
 // shrink picks the first type of pool that holds the bin's jobs and fits

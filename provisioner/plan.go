@@ -112,9 +112,10 @@ func Plan(in PlanInput) Decision {
 
 // planner holds one Plan call's working state.
 type planner struct {
-	in      PlanInput
-	lim     limits
-	packing Packing
+	in          PlanInput
+	lim         limits
+	packing     Packing
+	withinCache map[withinKey][]InstanceType // see within
 	// avail are the allowed types with capacity, in list order, and
 	// sorted by price and by price per vCPU; allowedByPrice all of them.
 	avail, availByPrice, availByValue, allowedByPrice []InstanceType
