@@ -15,7 +15,9 @@ command -v moto_server >/dev/null || die "moto_server is missing: the machine im
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log=$(mktemp "${TMPDIR:-/tmp}/tanda-moto.XXXXXX")
-moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+# moto's own server, with DynamoDB's calls served one at a time so that its
+# conditional writes are atomic, as DynamoDB's are (see scripts/moto_server.py).
+python3 "$(dirname "$0")/moto_server.py" 127.0.0.1 "$port" >"$log" 2>&1 &
 pid=$!
 stop() {
 	kill "$pid" 2>/dev/null || true
