@@ -482,7 +482,9 @@ func (a *Agent) couldEverFit(j *batch.Job) bool {
 	return a.takes(j) && a.room.CouldEverFit(in.VCPUs, in.MemoryMiB, in.GPUs)
 }
 
-// takes applies the packing rule, if any.
+// takes applies the packing rule, if any, with the job's wait counted from
+// its place in the queue, as the planner counts it
+// (provisioner.Job.RunnableSince).
 func (a *Agent) takes(j *batch.Job) bool {
 	in := j.Internal
 	if a.cfg.Takes == nil {

@@ -36,7 +36,7 @@ func (p *planner) verdict(c int) verdict {
 		return class.verdict
 	}
 	j := class.job
-	candidates := p.within(p.in.Types, class.largest)
+	var candidates []InstanceType
 	switch {
 	case j.InstanceType != "":
 		t, _ := findType(p.in.Types, j.InstanceType)
@@ -45,6 +45,8 @@ func (p *planner) verdict(c int) verdict {
 		// BEST_FIT waits for its type rather than switching to another.
 		t, _ := firstHolding(p.within(p.allowedByPrice, class.largest), j.need())
 		candidates = []InstanceType{t}
+	default:
+		candidates = p.within(p.in.Types, class.largest)
 	}
 	v := misfit
 	var hidden []string

@@ -42,8 +42,11 @@ type Job struct {
 	GPUs      int64
 	// InstanceType, when set, pins the job to that type.
 	InstanceType string
-	// RunnableSince is when the job last became RUNNABLE; zero if unknown
-	// (see PackingPatience).
+	// RunnableSince is the job's place in its queue (batch.Job's
+	// Internal.RunnableAt): when it became RUNNABLE, or, for an attempt
+	// retried to the front of the queue, when the job was created. The
+	// packing rule's patience counts from it, so a retried job goes on any
+	// instance it fits at once. Zero if unknown (see PackingPatience).
 	RunnableSince time.Time
 }
 

@@ -1,6 +1,7 @@
 package provisioner
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -44,15 +45,7 @@ func NewPacking(types []InstanceType) Packing {
 			p.shapes = append(p.shapes, c)
 		}
 	}
-	slices.SortFunc(p.shapes, func(a, b resources) int {
-		switch {
-		case a.vcpus < b.vcpus:
-			return -1
-		case a.vcpus > b.vcpus:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(p.shapes, func(a, b resources) int { return cmp.Compare(a.vcpus, b.vcpus) })
 	return p
 }
 

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/provisioner"
 )
 
 func TestObserverShowsInstancesAsTheirAgentsReportThem(t *testing.T) {
@@ -52,5 +54,50 @@ func TestObserverShowsInstancesAsTheirAgentsReportThem(t *testing.T) {
 	recs, err := ctl.Instances(ctx, "ce")
 	if err != nil || len(recs) != 1 || recs[0].ID != "i-talking" {
 		t.Errorf("records after forgetting i-quiet: %+v (%v), want only i-talking", recs, err)
+	}
+}
+
+// TestObserverGivesDemandTheTimeItBecameRunnable: the packing rule lets a
+// job go on any instance once it has waited PackingPatience, counted from
+// RunnableSince, so the planner must see since when the job waits. A job
+// with nothing to wait for is RUNNABLE when submitted.
+func TestObserverGivesDemandTheTimeItBecameRunnable(t *testing.T) {
+	ctx := context.Background()
+	clk := batchtest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
+	if err != nil {
+		t.Fatalf("opening store: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	ctl := control.New(db, control.Options{Clock: clk, Queues: db, InstanceTypes: kit.InstanceTypes{Catalog: provisioner.DefaultCatalog()}})
+	zero, maxV, one := 0, 16, 1
+	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
+		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
+		ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &maxV, InstanceTypes: []string{"optimal"}},
+	}); err != nil {
+		t.Fatalf("CreateComputeEnvironment: %v", err)
+	}
+	if _, err := ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{JobQueueName: "q", Priority: &one,
+		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}}}); err != nil {
+		t.Fatalf("CreateJobQueue: %v", err)
+	}
+	if _, err := ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{JobDefinitionName: "d", Type: batch.DefinitionTypeContainer,
+		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"true"},
+			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}}}}); err != nil {
+		t.Fatalf("RegisterJobDefinition: %v", err)
+	}
+	clk.Advance(time.Minute)
+	runnableAt := clk.Now()
+	if _, err := ctl.SubmitJob(ctx, &batch.SubmitJobInput{JobName: "j", JobQueue: "q", JobDefinition: "d"}); err != nil {
+		t.Fatalf("SubmitJob: %v", err)
+	}
+	clk.Advance(time.Minute)
+
+	demand, err := kit.Observer{Control: ctl, Clock: clk}.Demand(ctx, "ce", 10)
+	if err != nil || len(demand) != 1 {
+		t.Fatalf("Demand = %+v, %v; want the one RUNNABLE job", demand, err)
+	}
+	if got := demand[0].RunnableSince; !got.Equal(runnableAt) {
+		t.Errorf("RunnableSince = %v, want %v, when the job became RUNNABLE", got, runnableAt)
 	}
 }

@@ -83,6 +83,8 @@ func (w *world) Demand(_ context.Context, _ string, limit int) ([]provisioner.Jo
 	out := make([]provisioner.Job, n)
 	for k, i := range w.waiting[:n] {
 		j := w.jobs[i]
+		// A job waits from its submission: a retried attempt keeps the
+		// job's place in the queue, as production's RunnableAt does.
 		out[k] = provisioner.Job{ID: j.ID, VCPUs: j.VCPUs, MemoryMiB: j.MemoryMiB, GPUs: j.GPUs, RunnableSince: w.start.Add(j.Submit)}
 	}
 	return out, nil
