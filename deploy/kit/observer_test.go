@@ -18,13 +18,7 @@ import (
 
 func TestObserverShowsInstancesAsTheirAgentsReportThem(t *testing.T) {
 	ctx := context.Background()
-	clk := batchtest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ctl := control.New(db, control.Options{Clock: clk, Queues: db})
+	ctl, clk := newControl(t)
 	report := func(id string) time.Time {
 		rec := control.InstanceRecord{ID: id, ComputeEnvironment: "ce", VCPUs: 2, MemoryMiB: 4096}
 		if err := ctl.ReportInstance(ctx, rec); err != nil {
@@ -63,13 +57,7 @@ func TestObserverShowsInstancesAsTheirAgentsReportThem(t *testing.T) {
 // with nothing to wait for is RUNNABLE when submitted.
 func TestObserverGivesDemandTheTimeItBecameRunnable(t *testing.T) {
 	ctx := context.Background()
-	clk := batchtest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ctl := control.New(db, control.Options{Clock: clk, Queues: db, InstanceTypes: kit.InstanceTypes{Catalog: provisioner.DefaultCatalog()}})
+	ctl, clk := newControl(t)
 	zero, maxV, one := 0, 16, 1
 	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
 		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
@@ -100,4 +88,16 @@ func TestObserverGivesDemandTheTimeItBecameRunnable(t *testing.T) {
 	if got := demand[0].RunnableSince; !got.Equal(runnableAt) {
 		t.Errorf("RunnableSince = %v, want %v, when the job became RUNNABLE", got, runnableAt)
 	}
+}
+
+// newControl is a control plane over an embedded store, on a test clock.
+func newControl(t *testing.T) (*control.Service, *batchtest.Clock) {
+	t.Helper()
+	clk := batchtest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
+	if err != nil {
+		t.Fatalf("opening store: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return control.New(db, control.Options{Clock: clk, Queues: db, InstanceTypes: kit.InstanceTypes{Catalog: provisioner.DefaultCatalog()}}), clk
 }
