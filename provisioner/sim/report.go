@@ -113,7 +113,7 @@ type Sample struct {
 
 // sample records the state when it changed.
 func (s *simulation) sample() {
-	s.account()
+	s.accrue()
 	var smp Sample
 	smp.At = s.clock.now.Sub(s.start)
 	for _, k := range s.waiting {
@@ -123,6 +123,15 @@ func (s *simulation) sample() {
 		smp.Provisioned += i.inst.VCPUs
 		smp.UsedVCPU += i.room.UsedVCPUs
 		smp.Instances++
+		// The state that holds from now, for Excess.
+		switch {
+		case !i.ready:
+			s.rates.Booting += i.inst.VCPUs
+		case i.room.Running == 0:
+			s.rates.Idle += i.inst.VCPUs
+		default:
+			s.rates.RoomLeft += i.inst.VCPUs - i.room.UsedVCPUs
+		}
 	}
 	if n := len(s.report.Series); n > 0 {
 		last := s.report.Series[n-1]
@@ -134,24 +143,14 @@ func (s *simulation) sample() {
 	s.report.Series = append(s.report.Series, smp)
 }
 
-// account adds to Excess the state since the last call, which held until
-// now, and notes the state that holds from now.
-func (s *simulation) account() {
+// accrue adds to Excess the state noted at the last sample, which held
+// until now, and clears it for the state sample notes next.
+func (s *simulation) accrue() {
 	hours := s.clock.now.Sub(s.since).Hours()
 	s.report.Excess.Booting += s.rates.Booting * hours
 	s.report.Excess.Idle += s.rates.Idle * hours
 	s.report.Excess.RoomLeft += s.rates.RoomLeft * hours
 	s.since, s.rates = s.clock.now, Excess{}
-	for _, i := range s.live {
-		switch {
-		case !i.ready:
-			s.rates.Booting += i.inst.VCPUs
-		case i.room.Running == 0:
-			s.rates.Idle += i.inst.VCPUs
-		default:
-			s.rates.RoomLeft += i.inst.VCPUs - i.room.UsedVCPUs
-		}
-	}
 }
 
 // finish computes the report from the run.

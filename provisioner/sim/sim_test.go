@@ -62,6 +62,13 @@ func TestAHandComputableTrace(t *testing.T) {
 	if !near(r.Dollars, 0.10*billedSeconds/3600) || !near(r.OracleDollars, 3*0.05) {
 		t.Errorf("cost $%v, oracle $%v; want $%v and $0.15", r.Dollars, r.OracleDollars, 0.10*billedSeconds/3600)
 	}
+	// Beyond the jobs: two 2-vCPU instances booting 30 s each, and each
+	// idle 61 s before it is retired; no room left beside a job, no
+	// minimum billed. With the jobs' 3 vCPU-hours that is all the bill.
+	want := Excess{Booting: 2 * 2 * 30.0 / 3600, Idle: 2 * 2 * 61.0 / 3600}
+	if e := r.Excess; !near(e.Booting, want.Booting) || !near(e.Idle, want.Idle) || !near(e.RoomLeft, 0) || !near(e.Minimum, 0) {
+		t.Errorf("excess %+v, want %+v", e, want)
+	}
 	if r.WaitP50 != 30*time.Second || r.WaitMax != 30*time.Second {
 		t.Errorf("waits p50 %v max %v, want the 30 s boot", r.WaitP50, r.WaitMax)
 	}
@@ -83,6 +90,9 @@ func TestBillingHasASixtySecondMinimum(t *testing.T) {
 	}
 	if !near(r.BilledVCPUHours, 2*60.0/3600) || !near(r.Dollars, 0.36*60/3600) {
 		t.Errorf("a 4-second instance billed %v vCPU-h, $%v; want the 60 s minimum", r.BilledVCPUHours, r.Dollars)
+	}
+	if !near(r.Excess.Minimum, 2*56.0/3600) {
+		t.Errorf("minimum billed beyond the instance's life %v vCPU-h, want 56 s of 2 vCPUs", r.Excess.Minimum)
 	}
 }
 
