@@ -26,6 +26,7 @@ type slot struct {
 // interchangeable, so their ids, unknown when planning, do not matter.
 func canonical(a, b slot) int {
 	return cmp.Or(
+		cmp.Compare(b.inst.VCPUs, a.inst.VCPUs),
 		strings.Compare(a.inst.Type, b.inst.Type),
 		a.inst.LaunchedAt.Compare(b.inst.LaunchedAt),
 		strings.Compare(a.inst.ID, b.inst.ID),
@@ -80,6 +81,25 @@ func (p *planner) observe() {
 		p.demandV += j.VCPUs
 	}
 	p.order = byDecreasingSize(p.in.Demand)
+	p.queue = make([]queued, len(p.order))
+	for n, i := range p.order {
+		c := p.classOf[i]
+		j := &p.in.Demand[i]
+		p.queue[n] = queued{job: i, class: c, need: j.need(), largest: p.classes[c].largest,
+			onGPU: p.classes[c].onGPU, pinned: j.InstanceType != ""}
+	}
+}
+
+// queued is a job in placement order with what placing it needs, kept
+// apart from the Job so that the placement loops, run several times per
+// plan over every job, read one small record per job in sequence.
+type queued struct {
+	job     int // index in the demand
+	class   int
+	need    resources
+	largest float64 // Packing's bound for its class
+	onGPU   bool
+	pinned  bool
 }
 
 // byDecreasingSize returns the demand's indices in placement order: the
@@ -140,22 +160,20 @@ func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 	var j Job
 	var onGPU bool
 	allows := func(k int) bool { return slots[k].allows(j, onGPU) } // one closure for all jobs
-	for _, i := range p.order {
-		c := p.classOf[i]
-		j, onGPU = p.in.Demand[i], p.classes[c].onGPU
+	for _, q := range p.queue {
 		var pin func(int) bool // the GPU rule is the index's; a pin is checked here
-		if j.InstanceType != "" {
-			pin = allows
+		if q.pinned {
+			j, onGPU, pin = p.in.Demand[q.job], q.onGPU, allows
 		}
-		k := index.first(start[c], j.need(), p.classes[c].largest, onGPU, pin)
+		k := index.first(start[q.class], q.need, q.largest, q.onGPU, pin)
 		if k < 0 {
-			start[c] = len(slots)
+			start[q.class] = len(slots)
 			continue
 		}
-		start[c] = k
-		slots[k].free = slots[k].free.minus(j.need())
+		start[q.class] = k
+		slots[k].free = slots[k].free.minus(q.need)
 		index.set(k, slots[k].free)
-		placed[i] = true
+		placed[q.job] = true
 		n++
 	}
 	return placed, n
@@ -215,7 +233,8 @@ func (p *planner) couldTakeDemand(s *slot) bool {
 		return false
 	}
 	for _, c := range p.classes {
-		if s.allows(c.job, c.onGPU) && s.initFree.holds(c.job.need()) && s.inst.VCPUs <= c.largest+epsilon {
+		j := &p.in.Demand[c.first]
+		if s.allows(*j, c.onGPU) && s.initFree.holds(j.need()) && s.inst.VCPUs <= c.largest+epsilon {
 			return true
 		}
 	}

@@ -22,6 +22,7 @@ import (
 type fitIndex struct {
 	n      int          // containers
 	groups []*sizeGroup // by size class; nil when empty
+	joined []int        // the size classes of the groups, by their first container
 	where  []member     // by container: its group and place in it
 }
 
@@ -107,6 +108,9 @@ func (x *fitIndex) add(free resources, vcpus float64, gpu bool) {
 		x.groups[c] = newSizeGroup(1)
 	}
 	g := x.groups[c]
+	if g.n == 0 {
+		x.joined = append(x.joined, c)
+	}
 	if g.n == g.leaves {
 		g.grow()
 	}
@@ -185,8 +189,12 @@ func update(tree []room, k int) {
 func (x *fitIndex) first(from int, need resources, largest float64, onGPU bool, allows func(int) bool) int {
 	want := roomOf(need, largest)
 	best := x.n
-	for c, g := range x.groups {
-		if g == nil || classFloor(c) > largest+epsilon {
+	for _, c := range x.joined {
+		g := x.groups[c]
+		if g.global[0] >= best {
+			break // this group, and those that follow, start after the best
+		}
+		if classFloor(c) > largest+epsilon {
 			continue
 		}
 		// The group's containers from from, and before the best so far.

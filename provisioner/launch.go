@@ -4,7 +4,7 @@ import "math"
 
 // bin is a new instance being filled with waiting jobs.
 type bin struct {
-	typ   InstanceType
+	typ   *InstanceType // in one of the planner's lists
 	used  resources
 	jobs  int
 	fixed bool // its type may not change: it holds a pinned job, or BEST_FIT chose it
@@ -35,23 +35,25 @@ func (p *planner) verdict(c int) verdict {
 	if class.judged {
 		return class.verdict
 	}
-	j := class.job
+	j := p.in.Demand[class.first]
 	var candidates []InstanceType
 	switch {
 	case j.InstanceType != "":
-		t, _ := findType(p.in.Types, j.InstanceType)
-		candidates = []InstanceType{t}
+		if t := findType(p.in.Types, j.InstanceType); t != nil {
+			candidates = []InstanceType{*t}
+		}
 	case p.lim.strategy == StrategyBestFit:
 		// BEST_FIT waits for its type rather than switching to another.
-		t, _ := firstHolding(p.within(p.allowedByPrice, class.largest), j.need())
-		candidates = []InstanceType{t}
+		if t := firstHolding(p.within(p.allowedByPrice, class.largest), j.need(), class.onGPU); t != nil {
+			candidates = []InstanceType{*t}
+		}
 	default:
 		candidates = p.within(p.in.Types, class.largest)
 	}
 	v := misfit
 	var hidden []string
 	for _, t := range candidates {
-		if t.Name == "" || !t.capacity().holds(j.need()) {
+		if !t.capacity().holds(j.need()) || t.GPUs > 0 && !class.onGPU {
 			continue
 		}
 		if !p.in.Unavailable[t.Name] {
@@ -101,24 +103,22 @@ func (p *planner) pack(chosen []bool) []bin {
 	var j Job
 	var onGPU bool
 	allows := func(k int) bool { return bins[k].allows(j, onGPU) } // one closure for all jobs
-	for _, i := range p.order {
-		if !chosen[i] {
+	for _, q := range p.queue {
+		if !chosen[q.job] {
 			continue
 		}
-		c := p.classOf[i]
-		j, onGPU = p.in.Demand[i], p.classes[c].onGPU
 		var pin func(int) bool // the GPU rule is the index's; a pin is checked here
-		if j.InstanceType != "" {
-			pin = allows
+		if q.pinned {
+			j, onGPU, pin = p.in.Demand[q.job], q.onGPU, allows
 		}
-		k := index.first(start[c], j.need(), p.classes[c].largest, onGPU, pin)
+		k := index.first(start[q.class], q.need, q.largest, q.onGPU, pin)
 		if k < 0 {
 			k = len(bins)
-			bins = append(bins, p.open(j, p.classes[c].largest))
+			bins = append(bins, p.open(p.in.Demand[q.job], q.largest, q.onGPU))
 			index.push(bins[k].free(), bins[k].typ.VCPUs, bins[k].typ.GPUs > 0)
 		}
-		start[c] = k
-		bins[k].used = bins[k].used.plus(j.need())
+		start[q.class] = k
+		bins[k].used = bins[k].used.plus(q.need)
 		bins[k].jobs++
 		index.set(k, bins[k].free())
 	}
@@ -137,21 +137,17 @@ func (p *planner) pack(chosen []bool) []bin {
 // open starts a new instance for job j, the largest job not yet packed,
 // of at most largest vCPUs (Packing). verdict has made sure a type with
 // capacity exists.
-func (p *planner) open(j Job, largest float64) bin {
+func (p *planner) open(j Job, largest float64, onGPU bool) bin {
 	need := j.need()
 	switch {
 	case j.InstanceType != "":
-		t, _ := findType(p.avail, j.InstanceType)
-		return bin{typ: t, fixed: true}
+		return bin{typ: findType(p.avail, j.InstanceType), fixed: true}
 	case p.lim.strategy == StrategyBestFit:
-		t, _ := firstHolding(p.within(p.allowedByPrice, largest), need)
-		return bin{typ: t, fixed: true}
+		return bin{typ: firstHolding(p.within(p.allowedByPrice, largest), need, onGPU), fixed: true}
 	case p.ordered():
-		t, _ := firstHolding(p.within(p.avail, largest), need)
-		return bin{typ: t}
+		return bin{typ: firstHolding(p.within(p.avail, largest), need, onGPU)}
 	}
-	t, _ := firstHolding(p.within(p.availByValue, largest), need)
-	return bin{typ: t}
+	return bin{typ: firstHolding(p.within(p.availByValue, largest), need, onGPU)}
 }
 
 // within is the types of pool (one of the planner's lists) with at most
@@ -187,8 +183,8 @@ type withinKey struct {
 
 // shrink picks the first type of pool that holds the bin's jobs and fits
 // within the type it was filled for, in every dimension.
-func shrink(pool []InstanceType, b bin) InstanceType {
-	if t, ok := firstBetween(pool, b.used, b.typ.capacity()); ok {
+func shrink(pool []InstanceType, b bin) *InstanceType {
+	if t := firstBetween(pool, b.used, b.typ.capacity()); t != nil {
 		return t
 	}
 	return b.typ
@@ -203,7 +199,7 @@ func (p *planner) accept(bins []bin) {
 			!p.lim.hardMax && total >= float64(p.lim.max)-epsilon {
 			continue
 		}
-		p.demandItems = addItem(p.demandItems, b.typ, 1)
+		p.demandItems = addItem(p.demandItems, *b.typ, 1)
 		p.nLaunched++
 		p.launchedV += b.typ.VCPUs
 		p.largestLaunch = max(p.largestLaunch, b.typ.VCPUs)

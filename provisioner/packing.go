@@ -57,14 +57,22 @@ func (p Packing) Takes(instanceVCPUs, vcpus float64, memoryMiB, gpus int64, wait
 
 // largest is the most vCPUs an instance that takes a job needing need may
 // have: PackingFactor times the vCPUs of the smallest allowed type that
-// holds it, or no limit when none does.
+// holds it, or no limit when none does. For a job without GPUs that is
+// the smallest type without GPUs, when one holds it, since such a job
+// goes onto a GPU type only when none does (planner.mayUseGPU): a bound
+// set by a GPU type could leave it only GPU types to go onto.
 func (p Packing) largest(need resources) float64 {
+	smallest := math.Inf(1)
 	for _, s := range p.shapes {
-		if s.holds(need) {
+		if !s.holds(need) {
+			continue
+		}
+		if s.gpus == 0 || need.gpus > 0 {
 			return PackingFactor * s.vcpus
 		}
+		smallest = min(smallest, PackingFactor*s.vcpus)
 	}
-	return math.Inf(1)
+	return smallest
 }
 
 // PackingOf is the packing rule of compute environment ce, one of ces,

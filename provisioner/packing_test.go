@@ -45,6 +45,33 @@ func TestPackingTakesJobsOnInstancesOfTheirSize(t *testing.T) {
 	}
 }
 
+// TestPackingBoundsCPUWorkByTypesWithoutGPUs: a job without GPUs is
+// bounded by the smallest type without GPUs that holds it, even when a
+// smaller GPU type holds it too; a GPU job by the smallest GPU type.
+func TestPackingBoundsCPUWorkByTypesWithoutGPUs(t *testing.T) {
+	p := NewPacking([]InstanceType{
+		{Name: "g.xlarge", VCPUs: 4, MemoryMiB: 16384, GPUs: 1},
+		{Name: "c.2xlarge", VCPUs: 8, MemoryMiB: 16384},
+		{Name: "c.8xlarge", VCPUs: 32, MemoryMiB: 65536},
+		{Name: "g.12xlarge", VCPUs: 48, MemoryMiB: 196608, GPUs: 4},
+	})
+	cases := []struct {
+		name      string
+		vcpus     float64
+		mem, gpus int64
+		want      float64
+	}{
+		{"CPU work by c.2xlarge, not g.xlarge", 2, 8192, 0, 16},
+		{"GPU work by g.xlarge", 2, 8192, 1, 8},
+		{"CPU work only GPU types hold: the smallest of them", 40, 131072, 0, 96},
+	}
+	for _, c := range cases {
+		if got := p.largest(resources{vcpus: c.vcpus, mem: c.mem, gpus: c.gpus}); got != c.want {
+			t.Errorf("%s: largest = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestPackingOf(t *testing.T) {
 	cat := DefaultCatalog()
 	ce := func(name string, types ...string) batch.ComputeEnvironment {

@@ -122,8 +122,9 @@ type planner struct {
 
 	// The demand, by shape class and size.
 	classes []shapeClass
-	classOf []int // by demand index: its shape class
-	order   []int // demand indices, largest job first
+	classOf []int    // by demand index: its shape class
+	order   []int    // demand indices, largest job first
+	queue   []queued // the demand in that order, as placement reads it
 	demandV float64
 
 	// Current capacity.
@@ -191,7 +192,7 @@ func (p *planner) classify() {
 			if j.InstanceType == "" && !patient {
 				largest = p.packing.largest(j.need())
 			}
-			p.classes = append(p.classes, shapeClass{job: j, onGPU: p.mayUseGPU(j), largest: largest})
+			p.classes = append(p.classes, shapeClass{first: i, onGPU: p.mayUseGPU(j), largest: largest})
 		}
 		p.classOf[i] = c
 	}

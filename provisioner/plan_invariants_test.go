@@ -83,7 +83,12 @@ func keptvCpus(in PlanInput, d Decision) float64 {
 // the order in which the fleet lists the new instances and whether their
 // agents registered meanwhile.
 func TestPlanInvariants(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 11))
+	for _, seed := range [][2]uint64{{7, 11}, {1, 2}} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { planInvariants(t, rand.New(rand.NewPCG(seed[0], seed[1]))) })
+	}
+}
+
+func planInvariants(t *testing.T, rng *rand.Rand) {
 	for iter := range 1000 {
 		in := randomInput(t, rng, iter)
 		d := Plan(in)
@@ -166,6 +171,36 @@ func TestPlanKeepsCPUWorkOffGPUTypes(t *testing.T) {
 	want := []string{"1 x gpu.big", "1 x cpu.small"}
 	if got := launchList(d.Launch); !slices.Equal(got, want) {
 		t.Errorf("Launch = %v, want %v (%s)", got, want, d.Reason)
+	}
+}
+
+// TestPlanKeepsCPUWorkOffGPUTypesWhenSmallTypesHaveNone: a job without GPUs
+// whose packing bound only its own small type and a GPU type meet, while
+// that small type has no capacity, waits for it (PackingPatience), then
+// goes onto a larger type without GPUs; never onto the GPU type, where it
+// could not be placed and the planner would launch one more every pass.
+func TestPlanKeepsCPUWorkOffGPUTypesWhenSmallTypesHaveNone(t *testing.T) {
+	types := []InstanceType{
+		{Name: "gpu.xlarge", Family: "gpu", Arch: ArchX86, VCPUs: 4, MemoryMiB: 16384, GPUs: 1, PricePerHour: 0.5},
+		{Name: "mem.large", Family: "mem", Arch: ArchX86, VCPUs: 2, MemoryMiB: 16384, PricePerHour: 0.1},
+		{Name: "cpu.2xlarge", Family: "cpu", Arch: ArchX86, VCPUs: 8, MemoryMiB: 16384, PricePerHour: 0.3},
+	}
+	job := jobsOf(1, "cpu", 1.5, 15360, 0)
+	in := PlanInput{CE: progressive(0, 256), Types: types, Now: t0, Unavailable: map[string]bool{"mem.large": true}, Demand: job}
+	if d := Plan(in); len(d.Launch) > 0 || d.Waiting != 1 {
+		t.Fatalf("before PackingPatience: Launch = %v, Waiting = %d, want nothing launched and the job waiting (%s)",
+			launchList(d.Launch), d.Waiting, d.Reason)
+	}
+
+	job[0].RunnableSince = t0.Add(-PackingPatience)
+	d := Plan(in)
+	if want := []string{"1 x cpu.2xlarge"}; !slices.Equal(launchList(d.Launch), want) {
+		t.Fatalf("after PackingPatience: Launch = %v, want %v (%s)", launchList(d.Launch), want, d.Reason)
+	}
+	next := in
+	next.Instances = []Instance{{ID: "i-1", Type: "cpu.2xlarge", VCPUs: 8, MemoryMiB: 16384, LaunchedAt: t0, State: InstancePending}}
+	if again := Plan(next); len(again.Launch) > 0 || again.Waiting > 0 {
+		t.Errorf("second pass launches %v, %d waiting (%s)", launchList(again.Launch), again.Waiting, again.Reason)
 	}
 }
 

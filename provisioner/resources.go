@@ -52,7 +52,7 @@ type shape struct {
 
 // shapeClass is what the planner knows about one shape.
 type shapeClass struct {
-	job     Job // the first job of the shape
+	first   int // the demand index of the first job of the shape
 	onGPU   bool
 	largest float64 // the most vCPUs an instance that takes it may have (Packing)
 	verdict verdict

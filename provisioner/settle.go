@@ -4,7 +4,7 @@ import "slices"
 
 // maxSettleRounds bounds how often a plan repacks the jobs that its own
 // launches, placed as the next pass will place them, would leave waiting.
-const maxSettleRounds = 4
+const maxSettleRounds = 2
 
 // settle places the demand as the next pass will, on the instances kept
 // and launched, and packs again the jobs given capacity that this would

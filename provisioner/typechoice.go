@@ -36,40 +36,45 @@ func byValue(types []InstanceType, spot bool) []InstanceType {
 // unbounded holds any instance type.
 var unbounded = resources{vcpus: math.Inf(1), mem: math.MaxInt64, gpus: math.MaxInt64}
 
-// firstHolding is the first type in types that holds need. Work without
-// GPUs goes onto a type without GPUs when one holds it.
-func firstHolding(types []InstanceType, need resources) (InstanceType, bool) {
-	return firstBetween(types, need, unbounded)
+// firstHolding is the first type in types that holds need, or nil. Work
+// without GPUs goes onto a type without GPUs when one holds it, and onto
+// a GPU type only when onGPU (see mayUseGPU).
+func firstHolding(types []InstanceType, need resources, onGPU bool) *InstanceType {
+	bound := unbounded
+	if !onGPU {
+		bound.gpus = 0
+	}
+	return firstBetween(types, need, bound)
 }
 
 // firstBetween is the first type in types that holds need and fits within
-// bound; work without GPUs goes onto a type without GPUs when one does.
-func firstBetween(types []InstanceType, need, bound resources) (InstanceType, bool) {
+// bound, or nil; work without GPUs goes onto a type without GPUs when one
+// does. It points into types, which plans scan per new instance: no copy.
+func firstBetween(types []InstanceType, need, bound resources) *InstanceType {
 	var gpuType *InstanceType
-	for i, t := range types {
-		if !t.capacity().holds(need) || !bound.holds(t.capacity()) {
+	for i := range types {
+		t := &types[i]
+		if c := t.capacity(); !c.holds(need) || !bound.holds(c) {
 			continue
 		}
 		if t.GPUs == 0 || need.gpus > 0 {
-			return t, true
+			return t
 		}
 		if gpuType == nil {
-			gpuType = &types[i]
+			gpuType = t
 		}
 	}
-	if gpuType != nil {
-		return *gpuType, true
-	}
-	return InstanceType{}, false
+	return gpuType
 }
 
-func findType(types []InstanceType, name string) (InstanceType, bool) {
-	for _, t := range types {
-		if t.Name == name {
-			return t, true
+// findType is the type of types named name, or nil.
+func findType(types []InstanceType, name string) *InstanceType {
+	for i := range types {
+		if types[i].Name == name {
+			return &types[i]
 		}
 	}
-	return InstanceType{}, false
+	return nil
 }
 
 // mayUseGPU reports whether job j may take room on a GPU instance: GPU jobs
