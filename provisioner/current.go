@@ -18,12 +18,16 @@ type slot struct {
 	retired    bool
 }
 
-// canonical orders slots for placement by type, launch time and id, which
-// do not change between passes (unlike listing order or registration): the
-// next pass then finds the jobs where this one placed them. The instances a
-// pass launches are launched at or after its Now, so they come after the
-// older ones of their type; launched together, they are empty and
-// interchangeable, so their ids, unknown when planning, do not matter.
+// canonical orders slots for placement: the largest first, then by type,
+// launch time and id, none of which change between passes (unlike listing
+// order or registration), so the next pass finds the jobs where this one
+// placed them. Largest first because packing opens new instances for the
+// largest jobs first: placing in that order puts the jobs where the packing
+// put them, so a plan needs few settle rounds and launches no instance for
+// jobs another instance took. The instances a pass launches are launched at
+// or after its Now, so they come after the older ones of their type;
+// launched together, they are empty and interchangeable, so their ids,
+// unknown when planning, do not matter.
 func canonical(a, b slot) int {
 	return cmp.Or(
 		cmp.Compare(b.inst.VCPUs, a.inst.VCPUs),

@@ -18,6 +18,14 @@ import (
 // them alive long after the large jobs they were launched for have ended.
 const PackingFactor = 2
 
+// GPUPackingFactor is PackingFactor for jobs that need GPUs: an instance
+// takes such a job only when it is no larger than the smallest allowed
+// type that holds it. GPU instances cost several times their vCPUs' worth,
+// and a small GPU job left on a large one keeps all of its GPUs billed:
+// on the Alibaba GPU trace 1× costs 0.7 % less than 2× and 1.0 % less than
+// 3× (docs/BENCHMARKS.md).
+const GPUPackingFactor = 1
+
 // PackingPatience is how long a job waits for an instance of its size
 // before any instance it fits takes it: when EC2 has no capacity for the
 // small types, a job does not wait for them forever.
@@ -25,8 +33,9 @@ const PackingPatience = 2 * time.Minute
 
 // Packing is a compute environment's rule for which jobs an instance
 // takes, room aside: an instance takes a job only if it has at most
-// PackingFactor times the vCPUs of the smallest of the compute
-// environment's types that holds the job. The agents apply it when they
+// PackingFactor (GPUPackingFactor for a job that needs GPUs) times the
+// vCPUs of the smallest of the compute environment's types that holds the
+// job. The agents apply it when they
 // pull jobs, and the planner when it places jobs on instances, current and
 // new, so that both agree on where a job can run. A job no allowed type
 // holds, a job pinned to a type, and a job RUNNABLE for PackingPatience
@@ -56,8 +65,8 @@ func (p Packing) Takes(instanceVCPUs, vcpus float64, memoryMiB, gpus int64, wait
 }
 
 // largest is the most vCPUs an instance that takes a job needing need may
-// have: PackingFactor times the vCPUs of the smallest allowed type that
-// holds it, or no limit when none does. For a job without GPUs that is
+// have: PackingFactor (GPUPackingFactor) times the vCPUs of the smallest
+// allowed type that holds it, or no limit when none does. For a job without GPUs that is
 // the smallest type without GPUs, when one holds it, since such a job
 // goes onto a GPU type only when none does (planner.mayUseGPU): a bound
 // set by a GPU type could leave it only GPU types to go onto.
@@ -67,7 +76,10 @@ func (p Packing) largest(need resources) float64 {
 		if !s.holds(need) {
 			continue
 		}
-		if s.gpus == 0 || need.gpus > 0 {
+		if need.gpus > 0 {
+			return GPUPackingFactor * s.vcpus
+		}
+		if s.gpus == 0 {
 			return PackingFactor * s.vcpus
 		}
 		smallest = min(smallest, PackingFactor*s.vcpus)

@@ -47,7 +47,8 @@ func TestPackingTakesJobsOnInstancesOfTheirSize(t *testing.T) {
 
 // TestPackingBoundsCPUWorkByTypesWithoutGPUs: a job without GPUs is
 // bounded by the smallest type without GPUs that holds it, even when a
-// smaller GPU type holds it too; a GPU job by the smallest GPU type.
+// smaller GPU type holds it too; a GPU job by the smallest GPU type, at
+// GPUPackingFactor.
 func TestPackingBoundsCPUWorkByTypesWithoutGPUs(t *testing.T) {
 	p := NewPacking([]InstanceType{
 		{Name: "g.xlarge", VCPUs: 4, MemoryMiB: 16384, GPUs: 1},
@@ -62,7 +63,7 @@ func TestPackingBoundsCPUWorkByTypesWithoutGPUs(t *testing.T) {
 		want      float64
 	}{
 		{"CPU work by c.2xlarge, not g.xlarge", 2, 8192, 0, 16},
-		{"GPU work by g.xlarge", 2, 8192, 1, 8},
+		{"GPU work by g.xlarge, at GPUPackingFactor", 2, 8192, 1, 4},
 		{"CPU work only GPU types hold: the smallest of them", 40, 131072, 0, 96},
 	}
 	for _, c := range cases {
