@@ -17,6 +17,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -74,6 +75,10 @@ type Config struct {
 	// (on EC2, the Spot interruption notice and rebalance recommendation
 	// from IMDS): the agent drains on the first one.
 	Notices NoticeSource
+	// JobRoles serves the credentials of jobs' roles (jobRoleArn) to their
+	// containers (*rolecreds.Roles); nil serves none, and a job with a role
+	// gets a line in its log saying so.
+	JobRoles JobRoles
 	// After times attempt timeouts (time.After); tests fire them at will.
 	After  func(time.Duration) <-chan time.Time
 	Logger *slog.Logger
@@ -100,6 +105,12 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+}
+
+// JobRoles gives attempts their job role's credentials; *rolecreds.Roles
+// is one.
+type JobRoles interface {
+	Grant(ctx context.Context, a rolecreds.Attempt) (rolecreds.Grant, error)
 }
 
 // NoticeSource reports notices that the instance will go away, until ctx

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -110,6 +111,13 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 	if err != nil {
 		return batch.AttemptOutcome{StatusReason: control.ReasonStartFailed, Reason: "ResourceInitializationError: " + err.Error()}, true
 	}
+	grant, o, ok := at.grantRole(ctx)
+	if !ok {
+		return o, ctx.Err() == nil
+	}
+	// The credentials are served while the attempt runs, and no longer.
+	defer grant.Revoke()
+	spec.Env = append(spec.Env, grant.Env...)
 	exec, err := a.runtime.Start(ctx, spec, func(l LogLine) { at.logs.Add(l) })
 	if err != nil {
 		var se *StartError
@@ -122,6 +130,42 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 	}
 	return at.watch(ctx, exec)
 }
+
+// grantRole gets the attempt's job role credentials served, when the job
+// has a role. ok is false when the attempt cannot start, with o saying
+// why: its role cannot be assumed.
+func (at *attempt) grantRole(ctx context.Context) (g rolecreds.Grant, o batch.AttemptOutcome, ok bool) {
+	j := &at.job
+	if j.Container == nil || j.Container.JobRoleArn == "" {
+		return g, o, true
+	}
+	role := j.Container.JobRoleArn
+	if at.a.cfg.JobRoles == nil {
+		at.logf("job role %s: this agent serves no job role credentials; the job runs without AWS credentials", role)
+		return g, o, true
+	}
+	g, err := at.a.cfg.JobRoles.Grant(ctx, rolecreds.Attempt{JobID: j.JobID, Attempt: at.number, RoleARN: role})
+	if err != nil {
+		if ctx.Err() != nil {
+			return g, o, false
+		}
+		var ae *rolecreds.AssumeError
+		msg := fmt.Sprintf("serving the credentials of job role %s: %v", role, err)
+		if errors.As(err, &ae) {
+			msg = ae.Error()
+		}
+		at.logf("%s", msg)
+		return g, batch.AttemptOutcome{StatusReason: roleStatusReason(msg), Reason: "ResourceInitializationError: " + msg}, false
+	}
+	if g.Note != "" {
+		at.logf("%s", g.Note)
+	}
+	return g, o, true
+}
+
+// roleStatusReason is the statusReason of an attempt whose role cannot be
+// assumed: AWS's "Task failed to start", with the role and STS's error.
+func roleStatusReason(msg string) string { return control.ReasonStartFailed + ": " + msg }
 
 // watch follows a started execution to its end: marks the job RUNNING,
 // heartbeats its lease, and enforces its timeout and TerminateJob.

@@ -244,6 +244,13 @@ func (r *Runtime) dockerHost(ctx context.Context) (dockerHost, error) {
 	return h, nil
 }
 
+// NetworkMode is the network job containers get: "bridge", "host" or
+// "none" (Options.Network, or what the daemon offers).
+func (r *Runtime) NetworkMode(ctx context.Context) (string, error) {
+	h, err := r.dockerHost(ctx)
+	return h.network, err
+}
+
 // note is a line of the runtime's own in the job's log.
 func (r *Runtime) note(logs bootstrap.LogFunc, format string, args ...any) {
 	logs(bootstrap.LogLine{Stream: "stderr", At: r.clock.Now(), Text: "tanda: " + fmt.Sprintf(format, args...)})

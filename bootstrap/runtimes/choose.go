@@ -11,6 +11,7 @@ import (
 
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 )
 
 // Runtime modes (`--runtime`).
@@ -51,4 +52,39 @@ func Choose(ctx context.Context, mode string, opts docker.Options) (bootstrap.Ru
 		return nil, "", fmt.Errorf("--runtime docker: no Docker daemon answers (set DOCKER_HOST, or start dockerd): %w", err)
 	}
 	return nil, "no Docker daemon answers, so jobs run as plain processes", nil
+}
+
+// networker is a runtime whose jobs may not share the agent's network.
+type networker interface {
+	NetworkMode(ctx context.Context) (string, error)
+}
+
+// Network is the network rt's jobs are on, as package rolecreds names
+// them: a container runtime's network mode, or the host's for processes.
+func Network(ctx context.Context, rt bootstrap.Runtime) (string, error) {
+	n, ok := rt.(networker)
+	if !ok {
+		return rolecreds.NetworkHost, nil
+	}
+	mode, err := n.NetworkMode(ctx)
+	if err != nil {
+		return "", fmt.Errorf("reading the job containers' network: %w", err)
+	}
+	return mode, nil
+}
+
+// JobRoles completes base (rolecreds.Open) for the network rt's jobs are
+// on. A network that cannot be read leaves base without an Endpoint,
+// saying why.
+func JobRoles(ctx context.Context, rt bootstrap.Runtime, base rolecreds.Roles, addAddress bool) (*rolecreds.Roles, error) {
+	network, err := Network(ctx, rt)
+	if err != nil {
+		base.Unreachable = err.Error()
+		return &base, nil
+	}
+	roles, err := rolecreds.Open(ctx, base, network, addAddress)
+	if err != nil {
+		return nil, fmt.Errorf("serving job role credentials: %w", err)
+	}
+	return roles, nil
 }

@@ -10,10 +10,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/deploy/local"
+	"github.com/tanda-batch/tanda/infra/stsroles"
+	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
 func runUp(ctx context.Context, args []string, out io.Writer) error {
@@ -41,12 +46,30 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	srv, err := local.Open(ctx, local.Config{
 		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
 		IdleGrace: *idle, RateLimit: *rate, Logger: logger, Runtime: rt,
+		Roles: userRoles(ctx, *region, logger),
 	})
 	if err != nil {
 		return err
 	}
 	printWelcome(out, srv, *dataDir, why)
 	return srv.Run(ctx)
+}
+
+// userRoles assumes jobs' roles with the user's own AWS credentials (the
+// SDK's default chain: environment, shared files, SSO...), calling STS in
+// the user's configured region, else in region. Whether there are any is
+// found out when a job first needs them.
+func userRoles(ctx context.Context, region string, logger *slog.Logger) rolecreds.Assumer {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		logger.Warn("no AWS configuration: jobs with a jobRoleArn run without credentials", "err", err)
+		return nil
+	}
+	if cfg.Region == "" {
+		cfg.Region = region
+	}
+	cfg.HTTPClient = awsclient.Wrap(cfg.HTTPClient)
+	return stsroles.New(cfg)
 }
 
 // absolute makes a path usable from any directory, when it can.

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
+	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/provisioner/ec2shapes"
@@ -40,6 +43,11 @@ type Config struct {
 	// fire it at will.
 	After  func(time.Duration) <-chan time.Time
 	Logger *slog.Logger
+	// KeepCredentialsAddress leaves the instance's addresses alone: with
+	// jobs on Docker's bridge, the agent otherwise adds 169.254.170.2 to
+	// the loopback interface to serve job role credentials there
+	// (rolecreds.Listen). Tests on a shared machine set it.
+	KeepCredentialsAddress bool
 	// Tune, when set, adjusts the bootstrap agent's configuration last;
 	// tests shorten its intervals with it.
 	Tune func(*bootstrap.Config)
@@ -67,7 +75,9 @@ func (c *Config) defaults() {
 type Agent struct {
 	inst    Instance
 	runtime chosenRuntime
+	roles   *rolecreds.Roles
 	agent   *bootstrap.Agent
+	log     *slog.Logger
 }
 
 // New prepares the agent of inst over be: the control plane (in inst's
@@ -123,10 +133,16 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 		}
 		bc.Notices = watch
 	}
+	roles, err := jobRoles(ctx, rt.Runtime, be.Roles, inst.Settings.Stack, cfg)
+	if err != nil {
+		rt.close()
+		return nil, err
+	}
+	bc.JobRoles = roles
 	if cfg.Tune != nil {
 		cfg.Tune(&bc)
 	}
-	a := &Agent{inst: inst, runtime: rt, agent: bootstrap.New(ctl, be.Queues, rt.Runtime, be.Logs, bc)}
+	a := &Agent{inst: inst, runtime: rt, roles: roles, log: log, agent: bootstrap.New(ctl, be.Queues, rt.Runtime, be.Logs, bc)}
 	if watch != nil {
 		watch.agent = a.agent
 	}
@@ -151,7 +167,26 @@ func (a *Agent) Banner() string {
 // running jobs then, and on an interruption notice.
 func (a *Agent) Run(ctx context.Context) error {
 	defer a.runtime.close()
+	var served sync.WaitGroup
+	defer served.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the credentials endpoint stops with the agent
+	served.Go(func() {
+		if err := a.roles.Serve(ctx); err != nil {
+			// Jobs with a role then fail to get credentials, and say so.
+			a.log.Error("job role credentials endpoint stopped", "err", err)
+		}
+	})
 	return a.agent.Run(ctx)
+}
+
+// jobRoles serves jobs' role credentials where the runtime's jobs reach
+// them (rolecreds.Listen): on 127.0.0.1 for processes and the host's
+// network, on 169.254.170.2 (added to the loopback interface unless
+// cfg.KeepCredentialsAddress) for Docker's bridge.
+func jobRoles(ctx context.Context, rt bootstrap.Runtime, assumer rolecreds.Assumer, stack string, cfg Config) (*rolecreds.Roles, error) {
+	base := rolecreds.Roles{Assumer: assumer, Stack: stack, Clock: cfg.Clock}
+	return runtimes.JobRoles(ctx, rt, base, !cfg.KeepCredentialsAddress)
 }
 
 // packingOf is the packing rule of compute environment ce (provisioner.

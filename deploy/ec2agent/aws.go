@@ -17,11 +17,13 @@ import (
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
+	"github.com/tanda-batch/tanda/infra/stsroles"
 )
 
 // OpenAWS connects the agent to its stack's resources named in s: the
 // DynamoDB tables, the SQS queues, the CloudWatch Logs group, the
-// EventBridge bus, and ECR for pulling images. It creates none of them:
+// EventBridge bus, ECR for pulling images, and STS for assuming jobs'
+// roles. It creates none of them:
 // the SAM stack (or `tanda serve --init`) does.
 func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger *slog.Logger) (Backend, error) {
 	cfg, err := s.AWSConfig(ctx)
@@ -39,5 +41,6 @@ func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger
 		Logs:     logs,
 		Events:   jobevents.New(eventbridge.NewFromConfig(cfg), jobevents.Options{Bus: s.EventBus, Logger: logger}),
 		Registry: docker.NewECRAuth(ecr.NewFromConfig(cfg), docker.DockerConfig{}, clock),
+		Roles:    stsroles.New(cfg),
 	}, nil
 }

@@ -3,6 +3,7 @@ package ec2agent
 import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -21,4 +22,7 @@ type Backend struct {
 	// Registry gives the Docker runtime its image pull credentials (ECR);
 	// nil uses the Docker config file's.
 	Registry docker.Auth
+	// Roles assumes jobs' roles (STS, with the instance role); nil serves
+	// no job role credentials.
+	Roles rolecreds.Assumer
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/bootstrap/process"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/kit"
@@ -49,6 +50,11 @@ type Config struct {
 
 	// Runtime runs attempts; nil runs plain processes.
 	Runtime bootstrap.Runtime
+	// Roles assumes jobs' roles (jobRoleArn) with the user's own AWS
+	// credentials (infra/stsroles); nil assumes none. Either way a role
+	// that cannot be assumed, or cannot be served, is a note in the job's
+	// log and the job runs without credentials.
+	Roles rolecreds.Assumer
 	Logger  *slog.Logger
 	Clock   batch.Clock
 }
@@ -100,6 +106,7 @@ type Server struct {
 	sched   *scheduler.Scheduler
 	watcher *triggers.Watcher
 	runtime bootstrap.Runtime
+	roles   *rolecreds.Roles
 }
 
 // Open opens (or creates) the data directory, seeds a first start with a
@@ -145,6 +152,9 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.runtime == nil {
 		s.runtime = runtimes.NewProcess(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})
 	}
+	if s.roles, err = s.jobRoles(ctx); err != nil {
+		return nil, err
+	}
 	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
 	s.prov = provisioner.New(kit.Observer{Control: s.ctl, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
 		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
@@ -186,6 +196,11 @@ func (s *Server) Run(ctx context.Context) error {
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
 		func(ctx context.Context) { s.watcher.Run(ctx, s.cfg.WatchEvery) },
+		func(ctx context.Context) {
+			if err := s.roles.Serve(ctx); err != nil {
+				s.cfg.Logger.Error("job role credentials endpoint stopped", "err", err)
+			}
+		},
 	)
 	closeCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
@@ -288,6 +303,7 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 		HeartbeatEvery:     s.cfg.HeartbeatEvery,
 		KillGrace:          s.cfg.KillGrace,
 		Clock:              s.cfg.Clock,
+		JobRoles:           s.roles,
 		Logger:             s.cfg.Logger.With("component", "agent"),
 	})
 	done := make(chan struct{})
@@ -298,6 +314,20 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 		}
 	}()
 	return done, nil
+}
+
+// LocalStack is the tanda:stack tag of the role sessions of `tanda up`'s
+// jobs.
+const LocalStack = "tanda-up"
+
+// jobRoles serves jobs' role credentials where the runtime's jobs reach
+// them (rolecreds.Listen), leniently: under `tanda up` a role that cannot be
+// assumed is a note in the job's log. The machine's addresses are left
+// alone: jobs on Docker's bridge get credentials only if 169.254.170.2 is
+// one of them already.
+func (s *Server) jobRoles(ctx context.Context) (*rolecreds.Roles, error) {
+	base := rolecreds.Roles{Assumer: s.cfg.Roles, Stack: LocalStack, Lenient: true, Clock: s.cfg.Clock}
+	return runtimes.JobRoles(ctx, s.runtime, base, false)
 }
 
 // defaultMaxvCpus sizes the default compute environment to the machine.
