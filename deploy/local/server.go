@@ -54,9 +54,9 @@ type Config struct {
 	// credentials (infra/stsroles); nil assumes none. Either way a role
 	// that cannot be assumed, or cannot be served, is a note in the job's
 	// log and the job runs without credentials.
-	Roles rolecreds.Assumer
-	Logger  *slog.Logger
-	Clock   batch.Clock
+	Roles  rolecreds.Assumer
+	Logger *slog.Logger
+	Clock  batch.Clock
 }
 
 func (c *Config) defaults() {
