@@ -61,35 +61,42 @@ func Need(t testing.TB, err error) {
 	t.Skipf("%v: run make test, which starts one, or set DOCKER_HOST", err)
 }
 
-// jobProgSource is the directory of the test program's source, found
-// from the module's root (tests run inside the module; -trimpath rules out
-// runtime.Caller).
-func jobProgSource() (string, error) {
+// ModuleDir is a directory of the module, by its path from the module's
+// root (tests run inside the module; -trimpath rules out runtime.Caller).
+func ModuleDir(rel ...string) (string, error) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return "", fmt.Errorf("finding the module's root: %w", err)
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "bootstrap", "docker", "testdata", "jobprog"), nil
+	return filepath.Join(append([]string{strings.TrimSpace(string(out))}, rel...)...), nil
 }
 
 // ImportJobProg builds the test program static and imports it as
 // JobProgImage. An unchanged program is not imported again.
 func ImportJobProg(ctx context.Context, daemon *client.Client) (string, error) {
-	dir, err := os.MkdirTemp("", "tanda-jobprog-")
+	src, err := ModuleDir("bootstrap", "docker", "testdata", "jobprog")
+	if err != nil {
+		return "", err
+	}
+	return ImportProgram(ctx, daemon, src, JobProgImage)
+}
+
+// ImportProgram builds the Go program in directory src static (for Linux)
+// and imports it as image, whose only program it is, at /<name of src>.
+// An unchanged program is not imported again.
+func ImportProgram(ctx context.Context, daemon *client.Client, src, image string) (string, error) {
+	dir, err := os.MkdirTemp("", "tanda-prog-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "jobprog")
-	src, err := jobProgSource()
-	if err != nil {
-		return "", err
-	}
+	name := filepath.Base(src)
+	bin := filepath.Join(dir, name)
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
 	build.Dir = src
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building jobprog: %v: %s", err, out)
+		return "", fmt.Errorf("building %s: %v: %s", name, err, out)
 	}
 	prog, err := os.ReadFile(bin)
 	if err != nil {
@@ -97,18 +104,18 @@ func ImportJobProg(ctx context.Context, daemon *client.Client) (string, error) {
 	}
 	// The image records its program's hash: an unchanged program is not
 	// imported again, and a changed one replaces the image.
-	sum := fmt.Sprintf("jobprog sha256:%x", sha256.Sum256(prog))
+	sum := fmt.Sprintf("%s sha256:%x", name, sha256.Sum256(prog))
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	old, err := daemon.ImageInspect(ctx, JobProgImage)
+	old, err := daemon.ImageInspect(ctx, image)
 	if err == nil && old.Comment == sum {
-		return JobProgImage, nil
+		return image, nil
 	}
-	layer, err := imageLayer(prog)
+	layer, err := imageLayer(name, prog)
 	if err != nil {
 		return "", err
 	}
-	resp, err := daemon.ImageImport(ctx, client.ImageImportSource{Source: layer, SourceName: "-"}, JobProgImage, client.ImageImportOptions{Message: sum})
+	resp, err := daemon.ImageImport(ctx, client.ImageImportSource{Source: layer, SourceName: "-"}, image, client.ImageImportOptions{Message: sum})
 	if err != nil {
 		return "", fmt.Errorf("importing: %w", err)
 	}
@@ -129,18 +136,18 @@ func ImportJobProg(ctx context.Context, daemon *client.Client) (string, error) {
 		// Best effort: the replaced image is untagged now.
 		daemon.ImageRemove(ctx, old.ID, client.ImageRemoveOptions{})
 	}
-	return JobProgImage, nil
+	return image, nil
 }
 
 // imageLayer is a tarball of the image's files: the program and /tmp.
-func imageLayer(prog []byte) (io.Reader, error) {
+func imageLayer(name string, prog []byte) (io.Reader, error) {
 	var layer bytes.Buffer
 	tw := tar.NewWriter(&layer)
 	files := []struct {
 		hdr  tar.Header
 		body []byte
 	}{
-		{tar.Header{Name: "jobprog", Mode: 0o755, Size: int64(len(prog))}, prog},
+		{tar.Header{Name: name, Mode: 0o755, Size: int64(len(prog))}, prog},
 		{tar.Header{Name: "tmp/", Mode: 0o1777, Typeflag: tar.TypeDir}, nil},
 	}
 	for _, f := range files {
