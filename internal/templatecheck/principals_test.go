@@ -18,6 +18,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/pricelist"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
+	"github.com/tanda-batch/tanda/infra/stsroles"
 	"github.com/tanda-batch/tanda/internal/templatecheck"
 )
 
@@ -45,6 +46,7 @@ var adapters = map[string]adapter{
 	module + "infra/pricelist":              {pricelist.Actions, nil},
 	module + "bootstrap/docker":             {docker.Actions, nil},
 	module + "deploy/awsserver/provisionfn": {provisionfn.Actions, nil},
+	module + "infra/stsroles":               {stsroles.Actions, nil},
 }
 
 // hub is the package that wires every function (awsserver): each function
