@@ -155,7 +155,11 @@ func (p *planner) firstFit(slots []slot) (placed []bool, n int) {
 	for i, s := range slots {
 		sizes[i] = s.inst.VCPUs
 	}
-	index := newFitIndexFor(sizes)
+	if p.scratch == nil {
+		p.scratch = newFitIndex(len(slots))
+	}
+	index := p.scratch
+	index.resetFor(sizes)
 	for _, s := range slots {
 		index.add(s.free, s.inst.VCPUs, s.inst.GPUs > 0)
 	}

@@ -60,6 +60,15 @@ func newFitIndex(hint int) *fitIndex {
 // sizes, so that filling it never grows a group.
 func newFitIndexFor(vcpus []float64) *fitIndex {
 	x := newFitIndex(len(vcpus))
+	x.resetFor(vcpus)
+	return x
+}
+
+// resetFor empties the index and makes room for containers of these sizes,
+// reusing the groups whose trees have the size they need: a plan places
+// its demand on nearly the same containers in each settle round, and
+// clearing trees costs less than allocating them.
+func (x *fitIndex) resetFor(vcpus []float64) {
 	var counts []int
 	for _, v := range vcpus {
 		c := sizeClass(v)
@@ -68,20 +77,46 @@ func newFitIndexFor(vcpus []float64) *fitIndex {
 		}
 		counts[c]++
 	}
-	x.groups = make([]*sizeGroup, len(counts))
-	for c, n := range counts {
-		if n > 0 {
+	x.n, x.where, x.joined = 0, x.where[:0], x.joined[:0]
+	for len(x.groups) < len(counts) {
+		x.groups = append(x.groups, nil)
+	}
+	for c, g := range x.groups {
+		n := 0
+		if c < len(counts) {
+			n = counts[c]
+		}
+		switch {
+		case n == 0:
+			x.groups[c] = nil
+		case g != nil && g.leaves == leavesFor(n):
+			g.reset()
+		default:
 			x.groups[c] = newSizeGroup(n)
 		}
 	}
-	return x
 }
 
-func newSizeGroup(leaves int) *sizeGroup {
-	g := &sizeGroup{leaves: 1}
-	for g.leaves < leaves {
-		g.leaves *= 2
+// leavesFor is the number of leaves of a group of n containers.
+func leavesFor(n int) int {
+	leaves := 1
+	for leaves < n {
+		leaves *= 2
 	}
+	return leaves
+}
+
+// reset empties the group, keeping its storage. Searches never look past
+// the group's n containers, so old leaves beyond them would do no harm but
+// blunt the pruning of the nodes above them: they are cleared.
+func (g *sizeGroup) reset() {
+	clear(g.all[g.leaves : g.leaves+g.n])
+	clear(g.cpu[g.leaves : g.leaves+g.n])
+	g.n, g.global, g.gpu, g.vcpus = 0, g.global[:0], g.gpu[:0], g.vcpus[:0]
+}
+
+func newSizeGroup(n int) *sizeGroup {
+	g := &sizeGroup{leaves: leavesFor(n)}
 	g.all, g.cpu = make([]room, 2*g.leaves), make([]room, 2*g.leaves)
 	return g
 }

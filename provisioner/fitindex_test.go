@@ -10,9 +10,10 @@ import (
 // over random containers and needs, as they shrink, with GPU containers,
 // pins, size limits and needs of zero: the diagonals, the sizes and the
 // GPU tree prune ranges but must never skip a container that holds the
-// job.
+// job, in a new index or one emptied for reuse.
 func TestFitIndexFindsWhatAScanFinds(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	reused := newFitIndex(0) // emptied by resetFor in odd rounds, as firstFit does
 	for round := range 50 {
 		n := rng.IntN(300) + 1
 		free := make([]resources, n)
@@ -22,8 +23,12 @@ func TestFitIndexFindsWhatAScanFinds(t *testing.T) {
 			size[i] = float64(int(1) << rng.IntN(8))
 		}
 		x := newFitIndex(0)
-		if round%2 == 1 {
+		switch round % 4 {
+		case 1:
 			x = newFitIndexFor(size)
+		case 3:
+			reused.resetFor(size)
+			x = reused
 		}
 		for i := range free {
 			free[i] = resources{vcpus: float64(rng.IntN(65)) + float64(rng.IntN(4))/4, mem: int64(rng.IntN(1 << 19)), gpus: 0}

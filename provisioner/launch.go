@@ -52,7 +52,8 @@ func (p *planner) verdict(c int) verdict {
 	}
 	v := misfit
 	var hidden []string
-	for _, t := range candidates {
+	for i := range candidates {
+		t := &candidates[i]
 		if !t.capacity().holds(j.need()) || t.GPUs > 0 && !class.onGPU {
 			continue
 		}
@@ -112,12 +113,15 @@ func (p *planner) pack(chosen []bool) []bin {
 			j, onGPU, pin = p.in.Demand[q.job], q.onGPU, allows
 		}
 		k := index.first(start[q.class], q.need, q.largest, q.onGPU, pin)
-		if k < 0 {
-			k = len(bins)
-			bins = append(bins, p.open(p.in.Demand[q.job], q.largest, q.onGPU))
-			index.push(bins[k].free(), bins[k].typ.VCPUs, bins[k].typ.GPUs > 0)
-		}
 		start[q.class] = k
+		if k < 0 {
+			b := p.open(p.in.Demand[q.job], q.largest, q.onGPU)
+			b.used, b.jobs = q.need, 1
+			start[q.class] = len(bins)
+			bins = append(bins, b)
+			index.push(b.free(), b.typ.VCPUs, b.typ.GPUs > 0)
+			continue
+		}
 		bins[k].used = bins[k].used.plus(q.need)
 		bins[k].jobs++
 		index.set(k, bins[k].free())

@@ -116,6 +116,7 @@ type planner struct {
 	lim         limits
 	packing     Packing
 	withinCache map[withinKey][]InstanceType // see within
+	scratch     *fitIndex                    // firstFit's, kept between its calls
 	// avail are the allowed types with capacity, in list order, and
 	// sorted by price and by price per vCPU; allowedByPrice all of them.
 	avail, availByPrice, availByValue, allowedByPrice []InstanceType

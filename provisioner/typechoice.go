@@ -85,8 +85,8 @@ func (p *planner) mayUseGPU(j Job) bool {
 	if j.GPUs > 0 || j.InstanceType != "" {
 		return true
 	}
-	for _, t := range p.avail {
-		if t.GPUs == 0 && t.capacity().holds(j.need()) {
+	for i := range p.avail {
+		if t := &p.avail[i]; t.GPUs == 0 && t.capacity().holds(j.need()) {
 			return false
 		}
 	}
