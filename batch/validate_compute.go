@@ -105,7 +105,10 @@ func validateComputeResource(path string, cr *ComputeResource) error {
 	if len(cr.InstanceTypes) == 0 {
 		return invalidf(memberPath(path, "instanceTypes"), `is required for %s: list instance types or families, such as ["optimal"] or ["c5", "m5.large"]`, cr.Type)
 	}
-	return validateCommonResources(path, cr.InstanceTypes, cr.BidPercentage, cr.ScalingPolicy, cr.Tags, cr.Ec2Configuration)
+	if err := validateCommonResources(path, cr.InstanceTypes, cr.BidPercentage, cr.ScalingPolicy, cr.Tags); err != nil {
+		return err
+	}
+	return validateImages(path, cr.ImageID, cr.Ec2Configuration, cr.LaunchTemplate)
 }
 
 // validateComputeType checks a compute resource type: EC2 or SPOT. Fargate
@@ -171,7 +174,7 @@ func validateAllocationStrategy(path, strategy, computeType string) error {
 }
 
 // validateCommonResources checks the members create and update share.
-func validateCommonResources(path string, instanceTypes []string, bid *int, sp *ScalingPolicy, tags map[string]string, ec2Config []map[string]any) error {
+func validateCommonResources(path string, instanceTypes []string, bid *int, sp *ScalingPolicy, tags map[string]string) error {
 	for i, t := range instanceTypes {
 		if t == "" {
 			return invalidf(elemPath(memberPath(path, "instanceTypes"), i), "must not be empty")
@@ -184,9 +187,6 @@ func validateCommonResources(path string, instanceTypes []string, bid *int, sp *
 		if m := *sp.MinScaleDownDelayMinutes; m != 0 && (m < minScaleDownDelay || m > maxScaleDownDelay) {
 			return invalidf(memberPath(path, "scalingPolicy.minScaleDownDelayMinutes"), "must be 0 (unset) or between %d and %d (got %d)", minScaleDownDelay, maxScaleDownDelay, m)
 		}
-	}
-	if len(ec2Config) > maxEC2Config {
-		return invalidf(memberPath(path, "ec2Configuration"), "must have at most %d entries (got %d)", maxEC2Config, len(ec2Config))
 	}
 	return ValidateTags(tags, memberPath(path, "tags"))
 }
@@ -231,7 +231,10 @@ func ValidateUpdateComputeEnvironment(in *UpdateComputeEnvironmentInput) error {
 	if err := validateAllocationStrategy(memberPath(path, "allocationStrategy"), u.AllocationStrategy, u.Type); err != nil {
 		return err
 	}
-	return validateCommonResources(path, u.InstanceTypes, u.BidPercentage, u.ScalingPolicy, u.Tags, u.Ec2Configuration)
+	if err := validateCommonResources(path, u.InstanceTypes, u.BidPercentage, u.ScalingPolicy, u.Tags); err != nil {
+		return err
+	}
+	return validateImages(path, u.ImageID, u.Ec2Configuration, u.LaunchTemplate)
 }
 
 // CheckComputeResourceUpdate checks an update against a compute
