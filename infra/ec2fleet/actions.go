@@ -10,7 +10,8 @@ import "github.com/tanda-batch/tanda/internal/iamactions"
 var launchActions = []string{"ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"}
 
 // Actions are the IAM actions of every EC2 call this package can make (the
-// methods of its ec2API) and those CreateFleet implies (launchActions).
+// methods of its ec2API), those CreateFleet implies (launchActions) and
+// the SSM reads of the default AMIs (Parameters).
 func Actions() []string {
-	return iamactions.Union(iamactions.Of("ec2", (*ec2API)(nil)), launchActions)
+	return iamactions.Union(iamactions.Of("ec2", (*ec2API)(nil)), launchActions, iamactions.Of("ssm", (*Parameters)(nil)))
 }

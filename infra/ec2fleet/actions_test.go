@@ -10,7 +10,8 @@ import (
 func TestActions(t *testing.T) {
 	want := []string{
 		"ec2:CreateFleet", "ec2:CreateTags", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances",
-		"ec2:RunInstances", "ec2:TerminateInstances", "iam:PassRole",
+		"ec2:DescribeLaunchTemplateVersions", "ec2:RunInstances", "ec2:TerminateInstances", "iam:PassRole",
+		"ssm:GetParameter",
 	}
 	if got := ec2fleet.Actions(); !slices.Equal(got, want) {
 		t.Errorf("Actions() = %q, want %q", got, want)

@@ -8,14 +8,29 @@
 //
 // Each item of a LaunchRequest (a type and a count) is one CreateFleet
 // call, so the types the planner chose for the jobs it packed are the
-// types launched: the launch template (version $Default; the compute
-// environment's launchTemplate, when it names one, wins over Options), one
-// override for the type in each subnet (the compute environment's subnets,
-// else Options.Subnets), and a target capacity of the count. The calls'
-// client tokens are the request's ClientToken with the item's index, and
-// the fleet also remembers, for TokenTTL, what each request launched, so a
-// repeated request returns the first one's instances even against an
-// endpoint that does not honour client tokens.
+// types launched: one override for the type (and its alternatives) in each
+// subnet (the compute environment's subnets, else Options.Subnets), and a
+// target capacity of the count. The calls' client tokens are the
+// request's ClientToken with the item's index, and the fleet also
+// remembers, for TokenTTL, what each request launched, so a repeated
+// request returns the first one's instances even against an endpoint that
+// does not honour client tokens.
+//
+// # Images
+//
+// Each type gets its launch template and AMI in AWS Batch's order (AWS
+// Batch User Guide, "AMI selection order"; see Fleet.imageFor): a
+// launchTemplate override targeting the type or its family, with its
+// image; computeResources.imageId; the imageIdOverride of the
+// ec2Configuration entry for the type (the NVIDIA entry for GPU types);
+// the image of the compute environment's launchTemplate, or of the stack's
+// (Options) when it names none; and otherwise the current ECS-optimized
+// AMI of the entry's imageType (ECS_AL2023 by default, ECS_AL2023_NVIDIA
+// for GPU types) and the type's architecture, read from its public SSM
+// parameter (ImageParameter) and kept for an hour. The types of a call are
+// grouped by launch template and image: one LaunchTemplateConfig per
+// group, each override carrying the group's ImageId when it replaces the
+// template's (CreateFleet takes ImageId in overrides for instant fleets).
 //
 // Instances and their volumes are tagged tanda:stack (Options.Stack),
 // tanda:compute-environment and tanda:managed-by=tanda, plus the compute

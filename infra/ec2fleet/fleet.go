@@ -28,8 +28,12 @@ type Options struct {
 	LaunchTemplateID   string
 	// Subnets are used for compute environments that list none.
 	Subnets []string
-	Clock   batch.Clock  // default batch.SystemClock
-	Logger  *slog.Logger // default: discard
+	// Parameters reads the public SSM parameters that name the default
+	// ECS-optimized AMIs (see imageFor); nil launches only with images a
+	// compute environment or its launch template names.
+	Parameters Parameters
+	Clock      batch.Clock  // default batch.SystemClock
+	Logger     *slog.Logger // default: discard
 }
 
 // Fleet is provisioner.Fleet on EC2. It is safe for concurrent use.
@@ -40,6 +44,7 @@ type Fleet struct {
 	logger *slog.Logger
 
 	tokens tokenCache
+	images imageCache
 
 	mu    sync.Mutex
 	types map[string]capacity // DescribeInstanceTypes, by type name
@@ -57,5 +62,6 @@ func New(api ec2API, opts Options) *Fleet {
 		f.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	f.tokens = tokenCache{entries: map[string]tokenEntry{}}
+	f.images = imageCache{amis: map[string]cachedValue{}, templates: map[string]cachedValue{}}
 	return f
 }

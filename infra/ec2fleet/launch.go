@@ -48,7 +48,11 @@ func (f *Fleet) Launch(ctx context.Context, req provisioner.LaunchRequest) ([]pr
 
 // launchOne makes one CreateFleet call for req.
 func (f *Fleet) launchOne(ctx context.Context, req provisioner.LaunchRequest, now time.Time) ([]provisioner.Instance, error) {
-	in, err := f.fleetInput(req)
+	groups, err := f.launchGroups(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("launching for compute environment %s: %w", req.CE.ComputeEnvironmentName, err)
+	}
+	in, err := f.fleetInput(req, groups)
 	if err != nil {
 		return nil, fmt.Errorf("launching for compute environment %s: %w", req.CE.ComputeEnvironmentName, err)
 	}
@@ -61,13 +65,81 @@ func (f *Fleet) launchOne(ctx context.Context, req provisioner.LaunchRequest, no
 	}
 	launched, err := f.launched(ctx, req, out, now)
 	f.logger.Info("launched instances", "computeEnvironment", req.CE.ComputeEnvironmentName,
-		"fleet", aws.ToString(out.FleetId), "count", len(launched), "errors", len(out.Errors))
+		"fleet", aws.ToString(out.FleetId), "count", len(launched), "images", groupImages(groups), "errors", len(out.Errors))
 	return launched, errors.Join(err, fleetErrors(out.Errors))
 }
 
-// fleetInput builds the CreateFleet call of req, or nil when req asks for
-// nothing.
-func (f *Fleet) fleetInput(req provisioner.LaunchRequest) (*ec2.CreateFleetInput, error) {
+// launchGroup is the types of a launch that start from one launch template
+// version with one image.
+type launchGroup struct {
+	launchImage
+	types []provisioner.InstanceType
+}
+
+// launchGroups groups the types req offers (each item's type and
+// alternatives) by their launch template and image (see imageFor), in the
+// order the types first appear.
+func (f *Fleet) launchGroups(ctx context.Context, req provisioner.LaunchRequest) ([]launchGroup, error) {
+	cr := req.CE.ComputeResources
+	if cr == nil {
+		return nil, errors.New("compute environment has no compute resources")
+	}
+	base, err := f.baseTemplate(cr)
+	if err != nil {
+		return nil, err
+	}
+	var groups []launchGroup
+	seen := map[string]bool{}
+	for _, it := range req.Items {
+		if it.Count <= 0 {
+			continue
+		}
+		for _, t := range offered(it) {
+			if seen[t.Name] {
+				continue
+			}
+			seen[t.Name] = true
+			li, err := f.imageFor(ctx, cr, base, t)
+			if err != nil {
+				return nil, err
+			}
+			i := slices.IndexFunc(groups, func(g launchGroup) bool { return g.launchImage == li })
+			if i < 0 {
+				groups = append(groups, launchGroup{launchImage: li})
+				i = len(groups) - 1
+			}
+			groups[i].types = append(groups[i].types, t)
+		}
+	}
+	return groups, nil
+}
+
+// offered is the types an item lets EC2 launch: its alternatives, or its
+// type.
+func offered(it provisioner.LaunchItem) []provisioner.InstanceType {
+	if len(it.Alternatives) > 0 {
+		return it.Alternatives
+	}
+	return []provisioner.InstanceType{it.Type}
+}
+
+// groupImages names each group's template and image, for the log.
+func groupImages(groups []launchGroup) []string {
+	out := make([]string, 0, len(groups))
+	for _, g := range groups {
+		img := g.imageID
+		if img == "" {
+			img = "the template's image"
+		}
+		out = append(out, g.template.String()+": "+img)
+	}
+	return out
+}
+
+// fleetInput builds the CreateFleet call of req, whose types groups
+// holds, or nil when req asks for nothing. Each group is one launch
+// template config, its overrides carrying the group's image.
+func (f *Fleet) fleetInput(req provisioner.LaunchRequest, groups []launchGroup) (*ec2.CreateFleetInput, error) {
 	cr := req.CE.ComputeResources
 	if cr == nil {
 		return nil, errors.New("compute environment has no compute resources")
@@ -76,28 +148,32 @@ func (f *Fleet) fleetInput(req provisioner.LaunchRequest) (*ec2.CreateFleetInput
 	if err != nil {
 		return nil, err
 	}
-	template, err := f.launchTemplate(cr)
-	if err != nil {
-		return nil, err
-	}
 	total := 0
 	for _, it := range req.Items {
 		total += it.Count
 	}
-	if total <= 0 {
+	if total <= 0 || len(groups) == 0 {
 		return nil, nil
 	}
 	in := &ec2.CreateFleetInput{
 		Type: ec2types.FleetTypeInstant,
-		LaunchTemplateConfigs: []ec2types.FleetLaunchTemplateConfigRequest{{
-			LaunchTemplateSpecification: template,
-			Overrides:                   f.overrides(cr, req.Items),
-		}},
 		TargetCapacitySpecification: &ec2types.TargetCapacitySpecificationRequest{
 			TotalTargetCapacity:       aws.Int32(int32(total)),
 			DefaultTargetCapacityType: alloc.capacityType,
 		},
 		TagSpecifications: f.tagSpecifications(req.CE),
+	}
+	room := maxOverrides
+	for _, g := range groups {
+		overrides := f.overrides(cr, g, room)
+		if len(overrides) == 0 {
+			continue
+		}
+		room -= len(overrides)
+		in.LaunchTemplateConfigs = append(in.LaunchTemplateConfigs, ec2types.FleetLaunchTemplateConfigRequest{
+			LaunchTemplateSpecification: g.template.spec(),
+			Overrides:                   overrides,
+		})
 	}
 	if alloc.capacityType == ec2types.DefaultTargetCapacityTypeSpot {
 		in.SpotOptions = &ec2types.SpotOptionsRequest{AllocationStrategy: alloc.spot}
@@ -110,67 +186,47 @@ func (f *Fleet) fleetInput(req provisioner.LaunchRequest) (*ec2.CreateFleetInput
 	return in, nil
 }
 
-// launchTemplate is the compute environment's launch template if it names
-// one, else the fleet's, at its default version unless told otherwise.
-func (f *Fleet) launchTemplate(cr *batch.ComputeResource) (*ec2types.FleetLaunchTemplateSpecificationRequest, error) {
-	spec := &ec2types.FleetLaunchTemplateSpecificationRequest{Version: aws.String("$Default")}
-	id, _ := cr.LaunchTemplate["launchTemplateId"].(string)
-	name, _ := cr.LaunchTemplate["launchTemplateName"].(string)
-	if version, _ := cr.LaunchTemplate["version"].(string); version != "" && (id != "" || name != "") {
-		spec.Version = aws.String(version)
+// spec is the launch template specification of a CreateFleet call.
+func (t templateRef) spec() *ec2types.FleetLaunchTemplateSpecificationRequest {
+	s := &ec2types.FleetLaunchTemplateSpecificationRequest{Version: aws.String(t.version)}
+	if t.id != "" {
+		s.LaunchTemplateId = aws.String(t.id)
+	} else {
+		s.LaunchTemplateName = aws.String(t.name)
 	}
-	if id == "" && name == "" {
-		id, name = f.opts.LaunchTemplateID, f.opts.LaunchTemplateName
-	}
-	switch {
-	case id != "":
-		spec.LaunchTemplateId = aws.String(id)
-	case name != "":
-		spec.LaunchTemplateName = aws.String(name)
-	default:
-		return nil, errors.New("no launch template: set one in the compute environment or the fleet's options")
-	}
-	return spec, nil
+	return s
 }
 
 // maxOverrides is the most overrides one CreateFleet call takes.
 const maxOverrides = 300
 
-// overrides offers each requested type (and its alternatives) in each
-// subnet, with the Spot price capped by bidPercentage when it is set, up
-// to maxOverrides.
-func (f *Fleet) overrides(cr *batch.ComputeResource, items []provisioner.LaunchItem) []ec2types.FleetLaunchTemplateOverridesRequest {
+// overrides offers each of the group's types in each subnet, with the
+// group's image when it overrides the template's and the Spot price capped
+// by bidPercentage when it is set, up to room overrides.
+func (f *Fleet) overrides(cr *batch.ComputeResource, g launchGroup, room int) []ec2types.FleetLaunchTemplateOverridesRequest {
 	subnets := cr.Subnets
 	if len(subnets) == 0 {
 		subnets = f.opts.Subnets
 	}
 	var out []ec2types.FleetLaunchTemplateOverridesRequest
-	seen := map[string]bool{}
-	for _, it := range items {
-		if it.Count <= 0 {
-			continue
+	for _, t := range g.types {
+		if len(out)+max(len(subnets), 1) > room {
+			break
 		}
-		types := it.Alternatives
-		if len(types) == 0 {
-			types = []provisioner.InstanceType{it.Type}
+		o := ec2types.FleetLaunchTemplateOverridesRequest{InstanceType: ec2types.InstanceType(t.Name)}
+		if g.imageID != "" {
+			o.ImageId = aws.String(g.imageID)
 		}
-		for _, t := range types {
-			if seen[t.Name] || len(out)+max(len(subnets), 1) > maxOverrides {
-				continue
-			}
-			seen[t.Name] = true
-			o := ec2types.FleetLaunchTemplateOverridesRequest{InstanceType: ec2types.InstanceType(t.Name)}
-			if cr.Type == "SPOT" && cr.BidPercentage != nil && t.PricePerHour > 0 {
-				price := t.PricePerHour * float64(*cr.BidPercentage) / 100
-				o.MaxPrice = aws.String(strconv.FormatFloat(price, 'f', 5, 64))
-			}
-			if len(subnets) == 0 {
-				out = append(out, o)
-			}
-			for _, s := range subnets {
-				o.SubnetId = aws.String(s)
-				out = append(out, o)
-			}
+		if cr.Type == "SPOT" && cr.BidPercentage != nil && t.PricePerHour > 0 {
+			price := t.PricePerHour * float64(*cr.BidPercentage) / 100
+			o.MaxPrice = aws.String(strconv.FormatFloat(price, 'f', 5, 64))
+		}
+		if len(subnets) == 0 {
+			out = append(out, o)
+		}
+		for _, s := range subnets {
+			o.SubnetId = aws.String(s)
+			out = append(out, o)
 		}
 	}
 	return out

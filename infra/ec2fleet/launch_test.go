@@ -45,7 +45,7 @@ func TestAllocationFor(t *testing.T) {
 }
 
 func TestFleetInput(t *testing.T) {
-	f := New(nil, Options{Stack: "prod", LaunchTemplateName: "tanda-prod", Subnets: []string{"subnet-default"}})
+	f := New(stackTemplates(), Options{Stack: "prod", LaunchTemplateName: "tanda-prod", Subnets: []string{"subnet-default"}})
 	bid := 50
 	ce := computeEnvironment("gpu", "SPOT", "SPOT_CAPACITY_OPTIMIZED", map[string]string{"team": "genomics", TagStack: "spoofed"})
 	ce.ComputeResources.Subnets = []string{"subnet-a", "subnet-b"}
@@ -53,7 +53,7 @@ func TestFleetInput(t *testing.T) {
 	req := provisioner.LaunchRequest{CE: ce, ClientToken: "tanda-abc", Items: []provisioner.LaunchItem{
 		{Type: m5large, Count: 2}, {Type: c5xlarge, Count: 1},
 	}}
-	in, err := f.fleetInput(req)
+	in, err := fleetInputOf(f, req)
 	if err != nil {
 		t.Fatalf("fleetInput: %v", err)
 	}
@@ -119,7 +119,7 @@ func TestFleetInputLaunchTemplate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ce := computeEnvironment("ce", "EC2", "BEST_FIT", nil)
 			ce.ComputeResources.LaunchTemplate = tt.ceTemplate
-			in, err := New(nil, tt.opts).fleetInput(provisioner.LaunchRequest{CE: ce, Items: []provisioner.LaunchItem{{Type: m5large, Count: 1}}})
+			in, err := fleetInputOf(New(stackTemplates(), tt.opts), provisioner.LaunchRequest{CE: ce, Items: []provisioner.LaunchItem{{Type: m5large, Count: 1}}})
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("fleetInput succeeded, want an error")
@@ -194,14 +194,14 @@ func TestTokenCacheExpires(t *testing.T) {
 }
 
 func TestFleetInputOffersTheAlternatives(t *testing.T) {
-	f := New(nil, Options{Stack: "prod", LaunchTemplateName: "tanda-prod"})
+	f := New(stackTemplates(), Options{Stack: "prod", LaunchTemplateName: "tanda-prod"})
 	ce := computeEnvironment("spot", "SPOT", "SPOT_PRICE_CAPACITY_OPTIMIZED", nil)
 	ce.ComputeResources.Subnets = []string{"subnet-a", "subnet-b"}
 	c6ilarge := provisioner.InstanceType{Name: "c6i.large", Family: "c6i", VCPUs: 2, MemoryMiB: 4096, PricePerHour: 0.085}
 	req := provisioner.LaunchRequest{CE: ce, Items: []provisioner.LaunchItem{
 		{Type: m5large, Count: 2, Alternatives: []provisioner.InstanceType{m5large, c6ilarge}},
 	}}
-	in, err := f.fleetInput(req)
+	in, err := fleetInputOf(f, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestFleetInputOffersTheAlternatives(t *testing.T) {
 		many = append(many, provisioner.InstanceType{Name: fmt.Sprintf("x%d.large", i), Family: "x", VCPUs: 2, MemoryMiB: 4096})
 	}
 	ce.ComputeResources.Subnets = []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"}
-	in, err = f.fleetInput(provisioner.LaunchRequest{CE: ce, Items: []provisioner.LaunchItem{{Type: many[0], Count: 1, Alternatives: many}}})
+	in, err = fleetInputOf(f, provisioner.LaunchRequest{CE: ce, Items: []provisioner.LaunchItem{{Type: many[0], Count: 1, Alternatives: many}}})
 	if err != nil {
 		t.Fatal(err)
 	}
