@@ -36,7 +36,7 @@ func parseServe(args []string, getenv func(string) string) (serveOptions, error)
 	fs.StringVar(&o.cfg.Account, "account", awsserver.DefaultAccount, "account id in ARNs when STS does not answer")
 	fs.StringVar(&o.cfg.Stack.Runtime, "runtime", "auto", "the agents' job runtime: auto (Docker when a daemon answers), docker or process")
 	lease := fs.Duration("lease", 30*time.Second, "how long an attempt's lease lasts without a heartbeat")
-	fs.StringVar(&o.init.AMI, "ami", "", "with --init: the agents' image id (default: the latest Amazon Linux 2023 from SSM "+awsserver.DefaultAMIParameter+")")
+	fs.StringVar(&o.init.AMI, "ami", "", "with --init: one image id for every agent (default: none in the launch template; each compute environment gets the ECS-optimized AMI of its imageType, architecture and GPUs from SSM)")
 	fs.StringVar(&o.init.ArtifactsBucket, "artifacts-bucket", "", "with --init: S3 bucket the agents download tanda-agent-<arch> from (default: the AMI has "+awsserver.AgentBinary+")")
 	fs.StringVar(&o.init.InstanceProfile, "instance-profile", "", "with --init: name or ARN of the agents' IAM instance profile")
 	fs.DurationVar(&o.cfg.IdleGrace, "idle-grace", 0, "idle instances retire after this (default: the provisioner's)")
@@ -119,7 +119,7 @@ func printServeBanner(out io.Writer, srv *awsserver.Server) {
 	fmt.Fprintf(out, "master key: %s (seals the access keys' secrets)\n", absolute(srv.KeyFile()))
 	if res, ok := srv.Resources(); ok {
 		fmt.Fprintf(out, "initialised: launch template %s version %d (image %s), queues %v\n",
-			res.LaunchTemplate.ID, res.LaunchTemplate.DefaultVersion, res.LaunchTemplate.ImageID, res.Queues)
+			res.LaunchTemplate.ID, res.LaunchTemplate.DefaultVersion, res.LaunchTemplate.Image(), res.Queues)
 	}
 	fmt.Fprintf(out, "\nTry it:\n  AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s aws batch describe-job-queues --endpoint-url %s\n",
 		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), kit.Profile, srv.Endpoint())

@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // clients are the AWS service clients Init uses, all from one SDK
@@ -18,7 +17,6 @@ type clients struct {
 	ec2    *ec2.Client
 	logs   *cloudwatchlogs.Client
 	events *eventbridge.Client
-	ssm    *ssm.Client
 }
 
 func newClients(cfg aws.Config) clients {
@@ -28,6 +26,5 @@ func newClients(cfg aws.Config) clients {
 		ec2:    ec2.NewFromConfig(cfg),
 		logs:   cloudwatchlogs.NewFromConfig(cfg),
 		events: eventbridge.NewFromConfig(cfg),
-		ssm:    ssm.NewFromConfig(cfg),
 	}
 }

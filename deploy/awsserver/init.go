@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
@@ -16,17 +15,17 @@ import (
 	"github.com/tanda-batch/tanda/infra/cwlogs"
 )
 
-// DefaultAMIParameter is the public SSM parameter naming the latest Amazon
-// Linux 2023 AMI for x86_64, the agents' image unless InitOptions.AMI
-// names one.
-const DefaultAMIParameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-
 // codeBusExists is EventBridge's answer to creating a bus that exists.
 const codeBusExists = "ResourceAlreadyExistsException"
 
 // InitOptions shape the launch template Init writes.
 type InitOptions struct {
-	// AMI is the agents' image id; empty resolves DefaultAMIParameter.
+	// AMI, when set, is the image of the stack's launch template, which
+	// then serves every instance type of the compute environments that set
+	// no image of their own (it must match their architecture). Empty, the
+	// template has no image and each launch gets the ECS-optimized AMI of
+	// its compute environment's imageType, architecture and GPUs (see
+	// package ec2fleet).
 	AMI string
 	// ArtifactsBucket, when set, is the S3 bucket the agents download
 	// tanda-agent-<arch> from (see InstallScript); otherwise the AMI must
@@ -91,13 +90,7 @@ func Init(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o InitOp
 	if err := ensureEventBus(ctx, c.events, st.EventBus); err != nil {
 		return res, err
 	}
-	image := o.AMI
-	if image == "" {
-		if image, err = latestAMI(ctx, c.ssm); err != nil {
-			return res, err
-		}
-	}
-	data, err := launchData(st, image, o)
+	data, err := launchData(st, o.AMI, o)
 	if err != nil {
 		return res, err
 	}
@@ -106,7 +99,7 @@ func Init(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o InitOp
 	}
 	o.Logger.Info("stack ready", "stack", st.Stack, "tables", []string{res.JobsTable, res.ItemsTable},
 		"queues", res.Queues, "logGroup", res.LogGroup, "eventBus", res.EventBus,
-		"launchTemplate", res.LaunchTemplate.ID, "version", res.LaunchTemplate.DefaultVersion, "image", image)
+		"launchTemplate", res.LaunchTemplate.ID, "version", res.LaunchTemplate.DefaultVersion, "image", res.LaunchTemplate.Image())
 	return res, nil
 }
 
@@ -122,16 +115,4 @@ func ensureEventBus(ctx context.Context, api *eventbridge.Client, bus string) er
 		return fmt.Errorf("creating event bus %s: %w", bus, err)
 	}
 	return nil
-}
-
-// latestAMI reads the image id DefaultAMIParameter names.
-func latestAMI(ctx context.Context, api *ssm.Client) (string, error) {
-	out, err := api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(DefaultAMIParameter)})
-	if err != nil {
-		return "", fmt.Errorf("finding the agents' AMI in SSM parameter %s (give one with --ami): %w", DefaultAMIParameter, err)
-	}
-	if out.Parameter == nil || aws.ToString(out.Parameter.Value) == "" {
-		return "", fmt.Errorf("SSM parameter %s is empty: give the agents' AMI with --ami", DefaultAMIParameter)
-	}
-	return aws.ToString(out.Parameter.Value), nil
 }

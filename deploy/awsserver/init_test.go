@@ -33,8 +33,8 @@ func TestInitIsIdempotent(t *testing.T) {
 	if !reflect.DeepEqual(first, second) {
 		t.Errorf("second Init = %+v, want %+v", second, first)
 	}
-	if first.LaunchTemplate.DefaultVersion != 1 || first.LaunchTemplate.ImageID == "" {
-		t.Errorf("launch template = %+v, want version 1 with an image", first.LaunchTemplate)
+	if first.LaunchTemplate.DefaultVersion != 1 || first.LaunchTemplate.ImageID != "" {
+		t.Errorf("launch template = %+v, want version 1 without an image (each launch gives its own)", first.LaunchTemplate)
 	}
 
 	ddb := dynamodb.NewFromConfig(cfg)
@@ -106,11 +106,8 @@ func TestInitLaunchTemplate(t *testing.T) {
 				t.Errorf("template id = %s, want %s", got, res.LaunchTemplate.ID)
 			}
 			d := v.LaunchTemplateData
-			if tt.wantAMI != "" && aws.ToString(d.ImageId) != tt.wantAMI {
-				t.Errorf("ImageId = %s, want %s", aws.ToString(d.ImageId), tt.wantAMI)
-			}
-			if !strings.HasPrefix(aws.ToString(d.ImageId), "ami-") {
-				t.Errorf("ImageId = %q, want an AMI", aws.ToString(d.ImageId))
+			if got := aws.ToString(d.ImageId); got != tt.wantAMI {
+				t.Errorf("ImageId = %q, want %q", got, tt.wantAMI)
 			}
 			m := d.MetadataOptions
 			if m == nil || m.HttpTokens != ec2types.LaunchTemplateHttpTokensStateRequired ||
@@ -132,5 +129,32 @@ func TestInitLaunchTemplate(t *testing.T) {
 				t.Errorf("user data downloads from S3: %v, want %v", has, tt.wantS3)
 			}
 		})
+	}
+}
+
+// TestInitDropsAnOldImage checks that a stack whose launch template names
+// an image (as --ami, or earlier versions of Init, wrote it) gets a version
+// without one when Init runs without --ami, so that each compute
+// environment's launches get their own image.
+func TestInitDropsAnOldImage(t *testing.T) {
+	ctx := context.Background()
+	cfg, st := motoStack(t)
+	if _, err := awsserver.Init(ctx, cfg, st, awsserver.InitOptions{AMI: "ami-12c6146b", Logger: quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := awsserver.Init(ctx, cfg, st, awsserver.InitOptions{Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ec2.NewFromConfig(cfg).DescribeLaunchTemplateVersions(ctx, &ec2.DescribeLaunchTemplateVersionsInput{
+		LaunchTemplateName: aws.String(st.LaunchTemplate), Versions: []string{"$Default"},
+	})
+	if err != nil || len(out.LaunchTemplateVersions) != 1 {
+		t.Fatalf("describing the default version: %v", err)
+	}
+	v := out.LaunchTemplateVersions[0]
+	if aws.ToInt64(v.VersionNumber) != 2 || res.LaunchTemplate.DefaultVersion != 2 || v.LaunchTemplateData.ImageId != nil {
+		t.Errorf("default version %d (Init says %d) with image %v; want version 2 without an image",
+			aws.ToInt64(v.VersionNumber), res.LaunchTemplate.DefaultVersion, aws.ToString(v.LaunchTemplateData.ImageId))
 	}
 }

@@ -30,11 +30,21 @@ const templateDescription = "Tanda agent, written by tanda serve --init"
 type LaunchTemplate struct {
 	ID             string
 	DefaultVersion int64
-	ImageID        string
+	// ImageID is the template's image: InitOptions.AMI, or empty.
+	ImageID string
 }
 
-// launchData is the launch template data of the stack's agents: the AMI,
-// user data that installs and starts `tanda agent` with the stack's
+// Image says which image the template gives instances.
+func (lt LaunchTemplate) Image() string {
+	if lt.ImageID != "" {
+		return lt.ImageID
+	}
+	return "per compute environment (ECS-optimized AMI from SSM)"
+}
+
+// launchData is the launch template data of the stack's agents: the AMI
+// when imageID names one (otherwise each launch gives its own, see package
+// ec2fleet), user data that installs and starts `tanda agent` with the stack's
 // settings, IMDSv2 required with a hop limit of 1 (containers cannot reach
 // the instance's credentials) and instance tags in IMDS, and the agents'
 // instance profile if there is one.
@@ -48,7 +58,6 @@ func launchData(st awsstack.Settings, imageID string, o InitOptions) (*ec2types.
 		return nil, err
 	}
 	d := &ec2types.RequestLaunchTemplateData{
-		ImageId:  aws.String(imageID),
 		UserData: aws.String(base64.StdEncoding.EncodeToString(script)),
 		MetadataOptions: &ec2types.LaunchTemplateInstanceMetadataOptionsRequest{
 			HttpEndpoint:            ec2types.LaunchTemplateInstanceMetadataEndpointStateEnabled,
@@ -56,6 +65,9 @@ func launchData(st awsstack.Settings, imageID string, o InitOptions) (*ec2types.
 			HttpPutResponseHopLimit: aws.Int32(1),
 			InstanceMetadataTags:    ec2types.LaunchTemplateInstanceMetadataTagsStateEnabled,
 		},
+	}
+	if imageID != "" {
+		d.ImageId = aws.String(imageID)
 	}
 	switch p := o.InstanceProfile; {
 	case strings.HasPrefix(p, "arn:"):

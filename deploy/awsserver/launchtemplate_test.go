@@ -30,6 +30,9 @@ func TestLaunchData(t *testing.T) {
 			if got := aws.ToString(d.ImageId); got != "ami-1" {
 				t.Errorf("ImageId = %q, want ami-1", got)
 			}
+			if bare, _ := launchData(st, "", InitOptions{InstanceProfile: tt.profile}); bare.ImageId != nil {
+				t.Errorf("launch data without an AMI has ImageId %q, want none", aws.ToString(bare.ImageId))
+			}
 			m := d.MetadataOptions
 			if m.HttpTokens != ec2types.LaunchTemplateHttpTokensStateRequired || aws.ToInt32(m.HttpPutResponseHopLimit) != 1 ||
 				m.InstanceMetadataTags != ec2types.LaunchTemplateInstanceMetadataTagsStateEnabled {

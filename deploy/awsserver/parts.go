@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/tanda-batch/tanda/api/accesskeys"
 	"github.com/tanda-batch/tanda/api/sigv4"
@@ -48,7 +49,9 @@ func (b *Backend) AccessKeys(kmsKeyID string) (*accesskeys.Keys, error) {
 
 // Provisioner is the provisioner of the stack's EC2 fleet, which launches
 // into BackendOptions.Subnets, or else the default VPC's subnets (listed
-// now, with ec2:DescribeSubnets), when a compute environment names none.
+// now, with ec2:DescribeSubnets), when a compute environment names none,
+// with the images AWS Batch would choose (the ECS-optimized AMIs from
+// SSM by default; see package ec2fleet).
 func (b *Backend) Provisioner(ctx context.Context) *provisioner.Provisioner {
 	st := b.Settings
 	api := ec2.NewFromConfig(b.awsCfg)
@@ -61,6 +64,7 @@ func (b *Backend) Provisioner(ctx context.Context) *provisioner.Provisioner {
 			Stack:              st.Stack,
 			LaunchTemplateName: st.LaunchTemplate,
 			Subnets:            subnets,
+			Parameters:         ssm.NewFromConfig(b.awsCfg),
 			Clock:              b.opts.Clock,
 			Logger:             b.logger("fleet"),
 		}),
