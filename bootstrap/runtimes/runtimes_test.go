@@ -3,6 +3,7 @@ package runtimes_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -76,5 +77,38 @@ func TestProcessRuntimeRefusesAMissingCommand(t *testing.T) {
 	var se *bootstrap.StartError
 	if !errors.As(err, &se) || se.Reason == "" {
 		t.Errorf("Start error %v, want a *bootstrap.StartError with a reason", err)
+	}
+}
+
+func TestRefuseImagesFailsAttemptsThatNameAnImage(t *testing.T) {
+	rt := runtimes.RefuseImages(runtimes.NewProcess(process.Options{KillGrace: time.Second}))
+	marker := filepath.Join(t.TempDir(), "ran")
+	spec := bootstrap.RunSpec{
+		JobID: "j3", Attempt: 1, Image: "python:3.12", Command: []string{"/bin/sh", "-c", "touch " + marker},
+		WorkDir: filepath.Join(t.TempDir(), "w"),
+	}
+	_, err := rt.Start(context.Background(), spec, func(bootstrap.LogLine) {})
+	var se *bootstrap.StartError
+	if !errors.As(err, &se) || !strings.HasPrefix(se.Reason, "CannotStartContainerError: ") || !strings.Contains(se.Reason, "python:3.12") {
+		t.Fatalf("Start error %v, want a CannotStartContainerError naming the image", err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the job's command ran on the host")
+	}
+
+	// Without an image, the command runs as a process.
+	spec.Image = ""
+	exec, err := rt.Start(context.Background(), spec, func(bootstrap.LogLine) {})
+	if err != nil {
+		t.Fatalf("Start without an image: %v", err)
+	}
+	if res := exec.Wait(); res.ExitCode != 0 {
+		t.Errorf("result %+v, want exit code 0", res)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the command without an image did not run: %v", err)
+	}
+	if rt.Name() != "process" {
+		t.Errorf("Name = %q, want process", rt.Name())
 	}
 }

@@ -25,11 +25,15 @@ func (r chosenRuntime) close() {
 	}
 }
 
-// chooseRuntime picks the job runtime as `tanda up` does, by mode (auto,
-// docker or process), pulling images with registry's credentials. The
-// process runtime gets a clean work root: the processes an earlier agent
-// of the instance left running there are killed first (their attempts
-// cannot be taken over, so their leases lapse and they are retried).
+// chooseRuntime picks the job runtime by mode (auto, docker or process),
+// pulling images with registry's credentials. Unlike `tanda up`, auto does
+// not fall back to running jobs as plain processes: without a Docker
+// daemon, an attempt whose job names an image (every AWS Batch job does)
+// fails with runtimes.ReasonNoContainerRuntime rather than run its command
+// on the host; only --runtime process runs them as processes. The process
+// runtime gets a clean work root: the processes an earlier agent of the
+// instance left running there are killed first (their attempts cannot be
+// taken over, so their leases lapse and they are retried).
 func chooseRuntime(ctx context.Context, mode string, registry docker.Auth, cfg Config) (chosenRuntime, error) {
 	if err := os.MkdirAll(cfg.WorkRoot, 0o755); err != nil {
 		return chosenRuntime{}, fmt.Errorf("creating work root: %w", err)
@@ -47,8 +51,17 @@ func chooseRuntime(ctx context.Context, mode string, registry docker.Auth, cfg C
 	if err := clearWorkRoot(cfg); err != nil {
 		return chosenRuntime{}, err
 	}
-	return chosenRuntime{runtimes.NewProcess(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock}), why}, nil
+	proc := runtimes.NewProcess(process.Options{KillGrace: cfg.KillGrace, Clock: cfg.Clock})
+	if mode == runtimes.ModeAuto {
+		return chosenRuntime{runtimes.RefuseImages(proc), noDockerOnEC2}, nil
+	}
+	return chosenRuntime{proc, why}, nil
 }
+
+// noDockerOnEC2 is why `--runtime auto` on EC2 runs no job that names an
+// image.
+const noDockerOnEC2 = "no Docker daemon answers, so jobs that name an image fail with CannotStartContainerError " +
+	"(the instance's AMI needs Docker: the ECS-optimized AMIs have it; --runtime process runs jobs' commands on the host instead)"
 
 // clearWorkRoot kills the job processes an earlier agent of the instance
 // left under its work root and empties it.
