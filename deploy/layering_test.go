@@ -82,6 +82,7 @@ var (
 	}
 	noTestCode = forbidden{
 		module + "internal/templatecheck":      "a test tool",
+		module + "internal/tooltest":           "a test tool",
 		module + "integration/":                "tests",
 		module + "batch/batchtest":             "test helpers",
 		module + "bootstrap/docker/dockertest": "test helpers",

@@ -23,21 +23,6 @@ type batchCLI struct {
 	dataDir  string // serve's data directory, with credentials and config
 }
 
-// requireTool finds a program the test needs, or skips the test (fails
-// it under make test, which sets TANDA_REQUIRE_TOOLS).
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s is not on PATH, and make test requires it", name)
-	}
-	t.Skipf("%s is not on PATH", name)
-	return ""
-}
-
 // try runs `aws batch args...` and decodes what it prints.
 func (c batchCLI) try(args ...string) (map[string]any, error) {
 	full := append([]string{"--endpoint-url", c.endpoint, "--profile", "tanda", "--output", "json", "batch"}, args...)

@@ -17,6 +17,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/integration/instances"
+	"github.com/tanda-batch/tanda/internal/tooltest"
 )
 
 const (
@@ -54,7 +55,7 @@ func startE2E(t *testing.T) *e2e {
 		t.Skip("end-to-end: builds tanda and runs it against moto for minutes")
 	}
 	client, moto := motoEC2(t)
-	awsPath := requireTool(t, "aws")
+	awsPath := tooltest.Require(t, "aws", "install the aws CLI (v1 or v2)")
 	bin := tandaBinary(t)
 	e := &e2e{ec2: client, stack: uniqueName("e2e")}
 	e.subnets, e.group = defaultNetwork(t, client)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/internal/tooltest"
 )
 
 // userData is the stack's user data with the install script for bucket.
@@ -31,13 +32,7 @@ func userData(t *testing.T, bucket string) string {
 // without an artifacts bucket. Without shellcheck the test skips, except
 // under make test (TANDA_REQUIRE_TOOLS=1), where .ci/run installs it.
 func TestUserDataIsShellcheckClean(t *testing.T) {
-	shellcheck, err := exec.LookPath("shellcheck")
-	if err != nil {
-		if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
-			t.Fatal("shellcheck is not installed (apt-get install shellcheck; .ci/run does)")
-		}
-		t.Skip("needs shellcheck: apt-get install shellcheck")
-	}
+	shellcheck := tooltest.Require(t, "shellcheck", "apt-get install shellcheck (.ci/run does)")
 	for _, bucket := range []string{"my-artifacts", ""} {
 		cmd := exec.Command(shellcheck, "--shell=sh", "--severity=style", "-")
 		cmd.Stdin = strings.NewReader(userData(t, bucket))

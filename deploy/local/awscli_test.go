@@ -9,22 +9,8 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/internal/tooltest"
 )
-
-// requireTool finds a tool the test needs. Under `make test`
-// (TANDA_REQUIRE_TOOLS=1) a missing tool fails the test instead of skipping it.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s is not on PATH, and make test requires it", name)
-	}
-	t.Skipf("%s is not on PATH: install it (or run make test, which requires it)", name)
-	return ""
-}
 
 // awsCLI runs the stock aws CLI against Tanda with the files `tanda up` wrote.
 type awsCLI struct {
@@ -88,7 +74,7 @@ func (e *cliError) Error() string {
 
 func TestStockAWSCLIRoundTripsEveryOperation(t *testing.T) {
 	t.Parallel()
-	cli := awsCLI{t: t, path: requireTool(t, "aws"), td: startTanda(t)}
+	cli := awsCLI{t: t, path: tooltest.Require(t, "aws", "install the aws CLI (v1 or v2)"), td: startTanda(t)}
 
 	ce := cli.must("create-compute-environment", "--compute-environment-name", "cli-ce", "--type", "MANAGED",
 		"--compute-resources", `{"type":"EC2","minvCpus":0,"maxvCpus":8,"instanceTypes":["local"],"subnets":["subnet-1"],"instanceRole":"ecsInstanceRole"}`,
@@ -222,7 +208,7 @@ func (c awsCLI) waitDone(id string, timeout time.Duration) map[string]any {
 
 func TestStockAWSCLIRunsArraysRetriesAndTerminations(t *testing.T) {
 	t.Parallel()
-	cli := awsCLI{t: t, path: requireTool(t, "aws"), td: startTanda(t)}
+	cli := awsCLI{t: t, path: tooltest.Require(t, "aws", "install the aws CLI (v1 or v2)"), td: startTanda(t)}
 	submit := func(args ...string) string {
 		base := []string{"submit-job", "--job-queue", DefaultJobQueue, "--job-definition", ExampleJobDefinition}
 		return cli.must(append(base, args...)...)["jobId"].(string)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/tanda-batch/tanda/internal/tooltest"
 )
 
 // awsDocs is what AWS documents about the Batch API, read from the Python
@@ -54,7 +56,7 @@ type shapeRef struct {
 // loadAWSDocs finds botocore's and awscli's data through python3.
 func loadAWSDocs(t *testing.T) *awsDocs {
 	t.Helper()
-	python := requireTool(t, "python3")
+	python := tooltest.Require(t, "python3", "install Python 3 with boto3")
 	out, err := exec.Command(python, "-c",
 		"import os, botocore, awscli; print(os.path.dirname(botocore.__file__)); print(os.path.dirname(awscli.__file__))").Output()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/internal/tooltest"
 )
 
 // Scripts written for AWS Batch, run against Tanda through boto3 and the aws
@@ -20,7 +21,7 @@ import (
 // the JSON it prints into out.
 func (td *tanda) boto3(t *testing.T, scenario string, out any) {
 	t.Helper()
-	python := requireTool(t, "python3")
+	python := tooltest.Require(t, "python3", "install Python 3 with boto3")
 	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
 		if os.Getenv("TANDA_REQUIRE_TOOLS") != "" {
 			t.Fatalf("python3 cannot import boto3, and make test requires it: %v", err)
@@ -201,7 +202,7 @@ func uniq(xs []any) int {
 
 func TestIdenticalSubmitJobsThroughTheAWSCLIEachMakeAJob(t *testing.T) {
 	t.Parallel()
-	cli := awsCLI{t: t, path: requireTool(t, "aws"), td: startTanda(t)}
+	cli := awsCLI{t: t, path: tooltest.Require(t, "aws", "install the aws CLI (v1 or v2)"), td: startTanda(t)}
 	ids := map[any]bool{}
 	for range 3 {
 		res := cli.must("submit-job", "--job-name", "same", "--job-queue", DefaultJobQueue, "--job-definition", "example")
@@ -215,7 +216,7 @@ func TestIdenticalSubmitJobsThroughTheAWSCLIEachMakeAJob(t *testing.T) {
 func TestDeregisterJobDefinitionByBareNameAsAWSDocumentsIt(t *testing.T) {
 	t.Parallel()
 	td := startTanda(t)
-	cli := awsCLI{t: t, path: requireTool(t, "aws"), td: td}
+	cli := awsCLI{t: t, path: tooltest.Require(t, "aws", "install the aws CLI (v1 or v2)"), td: td}
 	props := `{"image":"busybox","vcpus":1,"memory":128,"command":["sleep","10"]}`
 	for range 2 {
 		cli.must("register-job-definition", "--job-definition-name", "sleep10", "--type", "container", "--container-properties", props)
