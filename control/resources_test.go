@@ -1,6 +1,7 @@
 package control_test
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -185,6 +186,23 @@ func TestComputeEnvironmentAndQueueErrors(t *testing.T) {
 			_, err := h.svc.UpdateComputeEnvironment(h.ctx, &batch.UpdateComputeEnvironmentInput{ComputeEnvironment: "nope", State: batch.StateDisabled})
 			return err
 		}, "nope not found"},
+		{"an EKS image type", func(h *harness) error {
+			_, err := h.svc.CreateComputeEnvironment(h.ctx, &batch.CreateComputeEnvironmentInput{
+				ComputeEnvironmentName: "gpu", Type: batch.TypeManaged,
+				ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MaxvCpus: ptr(16), InstanceTypes: []string{"m5.large"},
+					Ec2Configuration: []map[string]any{{"imageType": "EKS_AL2023_NVIDIA"}}},
+			})
+			return err
+		}, "computeResources.ec2Configuration[0].imageType: EKS image types"},
+		{"a launch template by id and name", func(h *harness) error {
+			_, err := h.svc.UpdateComputeEnvironment(h.ctx, &batch.UpdateComputeEnvironmentInput{
+				ComputeEnvironment: "big", ComputeResources: &batch.ComputeResourceUpdate{
+					LaunchTemplate:   map[string]any{"launchTemplateId": "lt-0abc", "launchTemplateName": "mine"},
+					Ec2Configuration: []map[string]any{{"imageType": "ECS_AL2"}},
+				},
+			})
+			return err
+		}, "computeResources.launchTemplate must give launchTemplateId or launchTemplateName, not both"},
 		{"update an unknown job queue", func(h *harness) error {
 			_, err := h.svc.UpdateJobQueue(h.ctx, &batch.UpdateJobQueueInput{JobQueue: "nope", State: batch.StateDisabled})
 			return err
@@ -208,6 +226,7 @@ func TestComputeEnvironmentAndQueueErrors(t *testing.T) {
 // desiredvCpus of "big".
 type inventory struct {
 	ces, queues, bigDesired int
+	bigImages               string // big's ec2Configuration and launchTemplate
 }
 
 func (h *harness) describeAll() inventory {
@@ -224,6 +243,7 @@ func (h *harness) describeAll() inventory {
 	for _, ce := range ces.ComputeEnvironments {
 		if ce.ComputeEnvironmentName == "big" {
 			inv.bigDesired = *ce.ComputeResources.DesiredvCpus
+			inv.bigImages = fmt.Sprint(ce.ComputeResources.Ec2Configuration, ce.ComputeResources.LaunchTemplate)
 		}
 	}
 	return inv
