@@ -2,10 +2,10 @@ package batch
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Image types of computeResources.ec2Configuration for ECS compute
@@ -149,7 +149,7 @@ func validateImageType(path, t string) error {
 		return nil
 	case t == "":
 		return invalidf(path, "is required: one of %v", imageTypes)
-	case len(t) > 3 && t[:4] == "EKS_":
+	case strings.HasPrefix(t, "EKS_"):
 		return unsupportedf(path, "EKS image types (EKS compute environments)")
 	case t == "ECS_AL1":
 		return invalidf(path, "ECS_AL1 (Amazon Linux 1) has reached end of life: use ECS_AL2023")
@@ -243,25 +243,4 @@ func (s LaunchTemplateSpec) TemplateFor(instanceType, family string) (LaunchTemp
 		}
 	}
 	return LaunchTemplateOverride{}, false
-}
-
-// String names a launch template reference for messages.
-func (o LaunchTemplateOverride) String() string {
-	return templateName(o.ID, o.Name, o.Version)
-}
-
-// String names a launch template reference for messages.
-func (s LaunchTemplateSpec) String() string {
-	return templateName(s.ID, s.Name, s.Version)
-}
-
-func templateName(id, name, version string) string {
-	n := id
-	if n == "" {
-		n = name
-	}
-	if version == "" {
-		version = "$Default"
-	}
-	return fmt.Sprintf("%s (version %s)", n, version)
 }

@@ -6,8 +6,12 @@ import (
 )
 
 func TestValidateImages(t *testing.T) {
-	lt := func(m map[string]any) func(*ComputeResource) { return func(c *ComputeResource) { c.LaunchTemplate = m } }
-	ec2 := func(m ...map[string]any) func(*ComputeResource) { return func(c *ComputeResource) { c.Ec2Configuration = m } }
+	lt := func(m map[string]any) func(*ComputeResource) {
+		return func(c *ComputeResource) { c.LaunchTemplate = m }
+	}
+	ec2 := func(m ...map[string]any) func(*ComputeResource) {
+		return func(c *ComputeResource) { c.Ec2Configuration = m }
+	}
 	tests := []struct {
 		name   string
 		modify func(*ComputeResource)

@@ -56,14 +56,14 @@ func ImageParameter(imageType, arch string) (string, error) {
 	return p, nil
 }
 
-// ImageConfigFor is the ec2Configuration entry that applies to instance
+// imageConfigFor is the ec2Configuration entry that applies to instance
 // type t, as AWS Batch matches them: a GPU type takes the NVIDIA entry, any
 // other type the non-GPU one, or else an NVIDIA entry when it is x86_64
 // (the NVIDIA images run on every non-Graviton type). Without a matching
 // entry the type gets AWS Batch's default, ECS_AL2023 or, for GPU types,
 // ECS_AL2023_NVIDIA (ECS_AL2 and ECS_AL2_NVIDIA when the other entry is of
 // the Amazon Linux 2 family).
-func ImageConfigFor(configs []batch.EC2Configuration, t provisioner.InstanceType) batch.EC2Configuration {
+func imageConfigFor(configs []batch.EC2Configuration, t provisioner.InstanceType) batch.EC2Configuration {
 	gpu := t.GPUs > 0
 	for _, c := range configs {
 		if batch.NVIDIAImageType(c.ImageType) == gpu {
@@ -92,8 +92,8 @@ func ImageConfigFor(configs []batch.EC2Configuration, t provisioner.InstanceType
 	return batch.EC2Configuration{ImageType: batch.ImageTypeAL2023}
 }
 
-// imageTTL is how long a resolved AMI or a launch template's image is
-// reused before it is read again.
+// How long a default AMI, and a launch template version's image, are
+// reused before they are read again.
 const (
 	amiTTL      = time.Hour
 	templateTTL = 5 * time.Minute
@@ -243,7 +243,7 @@ func (f *Fleet) imageFor(ctx context.Context, cr *batch.ComputeResource, base te
 			}
 		}
 	}
-	cfg := ImageConfigFor(cr.EC2Configurations(), t)
+	cfg := imageConfigFor(cr.EC2Configurations(), t)
 	switch {
 	case cr.ImageID != "":
 		li.imageID = cr.ImageID

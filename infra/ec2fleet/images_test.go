@@ -57,8 +57,8 @@ func TestImageConfigFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ImageConfigFor(tt.configs, tt.typ).ImageType; got != tt.want {
-				t.Errorf("ImageConfigFor(%v, %s) = %s, want %s", tt.configs, tt.typ.Name, got, tt.want)
+			if got := imageConfigFor(tt.configs, tt.typ).ImageType; got != tt.want {
+				t.Errorf("imageConfigFor(%v, %s) = %s, want %s", tt.configs, tt.typ.Name, got, tt.want)
 			}
 		})
 	}
