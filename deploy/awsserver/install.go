@@ -56,8 +56,12 @@ mv %[2]s.download %[2]s
 fi
 `, AgentBinary)
 	}
-	fmt.Fprintf(&b, `# The ECS-optimized AMIs ship Docker Engine: start it and wait until it
-# answers, so that the agent runs jobs in containers.
+	fmt.Fprintf(&b, `# The ECS-optimized AMIs also ship the ECS agent, which would try to join a
+# cluster and claim 169.254.170.2:80 for ECS task credentials: Tanda's agent
+# does that work here.
+systemctl disable --now ecs.service >/dev/null 2>&1 || true
+# They ship Docker Engine: start it and wait until it answers, so that the
+# agent runs jobs in containers.
 if command -v docker >/dev/null 2>&1; then
 	systemctl enable --now docker.service || echo "tanda: starting docker.service failed" >&2
 	tanda_waited=0
@@ -80,6 +84,10 @@ Wants=network-online.target docker.service
 After=network-online.target docker.service
 
 [Service]
+# Job containers on Docker's bridge get no route to the instance metadata
+# service, and so none to the instance role's credentials (IMDSv2 with a
+# hop limit of 1 refuses them too). '-': an AMI without iptables still runs.
+ExecStartPre=-/bin/sh -c 'iptables -C DOCKER-USER -i docker+ -d 169.254.169.254/32 -j DROP 2>/dev/null || iptables -I DOCKER-USER 1 -i docker+ -d 169.254.169.254/32 -j DROP'
 ExecStart=%s agent
 Restart=on-failure
 RestartSec=5

@@ -135,6 +135,9 @@ func TestUserDataStartsDockerBeforeTheAgent(t *testing.T) {
 				t.Fatalf("user data failed: %v\n%s\ncalls:\n%s", err, stderr, strings.Join(calls, "\n"))
 			}
 			download := index(calls, "aws s3 cp s3://my-artifacts/"+tt.binary+" ")
+			if ecs := index(calls, "systemctl disable --now ecs.service"); ecs < 0 || ecs > index(calls, "systemctl enable --now tanda-agent.service") {
+				t.Errorf("the ECS agent is not disabled before the agent starts:\n%s", strings.Join(calls, "\n"))
+			}
 			startDocker := index(calls, "systemctl enable --now docker.service")
 			answered := index(calls, "docker info answers")
 			startAgent := index(calls, "systemctl enable --now tanda-agent.service")
@@ -153,6 +156,9 @@ func TestUserDataStartsDockerBeforeTheAgent(t *testing.T) {
 			if err != nil || !strings.Contains(string(unit), "After=network-online.target docker.service") ||
 				!strings.Contains(string(unit), "Wants=network-online.target docker.service") {
 				t.Errorf("unit = %q, %v; want it ordered after docker.service and wanting it", unit, err)
+			}
+			if !strings.Contains(string(unit), "iptables -I DOCKER-USER 1 -i docker+ -d 169.254.169.254/32 -j DROP") {
+				t.Errorf("unit = %q; want job containers cut off from the instance metadata service", unit)
 			}
 			if stderr != "" {
 				t.Errorf("stderr = %q, want nothing", stderr)

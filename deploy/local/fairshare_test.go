@@ -17,10 +17,13 @@ func TestFairShareQueueAlternatesBetweenShares(t *testing.T) {
 	t.Parallel()
 	td := startTanda(t)
 	ctx := context.Background()
-	// One 2-vCPU instance at most, and 2-vCPU jobs: one job at a time.
+	// One 2-vCPU instance at most, and 2-vCPU jobs: one job at a time. It
+	// starts DISABLED, so that no job runs before all are submitted (on a
+	// loaded machine, submitting takes longer than a job runs).
 	if _, err := td.client.CreateComputeEnvironment(ctx, &awsbatch.CreateComputeEnvironmentInput{
 		ComputeEnvironmentName: aws.String("one-slot"),
 		Type:                   types.CETypeManaged,
+		State:                  types.CEStateDisabled,
 		ComputeResources: &types.ComputeResource{
 			Type: types.CRTypeEc2, MinvCpus: aws.Int32(0), MaxvCpus: aws.Int32(2),
 			InstanceTypes: []string{"local.small"}, Subnets: []string{"subnet-local"}, InstanceRole: aws.String("ecsInstanceRole"),
@@ -56,6 +59,11 @@ func TestFairShareQueueAlternatesBetweenShares(t *testing.T) {
 				ResourceRequirements: []types.ResourceRequirement{{Type: types.ResourceTypeVcpu, Value: aws.String("2")}},
 			},
 		}))
+	}
+	if _, err := td.client.UpdateComputeEnvironment(ctx, &awsbatch.UpdateComputeEnvironmentInput{
+		ComputeEnvironment: aws.String("one-slot"), State: types.CEStateEnabled,
+	}); err != nil {
+		t.Fatalf("UpdateComputeEnvironment: %v", err)
 	}
 	for _, id := range ids {
 		if j := td.waitDone(t, id, 60*time.Second); j.Status != types.JobStatusSucceeded {
