@@ -57,7 +57,7 @@ func validateContainerProperties(path string, c *ContainerProperties, fargate bo
 		validateEnvironment(rp("environment"), c.Environment),
 		validateVolumes(path, c.Volumes, c.MountPoints),
 		validateUlimits(rp("ulimits"), c.Ulimits),
-		validateSecrets(rp("secrets"), c.Secrets),
+		validateSecrets(rp("secrets"), c.Secrets, true),
 		validateLinuxParameters(rp("linuxParameters"), c.LinuxParameters),
 		validateLogConfiguration(rp("logConfiguration"), c.LogConfiguration),
 	)
@@ -240,15 +240,23 @@ func validateUlimits(path string, ulimits []Ulimit) error {
 	return nil
 }
 
-// validateSecrets requires each secret's name and valueFrom.
-func validateSecrets(path string, secrets []Secret) error {
+// validateSecrets checks each secret: its name is required (for secrets,
+// an environment variable's name, outside the AWS_BATCH namespace), and
+// its valueFrom must be what ParseSecretRef reads.
+func validateSecrets(path string, secrets []Secret, envNames bool) error {
 	for i, s := range secrets {
 		p := elemPath(path, i)
 		if s.Name == "" {
 			return invalidf(memberPath(p, "name"), "is required")
 		}
+		if envNames && strings.HasPrefix(s.Name, reservedEnvPrefix) {
+			return invalidf(memberPath(p, "name"), "must not start with %s, which is reserved for the variables Batch sets (got %s)", reservedEnvPrefix, quoteValue(s.Name))
+		}
 		if s.ValueFrom == "" {
-			return invalidf(memberPath(p, "valueFrom"), "is required: the ARN of the secret or parameter")
+			return invalidf(memberPath(p, "valueFrom"), "is required: the ARN of the secret or parameter, or the parameter's name")
+		}
+		if _, err := ParseSecretRef(s.ValueFrom); err != nil {
+			return invalidf(memberPath(p, "valueFrom"), "%v (got %s)", err, quoteValue(s.ValueFrom))
 		}
 	}
 	return nil
@@ -287,5 +295,5 @@ func validateLogConfiguration(path string, lc *LogConfiguration) error {
 	if !slices.Contains(logDrivers, lc.LogDriver) {
 		return invalidf(memberPath(path, "logDriver"), "must be one of %s (got %s)", strings.Join(logDrivers, ", "), quoteValue(lc.LogDriver))
 	}
-	return validateSecrets(memberPath(path, "secretOptions"), lc.SecretOptions)
+	return validateSecrets(memberPath(path, "secretOptions"), lc.SecretOptions, false)
 }

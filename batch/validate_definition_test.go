@@ -137,6 +137,30 @@ func TestValidateRegisterJobDefinition(t *testing.T) {
 			"containerProperties.secrets[0].name is required"},
 		{"secret without source", func(in *RegisterJobDefinitionInput) { in.ContainerProperties.Secrets = []Secret{{Name: "T"}} },
 			"containerProperties.secrets[0].valueFrom is required"},
+		{"secret from a parameter name", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.Secrets = []Secret{{Name: "DB", ValueFrom: "/prod/db-password"}}
+		}, ""},
+		{"secret with a space in its parameter name", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.Secrets = []Secret{{Name: "DB", ValueFrom: "prod db"}}
+		}, `containerProperties.secrets[0].valueFrom must be a Systems Manager parameter's name of up to 2048 letters, digits and symbols _.-/ (or an ARN) (got "prod db")`},
+		{"secret from an S3 ARN", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.Secrets = []Secret{{Name: "DB", ValueFrom: "arn:aws:s3:::bucket/key"}}
+		}, `containerProperties.secrets[0].valueFrom must be an ARN with a partition, a region and an account`},
+		{"secret from another service's ARN", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.Secrets = []Secret{{Name: "DB", ValueFrom: "arn:aws:kms:us-east-1:123456789012:key/k"}}
+		}, `containerProperties.secrets[0].valueFrom must be the ARN of a Secrets Manager secret or of a Systems Manager parameter, or a parameter's name (got an ARN of kms)`},
+		{"secret with two suffixes", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.Secrets = []Secret{{Name: "DB", ValueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password:AWSCURRENT"}}
+		}, `containerProperties.secrets[0].valueFrom must be a secret's ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<secret-name>, optionally followed by :<json-key>:<version-stage>:<version-id>`},
+		{"secret with stage and id", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.Secrets = []Secret{{Name: "DB", ValueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf::AWSPREVIOUS:0f9e"}}
+		}, `containerProperties.secrets[0].valueFrom must not give both a version stage and a version id`},
+		{"secret in the AWS_BATCH namespace", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.Secrets = []Secret{{Name: "AWS_BATCH_JOB_ID", ValueFrom: "db"}}
+		}, `containerProperties.secrets[0].name must not start with AWS_BATCH`},
+		{"log secret option with a hyphenated name", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.LogConfiguration = &LogConfiguration{LogDriver: "splunk", SecretOptions: []Secret{{Name: "splunk-token", ValueFrom: "/splunk/token"}}}
+		}, ""},
 		{"linux parameters", func(in *RegisterJobDefinitionInput) {
 			in.ContainerProperties.LinuxParameters = &LinuxParameters{
 				Devices:    []Device{{HostPath: "/dev/fuse"}},
