@@ -18,6 +18,7 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
+	"github.com/tanda-batch/tanda/bootstrap/secrets"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -79,6 +80,11 @@ type Config struct {
 	// containers (*rolecreds.Roles); nil serves none, and a job with a role
 	// gets a line in its log saying so.
 	JobRoles JobRoles
+	// Secrets gets, before a container starts, what its execution role
+	// (executionRoleArn) is for: its secrets, and its image's registry
+	// credentials (*secrets.Resolver). nil gets none: an attempt of a job
+	// with secrets or an execution role fails.
+	Secrets Secrets
 	// After times attempt timeouts (time.After); tests fire them at will.
 	After  func(time.Duration) <-chan time.Time
 	Logger *slog.Logger
@@ -111,6 +117,12 @@ func (c *Config) defaults() {
 // is one.
 type JobRoles interface {
 	Grant(ctx context.Context, a rolecreds.Attempt) (rolecreds.Grant, error)
+}
+
+// Secrets prepares an attempt's secrets and registry credentials;
+// *secrets.Resolver is one. Its failures are *secrets.Error.
+type Secrets interface {
+	Prepare(ctx context.Context, a secrets.Attempt) (secrets.Prepared, error)
 }
 
 // NoticeSource reports notices that the instance will go away, until ctx

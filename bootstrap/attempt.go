@@ -12,6 +12,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
+	"github.com/tanda-batch/tanda/bootstrap/secrets"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -111,6 +112,14 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 	if err != nil {
 		return batch.AttemptOutcome{StatusReason: control.ReasonStartFailed, Reason: "ResourceInitializationError: " + err.Error()}, true
 	}
+	prep, o, ok := at.prepare(ctx)
+	if !ok {
+		return o, ctx.Err() == nil
+	}
+	spec.Env = setVars(spec.Env, prep.Vars)
+	if prep.Registry != nil {
+		spec.RegistryAuth = prep.Registry
+	}
 	grant, o, ok := at.grantRole(ctx)
 	if !ok {
 		return o, ctx.Err() == nil
@@ -161,6 +170,57 @@ func (at *attempt) grantRole(ctx context.Context) (g rolecreds.Grant, o batch.At
 		at.logf("%s", g.Note)
 	}
 	return g, o, true
+}
+
+// prepare gets the attempt's secrets and its image's registry credentials
+// with its execution role, or its agent's credentials. ok is false when
+// the attempt cannot start, with o saying why (AWS's
+// ResourceInitializationError). The log says how many secrets were read
+// and with what, never their values.
+func (at *attempt) prepare(ctx context.Context) (p secrets.Prepared, o batch.AttemptOutcome, ok bool) {
+	c := at.job.Container
+	if c == nil || (len(c.Secrets) == 0 && c.ExecutionRoleArn == "") {
+		return p, o, true
+	}
+	var err error
+	if at.a.cfg.Secrets == nil {
+		err = errors.New("this agent reads no secrets and assumes no execution role")
+	} else {
+		p, err = at.a.cfg.Secrets.Prepare(ctx, secrets.Attempt{
+			JobID: at.id, Attempt: at.number, ExecutionRoleARN: c.ExecutionRoleArn, Secrets: c.Secrets,
+		})
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return p, o, false
+		}
+		msg := secrets.Describe(err)
+		at.logf("%s", msg)
+		return p, batch.AttemptOutcome{StatusReason: roleStatusReason(msg), Reason: "ResourceInitializationError: " + msg}, false
+	}
+	for _, n := range p.Notes {
+		at.logf("%s", n)
+	}
+	return p, o, true
+}
+
+// setVars sets vars in env, replacing entries of the same names.
+func setVars(env []string, vars []secrets.Var) []string {
+	if len(vars) == 0 {
+		return env
+	}
+	names := make(map[string]bool, len(vars))
+	for _, v := range vars {
+		names[v.Name] = true
+	}
+	out := make([]string, 0, len(env)+len(vars))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !names[name] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, secrets.Env(vars)...)
 }
 
 // roleStatusReason is the statusReason of an attempt whose role cannot be

@@ -39,6 +39,16 @@ type RunSpec struct {
 	// resources are also in the fields above); a container runtime reads
 	// the rest of it (ulimits, volumes, linuxParameters...) from here.
 	Container *batch.ContainerProperties
+	// RegistryAuth, when set, gives the credentials that pull the image
+	// (its execution role's, for ECR) in place of the runtime's own. A
+	// failure to get them is the attempt's ResourceInitializationError.
+	RegistryAuth RegistryAuth
+}
+
+// RegistryAuth gives the registry credentials of an image: the
+// X-Registry-Auth value, or "" to pull anonymously.
+type RegistryAuth interface {
+	RegistryAuth(ctx context.Context, image string) (string, error)
 }
 
 // RunResult is how an attempt's process or container ended.

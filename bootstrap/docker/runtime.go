@@ -46,6 +46,9 @@ const (
 	prefixCreate  = "CannotCreateContainerError: "
 	prefixStart   = "CannotStartContainerError: "
 	prefixInspect = "CannotInspectContainerError: "
+	// prefixRegistryAuth is ECS's reason for an ECR token that an
+	// execution role cannot get.
+	prefixRegistryAuth = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: "
 )
 
 // Runtime runs attempts as containers on one Docker daemon. It is safe for
@@ -159,7 +162,7 @@ func (r *Runtime) launch(ctx context.Context, spec bootstrap.RunSpec, logs boots
 		r.note(logs, "the job asks for %g vCPUs and this host has %d: its limit is %d", spec.VCPUs, host.cpus, host.cpus)
 		cs.host.NanoCPUs = limit
 	}
-	if err := r.ensureImage(ctx, spec.Image, logs); err != nil {
+	if err := r.ensureImage(ctx, spec.Image, spec.RegistryAuth, logs); err != nil {
 		return "", err
 	}
 	created, err := r.api.ContainerCreate(ctx, client.ContainerCreateOptions{Name: cs.name, Config: cs.config, HostConfig: cs.host})
@@ -181,8 +184,10 @@ func (r *Runtime) startError(ctx context.Context, prefix string, err error) erro
 	return &bootstrap.StartError{Reason: prefix + err.Error()}
 }
 
-// ensureImage pulls image unless the daemon has it.
-func (r *Runtime) ensureImage(ctx context.Context, image string, logs bootstrap.LogFunc) error {
+// ensureImage pulls image unless the daemon has it, with the attempt's
+// own registry credentials when it has them (its execution role's), else
+// the runtime's.
+func (r *Runtime) ensureImage(ctx context.Context, image string, own bootstrap.RegistryAuth, logs bootstrap.LogFunc) error {
 	_, err := r.api.ImageInspect(ctx, image)
 	if err == nil {
 		return nil
@@ -195,7 +200,22 @@ func (r *Runtime) ensureImage(ctx context.Context, image string, logs bootstrap.
 		return fmt.Errorf("inspecting image %s: %w", image, err)
 	}
 	r.note(logs, "pulling image %s", image)
-	if err := r.pull(ctx, image); err != nil {
+	var auth Auth = r.auth
+	if own != nil {
+		auth = own
+	}
+	creds, err := auth.RegistryAuth(ctx, image)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("getting registry credentials for %s: %w", image, err)
+		}
+		if own != nil {
+			// As ECS words a registry token its execution role cannot get.
+			return &bootstrap.StartError{Reason: prefixRegistryAuth + err.Error()}
+		}
+		return &bootstrap.StartError{Reason: prefixPull + fmt.Sprintf("getting registry credentials for %s: %v", image, err)}
+	}
+	if err := r.pull(ctx, image, creds); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("pulling image %s: %w", image, err)
 		}
@@ -204,11 +224,7 @@ func (r *Runtime) ensureImage(ctx context.Context, image string, logs bootstrap.
 	return nil
 }
 
-func (r *Runtime) pull(ctx context.Context, image string) error {
-	auth, err := r.auth.RegistryAuth(ctx, image)
-	if err != nil {
-		return fmt.Errorf("getting registry credentials for %s: %w", image, err)
-	}
+func (r *Runtime) pull(ctx context.Context, image, auth string) error {
 	resp, err := r.api.ImagePull(ctx, image, client.ImagePullOptions{RegistryAuth: auth})
 	if err != nil {
 		return err

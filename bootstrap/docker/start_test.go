@@ -104,6 +104,26 @@ func TestPullAsksAuth(t *testing.T) {
 	}
 }
 
+// An attempt's own registry credentials (its execution role's) serve in
+// place of the runtime's; a failure to get them is ECS's
+// ResourceInitializationError, not a pull error.
+func TestPullWithTheAttemptsAuth(t *testing.T) {
+	runtimeAuth, attemptAuth := &recordingAuth{}, &recordingAuth{}
+	r, instance := newRuntime(t, Options{Auth: runtimeAuth})
+	spec := jobSpec(instance, "job-own-auth", "exit", "0")
+	spec.Image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"
+	spec.RegistryAuth = attemptAuth
+	_, err := r.Start(context.Background(), spec, newOutput().log)
+	var se *bootstrap.StartError
+	want := "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: no token"
+	if !errors.As(err, &se) || se.Reason != want {
+		t.Fatalf("Start = %v, want reason %q", err, want)
+	}
+	if !slices.Equal(attemptAuth.asked, []string{spec.Image}) || runtimeAuth.asked != nil {
+		t.Errorf("the attempt's auth was asked %q, the runtime's %q; want only the attempt's", attemptAuth.asked, runtimeAuth.asked)
+	}
+}
+
 func TestVersionNegotiatesAPI(t *testing.T) {
 	r, _ := newRuntime(t, Options{})
 	v, err := r.Version(context.Background())

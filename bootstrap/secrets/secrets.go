@@ -69,9 +69,16 @@ func errorf(format string, args ...any) *Error {
 	return &Error{msg: err.Error(), err: errors.Unwrap(err)}
 }
 
-// Reason is the container reason of an attempt that failed with err, as
-// ECS gives it.
-func Reason(err *Error) string { return "ResourceInitializationError: " + err.Error() }
+// Describe is an attempt's failure to get its secrets or registry
+// credentials as ECS words it: "unable to pull secrets or registry auth:
+// ..."; the container reason is that after "ResourceInitializationError: ".
+func Describe(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return (&Error{msg: err.Error()}).Error()
+}
 
 // ssmBatch is the most names one GetParameters call takes.
 const ssmBatch = 10

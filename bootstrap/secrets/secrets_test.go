@@ -178,8 +178,11 @@ func TestResolveFailures(t *testing.T) {
 			if strings.Contains(err.Error(), leak) {
 				t.Errorf("the error shows a secret's value: %v", err)
 			}
-			if r := secrets.Reason(se); !strings.HasPrefix(r, "ResourceInitializationError: unable to pull secrets or registry auth: ") {
-				t.Errorf("Reason = %q", r)
+			if d := secrets.Describe(fmt.Errorf("wrapped: %w", err)); d != err.Error() {
+				t.Errorf("Describe = %q, want %q", d, err.Error())
+			}
+			if d := secrets.Describe(errors.New("other")); d != "unable to pull secrets or registry auth: other" {
+				t.Errorf("Describe of another error = %q", d)
 			}
 		})
 	}
