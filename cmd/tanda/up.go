@@ -10,13 +10,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
+	"github.com/tanda-batch/tanda/bootstrap/secrets"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/deploy/local"
+	"github.com/tanda-batch/tanda/infra/secretstores"
 	"github.com/tanda-batch/tanda/infra/stsroles"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 )
@@ -43,10 +47,11 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	user := userAWS(ctx, *region, logger)
 	srv, err := local.Open(ctx, local.Config{
 		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
 		IdleGrace: *idle, RateLimit: *rate, Logger: logger, Runtime: rt,
-		Roles: userRoles(ctx, *region, logger),
+		Roles: user.roles(), Secrets: user.secrets(),
 	})
 	if err != nil {
 		return err
@@ -55,21 +60,52 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	return srv.Run(ctx)
 }
 
-// userRoles assumes jobs' roles with the user's own AWS credentials (the
-// SDK's default chain: environment, shared files, SSO...), calling STS in
-// the user's configured region, else in region. Whether there are any is
-// found out when a job first needs them.
-func userRoles(ctx context.Context, region string, logger *slog.Logger) rolecreds.Assumer {
+// userConfig is the user's own AWS configuration (the SDK's default
+// chain: environment, shared files, SSO...), with which `tanda up` assumes
+// jobs' roles and reads their secrets, calling in the user's configured
+// region, else in --region. ok is false when there is none. Whether it
+// holds credentials is found out when a job first needs them.
+type userConfig struct {
+	cfg aws.Config
+	ok  bool
+}
+
+func userAWS(ctx context.Context, region string, logger *slog.Logger) userConfig {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		logger.Warn("no AWS configuration: jobs with a jobRoleArn run without credentials", "err", err)
-		return nil
+		logger.Warn("no AWS configuration: jobs with a jobRoleArn run without credentials, jobs with secrets fail", "err", err)
+		return userConfig{}
 	}
 	if cfg.Region == "" {
 		cfg.Region = region
 	}
 	cfg.HTTPClient = awsclient.Wrap(cfg.HTTPClient)
-	return stsroles.New(cfg)
+	return userConfig{cfg: cfg, ok: true}
+}
+
+// roles assumes jobs' roles with the user's credentials.
+func (u userConfig) roles() rolecreds.Assumer {
+	if !u.ok {
+		return nil
+	}
+	return stsroles.New(u.cfg)
+}
+
+// secrets reads jobs' secrets with the user's credentials, or as their
+// execution roles assumed with them; an execution role that cannot be
+// assumed is a note in the job's log, and the user's own credentials read.
+func (u userConfig) secrets() *secrets.Resolver {
+	r := &secrets.Resolver{Stack: local.LocalStack, Lenient: true}
+	if !u.ok {
+		return r // no Store: a job with secrets fails, and says why
+	}
+	store := secretstores.New(u.cfg)
+	r.Assumer, r.Region = stsroles.New(u.cfg), u.cfg.Region
+	r.Store = func(role *rolecreds.Session) secrets.Store { return store.As(role) }
+	r.Registry = func(role *rolecreds.Session) secrets.RegistryAuth {
+		return docker.NewECRAuth(ecr.NewFromConfig(u.cfg, func(o *ecr.Options) { o.Credentials = stsroles.Provider(role) }), docker.DockerConfig{}, nil)
+	}
+	return r
 }
 
 // absolute makes a path usable from any directory, when it can.

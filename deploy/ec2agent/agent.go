@@ -12,6 +12,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
+	"github.com/tanda-batch/tanda/bootstrap/secrets"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/provisioner/ec2shapes"
@@ -139,6 +140,10 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 		return nil, err
 	}
 	bc.JobRoles = roles
+	bc.Secrets = &secrets.Resolver{
+		Assumer: be.Roles, Store: be.Secrets, Registry: be.RoleRegistry,
+		Region: inst.Partition().Region, Account: inst.AccountID, Stack: inst.Settings.Stack, Clock: cfg.Clock,
+	}
 	if cfg.Tune != nil {
 		cfg.Tune(&bc)
 	}

@@ -12,18 +12,22 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
+	"github.com/tanda-batch/tanda/bootstrap/secrets"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/infra/cwlogs"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/jobevents"
+	"github.com/tanda-batch/tanda/infra/secretstores"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 	"github.com/tanda-batch/tanda/infra/stsroles"
 )
 
 // OpenAWS connects the agent to its stack's resources named in s: the
 // DynamoDB tables, the SQS queues, the CloudWatch Logs group, the
-// EventBridge bus, ECR for pulling images, and STS for assuming jobs'
-// roles. It creates none of them:
+// EventBridge bus, ECR for pulling images (as the instance, or as a job's
+// execution role), STS for assuming jobs' roles, and SSM Parameter Store
+// and Secrets Manager for their secrets. It creates none of them:
 // the SAM stack (or `tanda serve --init`) does.
 func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger *slog.Logger) (Backend, error) {
 	cfg, err := s.AWSConfig(ctx)
@@ -34,6 +38,7 @@ func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger
 	store := dynamo.New(dynamodb.NewFromConfig(cfg), dynamo.Options{
 		JobsTable: s.JobsTable, ItemsTable: s.ItemsTable, Clock: clock, Queues: queues,
 	})
+	secretStore := secretstores.New(cfg)
 	logs := cwlogs.New(cloudwatchlogs.NewFromConfig(cfg), cwlogs.Options{Group: s.LogGroup, Logger: logger})
 	return Backend{
 		Store:    store,
@@ -42,5 +47,14 @@ func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger
 		Events:   jobevents.New(eventbridge.NewFromConfig(cfg), jobevents.Options{Bus: s.EventBus, Logger: logger}),
 		Registry: docker.NewECRAuth(ecr.NewFromConfig(cfg), docker.DockerConfig{}, clock),
 		Roles:    stsroles.New(cfg),
+		Secrets:  func(role *rolecreds.Session) secrets.Store { return secretStore.As(role) },
+		RoleRegistry: func(role *rolecreds.Session) secrets.RegistryAuth {
+			return docker.NewECRAuth(ecr.NewFromConfig(cfg, withRole(role)), docker.DockerConfig{}, clock)
+		},
 	}, nil
+}
+
+// withRole makes an ECR client call as role.
+func withRole(role *rolecreds.Session) func(*ecr.Options) {
+	return func(o *ecr.Options) { o.Credentials = stsroles.Provider(role) }
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/docker"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
+	"github.com/tanda-batch/tanda/bootstrap/secrets"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -23,6 +24,12 @@ type Backend struct {
 	// nil uses the Docker config file's.
 	Registry docker.Auth
 	// Roles assumes jobs' roles (STS, with the instance role); nil serves
-	// no job role credentials.
+	// no job role credentials. Execution roles are assumed with it too.
 	Roles rolecreds.Assumer
+	// Secrets reads jobs' secrets as an execution role, or as the agent
+	// when role is nil (infra/secretstores); nil reads none, and a job
+	// with secrets fails.
+	Secrets func(role *rolecreds.Session) secrets.Store
+	// RoleRegistry, when set, pulls ECR images as an execution role.
+	RoleRegistry func(role *rolecreds.Session) secrets.RegistryAuth
 }

@@ -54,9 +54,14 @@ type Config struct {
 	// credentials (infra/stsroles); nil assumes none. Either way a role
 	// that cannot be assumed, or cannot be served, is a note in the job's
 	// log and the job runs without credentials.
-	Roles  rolecreds.Assumer
-	Logger *slog.Logger
-	Clock  batch.Clock
+	Roles rolecreds.Assumer
+	// Secrets reads jobs' secrets (and pulls as their execution roles)
+	// with the user's own AWS credentials (a *secrets.Resolver over
+	// infra/secretstores); nil reads none. A secret that cannot be read
+	// fails the attempt: a job never runs without it.
+	Secrets bootstrap.Secrets
+	Logger  *slog.Logger
+	Clock   batch.Clock
 }
 
 func (c *Config) defaults() {
@@ -304,6 +309,7 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 		KillGrace:          s.cfg.KillGrace,
 		Clock:              s.cfg.Clock,
 		JobRoles:           s.roles,
+		Secrets:            s.cfg.Secrets,
 		Logger:             s.cfg.Logger.With("component", "agent"),
 	})
 	done := make(chan struct{})

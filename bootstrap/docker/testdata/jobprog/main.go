@@ -11,9 +11,11 @@
 //	jobprog lines N MILLIS CODE  print "start", then N numbered lines MILLIS apart, then exit CODE
 //	jobprog mixed                print to stdout and stderr, and a line without a newline
 //	jobprog write PATH           create PATH and write to it
+//	jobprog sha256env NAME...    print each variable's name and the SHA-256 of its value (not the value)
 package main
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/signal"
@@ -37,6 +39,15 @@ func main() {
 			fmt.Printf("env %s\n", kv)
 		}
 		fmt.Printf("uid=%d gid=%d\n", os.Getuid(), os.Getgid())
+	case "sha256env":
+		for _, name := range args {
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				fmt.Printf("%s unset\n", name)
+				continue
+			}
+			fmt.Printf("%s sha256=%x\n", name, sha256.Sum256([]byte(v)))
+		}
 	case "exit":
 		os.Exit(num(args, 0))
 	case "oom":
