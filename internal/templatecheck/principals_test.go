@@ -17,6 +17,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/pricelist"
+	"github.com/tanda-batch/tanda/infra/secretstores"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 	"github.com/tanda-batch/tanda/infra/stsroles"
 	"github.com/tanda-batch/tanda/internal/templatecheck"
@@ -47,6 +48,7 @@ var adapters = map[string]adapter{
 	module + "bootstrap/docker":             {docker.Actions, nil},
 	module + "deploy/awsserver/provisionfn": {provisionfn.Actions, nil},
 	module + "infra/stsroles":               {stsroles.Actions, nil},
+	module + "infra/secretstores":           {secretstores.Actions, nil},
 }
 
 // hub is the package that wires every function (awsserver): each function
