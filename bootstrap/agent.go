@@ -502,7 +502,10 @@ func (a *Agent) take(ctx context.Context, rq string, d batch.Delivery) (takeOutc
 // couldEverFit reports whether this instance takes a job when it is idle.
 func (a *Agent) couldEverFit(j *batch.Job) bool {
 	in := j.Internal
-	return a.takes(j) && a.room.CouldEverFit(in.VCPUs, in.MemoryMiB, in.GPUs)
+	a.mu.Lock()
+	room := a.room // CouldEverFit reads a copy, which Release may be writing
+	a.mu.Unlock()
+	return a.takes(j) && room.CouldEverFit(in.VCPUs, in.MemoryMiB, in.GPUs)
 }
 
 // takes applies the packing rule, if any, with the job's wait counted from
