@@ -138,6 +138,9 @@ type ContainerOverrides struct {
 	InstanceType         string                `json:"instanceType,omitempty"`
 	Environment          []KeyValuePair        `json:"environment,omitempty"`
 	ResourceRequirements []ResourceRequirement `json:"resourceRequirements,omitempty"`
+	// LogConfiguration is not an override AWS Batch takes; it is read
+	// only to be refused, rather than silently ignored.
+	LogConfiguration *LogConfiguration `json:"logConfiguration,omitempty"`
 }
 
 // EvaluateOnExit is one retry-strategy rule.

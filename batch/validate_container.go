@@ -27,9 +27,6 @@ var volumeNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 // ulimitNames are the ulimit types a container may set.
 var ulimitNames = []string{"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"}
 
-// logDrivers are the log drivers a container may use.
-var logDrivers = []string{"awslogs", "awsfirelens", "fluentd", "gelf", "journald", "json-file", "splunk", "syslog"}
-
 // validateContainerProperties checks a job definition's container at path.
 // Privileged containers and host-path volumes are allowed here: whether they
 // may run is the compute environment's decision when the job is placed.
@@ -59,7 +56,7 @@ func validateContainerProperties(path string, c *ContainerProperties, fargate bo
 		validateUlimits(rp("ulimits"), c.Ulimits),
 		validateSecrets(rp("secrets"), c.Secrets, true),
 		validateLinuxParameters(rp("linuxParameters"), c.LinuxParameters),
-		validateLogConfiguration(rp("logConfiguration"), c.LogConfiguration),
+		ValidateLogConfiguration(rp("logConfiguration"), c.LogConfiguration),
 	)
 }
 
@@ -68,6 +65,9 @@ func validateContainerProperties(path string, c *ContainerProperties, fargate bo
 func validateContainerOverrides(path string, o *ContainerOverrides) error {
 	if o == nil {
 		return nil
+	}
+	if o.LogConfiguration != nil {
+		return invalidf(memberPath(path, "logConfiguration"), "cannot be overridden: AWS Batch takes a job's log settings from its job definition; register a revision whose containerProperties.logConfiguration uses %s, the log driver Tanda supports", LogDriverAWSLogs)
 	}
 	if o.Vcpus != nil && *o.Vcpus < 1 {
 		return invalidf(memberPath(path, "vcpus"), "must be at least 1 (got %d)", *o.Vcpus)
@@ -285,15 +285,4 @@ func validateLinuxParameters(path string, lp *LinuxParameters) error {
 		return invalidf(memberPath(path, "swappiness"), "must be between 0 and 100 (got %d)", *lp.Swappiness)
 	}
 	return nil
-}
-
-// validateLogConfiguration checks the log driver.
-func validateLogConfiguration(path string, lc *LogConfiguration) error {
-	if lc == nil {
-		return nil
-	}
-	if !slices.Contains(logDrivers, lc.LogDriver) {
-		return invalidf(memberPath(path, "logDriver"), "must be one of %s (got %s)", strings.Join(logDrivers, ", "), quoteValue(lc.LogDriver))
-	}
-	return validateSecrets(memberPath(path, "secretOptions"), lc.SecretOptions, false)
 }

@@ -158,9 +158,9 @@ func TestValidateRegisterJobDefinition(t *testing.T) {
 		{"secret in the AWS_BATCH namespace", func(in *RegisterJobDefinitionInput) {
 			in.ContainerProperties.Secrets = []Secret{{Name: "AWS_BATCH_JOB_ID", ValueFrom: "db"}}
 		}, `containerProperties.secrets[0].name must not start with AWS_BATCH`},
-		{"log secret option with a hyphenated name", func(in *RegisterJobDefinitionInput) {
-			in.ContainerProperties.LogConfiguration = &LogConfiguration{LogDriver: "splunk", SecretOptions: []Secret{{Name: "splunk-token", ValueFrom: "/splunk/token"}}}
-		}, ""},
+		{"log secret options", func(in *RegisterJobDefinitionInput) {
+			in.ContainerProperties.LogConfiguration = &LogConfiguration{LogDriver: "awslogs", SecretOptions: []Secret{{Name: "splunk-token", ValueFrom: "/splunk/token"}}}
+		}, "containerProperties.logConfiguration.secretOptions are not supported by Tanda"},
 		{"linux parameters", func(in *RegisterJobDefinitionInput) {
 			in.ContainerProperties.LinuxParameters = &LinuxParameters{
 				Devices:    []Device{{HostPath: "/dev/fuse"}},
@@ -185,10 +185,10 @@ func TestValidateRegisterJobDefinition(t *testing.T) {
 		}, ""},
 		{"unknown log driver", func(in *RegisterJobDefinitionInput) {
 			in.ContainerProperties.LogConfiguration = &LogConfiguration{LogDriver: "loki"}
-		}, `containerProperties.logConfiguration.logDriver must be one of awslogs, awsfirelens, fluentd, gelf, journald, json-file, splunk, syslog (got "loki")`},
-		{"log secret without source", func(in *RegisterJobDefinitionInput) {
+		}, `containerProperties.logConfiguration.logDriver must be one of awslogs, awsfirelens, fluentd, gelf, journald, json-file, logentries, splunk, syslog (got "loki"); Tanda supports awslogs`},
+		{"other log driver", func(in *RegisterJobDefinitionInput) {
 			in.ContainerProperties.LogConfiguration = &LogConfiguration{LogDriver: "splunk", SecretOptions: []Secret{{Name: "token"}}}
-		}, "containerProperties.logConfiguration.secretOptions[0].valueFrom is required"},
+		}, `containerProperties.logConfiguration.logDriver "splunk" is not supported by Tanda`},
 		{"priority 9999", func(in *RegisterJobDefinitionInput) { in.SchedulingPriority = new(9999) }, ""},
 		{"priority 10000", func(in *RegisterJobDefinitionInput) { in.SchedulingPriority = new(10000) }, "schedulingPriority must be between 0 and 9999 (got 10000)"},
 		{"retry", func(in *RegisterJobDefinitionInput) {

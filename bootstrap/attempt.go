@@ -59,10 +59,34 @@ func (a *Agent) newAttempt(j batch.Job) *attempt {
 		at.stream = j.Attempts[n-1].Container.LogStreamName
 	}
 	if at.stream == "" {
-		at.stream = control.LogStreamName(j.Internal.DefinitionName, j.JobID, at.number)
+		at.stream = control.AttemptLogStream(&j, at.number)
 	}
-	at.logs = newLogBuffer(a.logs, at.stream, a.log)
+	at.logs = newLogBuffer(at.logStore(), at.stream, a.log)
 	return at
+}
+
+// logStore is where the attempt's log goes: the group its awslogs options
+// name, when the agent's store can route there, else the agent's store.
+func (at *attempt) logStore() LogStore {
+	target := batch.LogTargetOf(at.job.Container)
+	if r, ok := at.a.logs.(LogRouter); ok && target.Elsewhere() {
+		return routedLogs{router: r, target: target}
+	}
+	return at.a.logs
+}
+
+// prepareLog creates the attempt's log stream where its awslogs options
+// send it. It fails, as the awslogs driver fails a container, when that
+// group does not exist (and may not be created) or cannot be written.
+func (at *attempt) prepareLog(ctx context.Context) error {
+	r, ok := at.logs.store.(routedLogs)
+	if !ok {
+		return nil
+	}
+	if err := r.router.PrepareStream(ctx, r.target, at.stream); err != nil {
+		return fmt.Errorf("failed to initialize logging driver: %w", err)
+	}
+	return nil
 }
 
 // runAttempt runs a claimed attempt to its end and reports it. If the
@@ -127,6 +151,14 @@ func (at *attempt) run(ctx context.Context) (o batch.AttemptOutcome, report bool
 	// The credentials are served while the attempt runs, and no longer.
 	defer grant.Revoke()
 	spec.Env = append(spec.Env, grant.Env...)
+	// As on ECS, the log driver is set up as the container starts.
+	if err := at.prepareLog(ctx); err != nil {
+		if ctx.Err() != nil {
+			return batch.AttemptOutcome{}, false
+		}
+		a.log.Warn("job log", "job", at.id, "err", err)
+		return batch.AttemptOutcome{StatusReason: control.ReasonStartFailed, Reason: "CannotStartContainerError: " + err.Error()}, true
+	}
 	exec, err := a.runtime.Start(ctx, spec, func(l LogLine) { at.logs.Add(l) })
 	if err != nil {
 		var se *StartError

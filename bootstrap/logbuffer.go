@@ -15,6 +15,29 @@ type LogStore interface {
 	Append(ctx context.Context, stream string, events []batch.LogEvent) error
 }
 
+// LogRouter is a LogStore that can also keep a stream in the log group,
+// and region, that a job's awslogs options name: *cwlogs.Router. An agent
+// whose LogStore is not one (files on one machine) keeps every stream in
+// its LogStore, under the same names.
+type LogRouter interface {
+	LogStore
+	// PrepareStream creates stream in t's group before the attempt's
+	// container starts; its error says why the log cannot go there.
+	PrepareStream(ctx context.Context, t batch.LogTarget, stream string) error
+	AppendTo(ctx context.Context, t batch.LogTarget, stream string, events []batch.LogEvent) error
+}
+
+// routedLogs is the LogStore of one attempt whose log goes to a group
+// of its own.
+type routedLogs struct {
+	router LogRouter
+	target batch.LogTarget
+}
+
+func (r routedLogs) Append(ctx context.Context, stream string, events []batch.LogEvent) error {
+	return r.router.AppendTo(ctx, r.target, stream, events)
+}
+
 // logBuffer batches an attempt's output into its log stream: lines reach
 // the store within flushEvery while the job runs, not after it exits.
 type logBuffer struct {

@@ -43,12 +43,18 @@ func taskID(jobID string, attempt int) string {
 	return fmt.Sprintf("%s-%d", strings.NewReplacer(":", "-", "#", "-").Replace(jobID), attempt)
 }
 
-// LogStreamName is an attempt's log stream, `<definition>/default/<task>`.
+// LogStreamName is the log stream of attempt of a job of the definition
+// named definition, with no awslogs stream prefix:
+// `<definition>/default/<task>`.
 func LogStreamName(definition, jobID string, attempt int) string {
-	if len(definition) > 200 {
-		definition = definition[:200]
-	}
-	return definition + "/default/" + taskID(jobID, attempt)
+	return batch.LogStreamName(batch.LogTarget{}, definition, taskID(jobID, attempt))
+}
+
+// AttemptLogStream is the log stream of a job's attempt, as AWS Batch
+// names it: `<prefix>/default/<task>`, the prefix being the job's awslogs
+// stream prefix, or else its job definition's name.
+func AttemptLogStream(j *batch.Job, attempt int) string {
+	return batch.LogStreamName(batch.LogTargetOf(j.Container), j.Internal.DefinitionName, taskID(j.JobID, attempt))
 }
 
 // Claim wins a RUNNABLE job for an instance: the job becomes STARTING with
@@ -81,7 +87,7 @@ func (s *Service) claim(p Placement) func(j *batch.Job) ([]batch.Message, error)
 		c := &batch.AttemptContainerDetail{
 			ContainerInstanceArn: fmt.Sprintf("arn:aws:ecs:%s:%s:container-instance/%s", part.Region, part.Account, p.InstanceID),
 			TaskArn:              fmt.Sprintf("arn:aws:ecs:%s:%s:task/%s/%s", part.Region, part.Account, p.ComputeEnvironment, taskID(j.JobID, j.Internal.Attempt)),
-			LogStreamName:        LogStreamName(j.Internal.DefinitionName, j.JobID, j.Internal.Attempt),
+			LogStreamName:        AttemptLogStream(j, j.Internal.Attempt),
 		}
 		j.Attempts = append(j.Attempts, batch.AttemptDetail{Container: c})
 		if j.Container != nil {

@@ -10,6 +10,7 @@ import (
 	"maps"
 
 	"github.com/google/uuid"
+
 	"github.com/tanda-batch/tanda/batch"
 )
 
@@ -115,6 +116,11 @@ func (s *Service) buildJob(ctx context.Context, id string, in *batch.SubmitJobIn
 	}
 	if jd.ContainerProperties == nil {
 		return batch.Job{}, batch.Clientf("JobDefinition %s has no containerProperties; Tanda runs container jobs only", jd.JobDefinitionArn)
+	}
+	// A revision registered before Tanda checked log settings may name a
+	// driver it does not support.
+	if err := batch.ValidateLogConfiguration("containerProperties.logConfiguration", jd.ContainerProperties.LogConfiguration); err != nil {
+		return batch.Job{}, batch.Clientf("JobDefinition %s: %v; register a new revision", jd.JobDefinitionArn, err)
 	}
 	if err := s.checkDependencies(ctx, in); err != nil {
 		return batch.Job{}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -30,7 +29,7 @@ const silentLeases = 10
 // job logs read from CloudWatch Logs.
 func (b *Backend) APIHandler(keys sigv4.SecretSource) http.Handler {
 	st := b.Settings
-	logs := cwlogs.New(cloudwatchlogs.NewFromConfig(b.awsCfg), cwlogs.Options{Group: st.LogGroup, Logger: b.logger("logs")})
+	logs := cwlogs.NewRouter(b.awsCfg, cwlogs.Options{Group: st.LogGroup, Logger: b.logger("logs")})
 	return kit.NewAPI(b.Control, kit.APIOptions{
 		Region: st.Region, Keys: keys, Logs: logs, RateLimit: b.opts.RateLimit,
 		Logger: b.logger("api"), Clock: b.opts.Clock,

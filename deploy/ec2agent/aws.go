@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -39,7 +38,7 @@ func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger
 		JobsTable: s.JobsTable, ItemsTable: s.ItemsTable, Clock: clock, Queues: queues,
 	})
 	secretStore := secretstores.New(cfg)
-	logs := cwlogs.New(cloudwatchlogs.NewFromConfig(cfg), cwlogs.Options{Group: s.LogGroup, Logger: logger})
+	logs := cwlogs.NewRouter(cfg, cwlogs.Options{Group: s.LogGroup, Logger: logger})
 	return Backend{
 		Store:    store,
 		Queues:   queues,

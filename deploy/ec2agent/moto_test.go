@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/tanda-batch/tanda/batch"
@@ -21,9 +22,21 @@ import (
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 )
 
-// TestAgentOnMoto runs a job end to end through OpenAWS's backend on moto's
-// server: DynamoDB, SQS and CloudWatch Logs.
-func TestAgentOnMoto(t *testing.T) {
+// motoAgent is an agent running on OpenAWS's backend on moto's server,
+// with its control plane.
+type motoAgent struct {
+	ctl      *control.Service
+	w        *world
+	cfg      aws.Config // the agent's AWS configuration
+	settings awsstack.Settings
+	logs     *cwlogs.Store // the stack's job log group
+}
+
+// startMotoAgent creates a stack of its own on moto (tables, queues, log
+// group, compute environment, job queue and definition) and runs an agent
+// on it until the test ends.
+func startMotoAgent(t *testing.T) motoAgent {
+	t.Helper()
 	endpoint := mototest.Endpoint(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
@@ -73,18 +86,25 @@ func TestAgentOnMoto(t *testing.T) {
 		t.Fatalf("ec2agent.New: %v", err)
 	}
 	batchtest.RunInBackground(t, agent.Run)
+	return motoAgent{ctl: ctl, w: w, cfg: cfg, settings: s, logs: logs}
+}
 
-	out, err := ctl.SubmitJob(ctx, &batch.SubmitJobInput{
+// TestAgentOnMoto runs a job end to end through OpenAWS's backend on moto's
+// server: DynamoDB, SQS and CloudWatch Logs.
+func TestAgentOnMoto(t *testing.T) {
+	m := startMotoAgent(t)
+	ctx := t.Context()
+	out, err := m.ctl.SubmitJob(ctx, &batch.SubmitJobInput{
 		JobName: "hello", JobQueue: queueName, JobDefinition: defName,
 		ContainerOverrides: &batch.ContainerOverrides{Command: []string{"echo", "hello from moto"}},
 	})
 	if err != nil {
 		t.Fatalf("SubmitJob: %v", err)
 	}
-	j := w.waitStatus(out.JobID, batch.Succeeded)
+	j := m.w.waitStatus(out.JobID, batch.Succeeded)
 	var lines []string
 	waitFor(t, "the job's output in CloudWatch Logs", func() bool {
-		events, _, err := logs.Read(ctx, logStream(j), "", 100)
+		events, _, err := m.logs.Read(ctx, logStream(j), "", 100)
 		lines = lines[:0]
 		for _, e := range events {
 			lines = append(lines, e.Message)

@@ -16,6 +16,13 @@ type LogSource interface {
 	Read(ctx context.Context, stream, fromToken string, limit int) ([]batch.LogEvent, string, error)
 }
 
+// RoutedLogSource is a LogSource that can also read the log group, and
+// region, that a job's awslogs options name: *cwlogs.Router.
+type RoutedLogSource interface {
+	LogSource
+	ReadFrom(ctx context.Context, t batch.LogTarget, stream, fromToken string, limit int) ([]batch.LogEvent, string, error)
+}
+
 // LogReader serves Tanda's logs endpoint (httpapi.LogReader): the stream
 // of a job's attempt, read from Logs.
 type LogReader struct {
@@ -44,11 +51,11 @@ func (r LogReader) ReadJobLog(ctx context.Context, jobID string, attempt int, to
 	if attempt > len(j.Attempts) {
 		return httpapi.LogPage{}, batch.Clientf("job %s has %d attempts (asked for attempt %d)", jobID, len(j.Attempts), attempt)
 	}
-	stream := control.LogStreamName(j.Internal.DefinitionName, j.JobID, attempt)
+	stream := control.AttemptLogStream(&j, attempt)
 	if c := j.Attempts[attempt-1].Container; c != nil && c.LogStreamName != "" {
 		stream = c.LogStreamName
 	}
-	events, next, err := r.Logs.Read(ctx, stream, token, limit)
+	events, next, err := r.read(ctx, batch.LogTargetOf(j.Container), stream, token, limit)
 	if errors.Is(err, batch.ErrNotFound) {
 		return httpapi.LogPage{LogStreamName: stream, Events: []batch.LogEvent{}, NextToken: token}, nil
 	}
@@ -60,4 +67,13 @@ func (r LogReader) ReadJobLog(ctx context.Context, jobID string, attempt int, to
 		page.Events[i] = batch.LogEvent{Timestamp: e.Timestamp, Message: e.Message}
 	}
 	return page, nil
+}
+
+// read reads a page of stream where the job's log went: the group its
+// awslogs options name when Logs can read there, else Logs itself.
+func (r LogReader) read(ctx context.Context, t batch.LogTarget, stream, token string, limit int) ([]batch.LogEvent, string, error) {
+	if rs, ok := r.Logs.(RoutedLogSource); ok && t.Elsewhere() {
+		return rs.ReadFrom(ctx, t, stream, token, limit)
+	}
+	return r.Logs.Read(ctx, stream, token, limit)
 }

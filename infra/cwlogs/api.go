@@ -39,3 +39,14 @@ func hasCode(err error, codes ...string) bool {
 	}
 	return false
 }
+
+// describeAPIError is an API error as "<code>: <message>", the way the
+// awslogs driver reports CloudWatch's answers, or err's text for any other
+// error.
+func describeAPIError(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	return err.Error()
+}
