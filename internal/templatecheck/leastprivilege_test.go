@@ -26,9 +26,11 @@ var awsWideResources = map[string]string{
 // no mutating action on "*"; and a mutating action on a wildcard resource
 // only when the resource is the stack's by name, or the statement is
 // conditioned on the stack's tag or VPC, or the resource is one of
-// awsWideResources.
+// awsWideResources, or it is a log group under JobLogGroupPrefix (the
+// groups the deployer lets job definitions name; TestJobLogGroups).
 func TestLeastPrivilege(t *testing.T) {
 	e := evaluate(t, nil)
+	jobLogGroups := fmt.Sprintf("arn:%s:logs:*:%s:log-group:%s", sample.Partition, sample.Account, jobLogGroupPrefix(t, e))
 	vpc := fmt.Sprintf("arn:%s:ec2:%s:%s:vpc/%s", sample.Partition, sample.Region, sample.Account, sample.Parameters["VpcId"])
 	for _, role := range e.Resources("AWS::IAM::Role") {
 		policy, err := templatecheck.RolePolicy(e, role)
@@ -55,6 +57,7 @@ func TestLeastPrivilege(t *testing.T) {
 				case strings.Contains(r, sample.Name):
 				case conditionedOn(s, "tanda:stack", sample.Name), conditionedOn(s, "ec2:Vpc", vpc):
 				case awsWideResources[r[strings.LastIndex(r, ":")+1:]] != "":
+				case strings.HasPrefix(r, jobLogGroups) && jobLogGroupPrefix(t, e) != "":
 				default:
 					t.Errorf("%s grants %v on %s, which is not the stack's, without a condition", where, s.Actions, r)
 				}

@@ -70,6 +70,11 @@ func checkReach(t *testing.T, v stackView, p principal, policy templatecheck.Pol
 			}
 		case "logs":
 			want = []string{v.logGroup, v.logStream}
+			if a == "logs:CreateLogGroup" {
+				// The stack creates its own group; jobs' groups are
+				// TestJobLogGroups'.
+				want = []string{v.jobLogGroup}
+			}
 		case "events":
 			want = []string{v.bus}
 		case "kms":

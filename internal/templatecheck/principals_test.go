@@ -156,7 +156,8 @@ var principals = []principal{
 		}, each(ec2fleet.Actions(), "ec2agent imports infra/ec2fleet for the name of the compute-environment tag only"),
 			each(sqsqueue.SetupActions(), "job queues, and so ready queues, are created and deleted by the API")),
 		extra: map[string]string{
-			"s3:GetObject": "the user data downloads tanda-agent-<arch> from the artifacts bucket",
+			"s3:GetObject":        "the user data downloads tanda-agent-<arch> from the artifacts bucket",
+			"logs:CreateLogGroup": "a job definition's awslogs-create-group has the agent create the job's log group (under JobLogGroupPrefix only; TestJobLogGroups)",
 		},
 		queues: map[string][]string{
 			"sqs:GetQueueUrl":             {submissions, ready},

@@ -25,6 +25,7 @@ type stackView struct {
 	tables              []string // jobs, items
 	indexes             []string // the jobs table's GSIs
 	logGroup, logStream string   // a job's log stream, and its group
+	jobLogGroup         string   // a group a job definition names (awslogs-group), under JobLogGroupPrefix
 	bus                 string
 	kmsKey              string
 	instanceRole        string
@@ -66,6 +67,7 @@ func view(t *testing.T) stackView {
 	}
 	v.logGroup = arn("logs", "log-group:"+st.LogGroup)
 	v.logStream = v.logGroup + ":log-stream:sample/default/0123"
+	v.jobLogGroup = arn("logs", "log-group:"+jobLogGroupPrefix(t, e)+"sample")
 	v.bus = arn("events", "event-bus/"+st.EventBus)
 	v.kmsKey = env[kmskeys.EnvKeyID]
 	v.instanceRole = mustString(t, e, map[string]any{"Fn::GetAtt": []any{"InstanceRole", "Arn"}})
