@@ -20,6 +20,10 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(fakeAgentEnv); dir != "" {
 		os.Exit(runFakeAgent(dir))
 	}
+	// It also plays an agent running jobs on Docker (s3trigger_test.go).
+	if os.Getenv(dockerAgentEnv) != "" {
+		os.Exit(runDockerAgent())
+	}
 	if endpoint := os.Getenv("TANDA_MOTO_ENDPOINT"); endpoint != "" && os.Getenv(resetEnv) != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := resetMoto(ctx, endpoint)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
 )
@@ -54,11 +53,7 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: o.level}))
 	md := imds.New(o.imdsEndpoint, imds.Options{})
-	inst, err := ec2agent.Discover(ctx, md, ec2agent.DiscoverOptions{})
-	if err != nil {
-		return fmt.Errorf("finding out which instance this is: %w", err)
-	}
-	be, err := ec2agent.OpenAWS(ctx, inst.Settings, batch.SystemClock{}, logger)
+	inst, be, err := ec2agent.Connect(ctx, md, logger)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package ec2agent
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -56,4 +57,19 @@ func OpenAWS(ctx context.Context, s awsstack.Settings, clock batch.Clock, logger
 // withRole makes an ECR client call as role.
 func withRole(role *rolecreds.Session) func(*ecr.Options) {
 	return func(o *ecr.Options) { o.Credentials = stsroles.Provider(role) }
+}
+
+// Connect is what `tanda agent` does first on an instance: it finds out
+// from md which instance this is (Discover, with default options) and
+// connects to its stack's resources with OpenAWS.
+func Connect(ctx context.Context, md Metadata, logger *slog.Logger) (Instance, Backend, error) {
+	inst, err := Discover(ctx, md, DiscoverOptions{})
+	if err != nil {
+		return Instance{}, Backend{}, fmt.Errorf("finding out which instance this is: %w", err)
+	}
+	be, err := OpenAWS(ctx, inst.Settings, batch.SystemClock{}, logger)
+	if err != nil {
+		return Instance{}, Backend{}, err
+	}
+	return inst, be, nil
 }

@@ -37,18 +37,8 @@ import (
 // (rolecreds.Listen), which this test does not add to the machine.
 func TestJobRoleCredentialsInAContainer(t *testing.T) {
 	endpoint := mototest.Endpoint(t)
-	daemon, err := dockertest.Connect()
-	dockertest.Need(t, err)
-	defer daemon.Close()
+	image := dockertest.AWSProg(t)
 	ctx := t.Context()
-	src, err := dockertest.ModuleDir("deploy", "ec2agent", "testdata", "awsprog")
-	if err != nil {
-		t.Fatal(err)
-	}
-	image, err := dockertest.ImportProgram(ctx, daemon, src, "tanda-test/awsprog:latest")
-	if err != nil {
-		t.Fatalf("importing the test image: %v", err)
-	}
 
 	// The agent's own credentials, as an instance role's would be: the
 	// jobs must not see them.

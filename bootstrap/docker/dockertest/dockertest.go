@@ -81,6 +81,29 @@ func ImportJobProg(ctx context.Context, daemon *client.Client) (string, error) {
 	return ImportProgram(ctx, daemon, src, JobProgImage)
 }
 
+// AWSProgImage is the image of deploy/ec2agent/testdata/awsprog, a static
+// AWS SDK program that reads and writes S3 with the default credential
+// chain's credentials, at /awsprog.
+const AWSProgImage = "tanda-test/awsprog:latest"
+
+// AWSProg connects to the daemon, skipping or failing the test as Need
+// does without one, imports awsprog as AWSProgImage and returns it.
+func AWSProg(t testing.TB) string {
+	t.Helper()
+	daemon, err := Connect()
+	Need(t, err)
+	defer daemon.Close()
+	src, err := ModuleDir("deploy", "ec2agent", "testdata", "awsprog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, err := ImportProgram(t.Context(), daemon, src, AWSProgImage)
+	if err != nil {
+		t.Fatalf("importing awsprog: %v", err)
+	}
+	return image
+}
+
 // ImportProgram builds the Go program in directory src static (for Linux)
 // and imports it as image, whose only program it is, at /<name of src>.
 // An unchanged program is not imported again.

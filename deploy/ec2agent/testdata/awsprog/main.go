@@ -1,7 +1,16 @@
 // Command awsprog is a job of the job role tests: with the AWS SDK's
-// default credential chain it says who it is (STS GetCallerIdentity), reads
-// the S3 object IN_BUCKET/IN_KEY and writes OUT_KEY in the same bucket.
-// It exits 3 when the chain finds no credentials, 4 when a call fails.
+// default credential chain it says who it is (STS GetCallerIdentity),
+// reads an S3 object and writes another in the same bucket, with what it
+// read after "processed: ".
+//
+// Run without arguments, it reads IN_BUCKET/IN_KEY and writes OUT_KEY.
+// Run as "awsprog BUCKET KEY [VERSION-ID]", as an S3 trigger starts it
+// (Ref::bucket, Ref::key, Ref::versionId), it reads that version of the
+// object (the latest when the version is empty) and writes
+// results/KEY@<AWS_BATCH_JOB_ID>.
+//
+// It exits 2 on bad arguments, 3 when the chain finds no credentials, 4
+// when a call fails.
 package main
 
 import (
@@ -19,6 +28,7 @@ import (
 )
 
 func main() {
+	in, outKey := objects(os.Args[1:])
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg, err := config.LoadDefaultConfig(ctx)
@@ -36,8 +46,7 @@ func main() {
 	}
 	fmt.Printf("caller %s\n", aws.ToString(who.Arn))
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	bucket := os.Getenv("IN_BUCKET")
-	obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(os.Getenv("IN_KEY"))})
+	obj, err := s3c.GetObject(ctx, in)
 	if err != nil {
 		fail(4, "GetObject: %v", err)
 	}
@@ -46,11 +55,29 @@ func main() {
 	if err != nil {
 		fail(4, "reading the object: %v", err)
 	}
+	bucket := aws.ToString(in.Bucket)
+	fmt.Printf("read s3://%s/%s: %d bytes\n", bucket, aws.ToString(in.Key), len(body))
 	out := append([]byte("processed: "), body...)
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(os.Getenv("OUT_KEY")), Body: bytes.NewReader(out)}); err != nil {
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: in.Bucket, Key: aws.String(outKey), Body: bytes.NewReader(out)}); err != nil {
 		fail(4, "PutObject: %v", err)
 	}
-	fmt.Printf("wrote %s\n", os.Getenv("OUT_KEY"))
+	fmt.Printf("wrote %s\n", outKey)
+}
+
+// objects are the object to read and the key to write, from the
+// arguments or else the environment.
+func objects(args []string) (*s3.GetObjectInput, string) {
+	if len(args) == 0 {
+		return &s3.GetObjectInput{Bucket: aws.String(os.Getenv("IN_BUCKET")), Key: aws.String(os.Getenv("IN_KEY"))}, os.Getenv("OUT_KEY")
+	}
+	if len(args) < 2 || len(args) > 3 {
+		fail(2, "usage: awsprog [BUCKET KEY [VERSION-ID]] (got %q)", args)
+	}
+	in := &s3.GetObjectInput{Bucket: aws.String(args[0]), Key: aws.String(args[1])}
+	if len(args) == 3 && args[2] != "" && args[2] != "null" {
+		in.VersionId = aws.String(args[2])
+	}
+	return in, "results/" + args[1] + "@" + os.Getenv("AWS_BATCH_JOB_ID")
 }
 
 func fail(code int, format string, args ...any) {
