@@ -117,6 +117,11 @@ func (c *Config) defaults() {
 // is one.
 type JobRoles interface {
 	Grant(ctx context.Context, a rolecreds.Attempt) (rolecreds.Grant, error)
+	// Regrant serves an attempt taken over after an agent restart the
+	// credentials an earlier agent granted it; env holds the entries of
+	// the grant (rolecreds.EnvFullURI, EnvToken) its execution was started
+	// with.
+	Regrant(ctx context.Context, a rolecreds.Attempt, env []string) (rolecreds.Grant, error)
 }
 
 // Secrets prepares an attempt's secrets and registry credentials;

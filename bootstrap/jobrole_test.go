@@ -16,8 +16,16 @@ import (
 type fakeRoles struct {
 	err error
 
-	mu      sync.Mutex
-	granted []rolecreds.Attempt
+	mu        sync.Mutex
+	granted   []rolecreds.Attempt
+	regranted []rolecreds.Attempt
+}
+
+func (f *fakeRoles) Regrant(_ context.Context, a rolecreds.Attempt, _ []string) (rolecreds.Grant, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.regranted = append(f.regranted, a)
+	return rolecreds.Grant{Note: "job role regranted"}, f.err
 }
 
 func (f *fakeRoles) Grant(_ context.Context, a rolecreds.Attempt) (rolecreds.Grant, error) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 )
 
 // Reattacher is a runtime whose executions outlive the agent, such as
@@ -24,6 +25,11 @@ type Reattached struct {
 	JobID     string
 	Attempt   int
 	Execution Execution
+	// RoleEnv holds the job role credentials entries of the environment
+	// the execution was started with (rolecreds.EnvFullURI and EnvToken,
+	// "name=value"), if it has them: the agent serves them again. The
+	// runtime passes on no other variable.
+	RoleEnv []string
 }
 
 // reattach takes over what an earlier agent of this instance left running,
@@ -62,11 +68,15 @@ func (a *Agent) reattach(ctx context.Context) error {
 		delete(kept, key)
 		a.hold(&at.job)
 		at.logf("agent restarted: following the running execution again")
+		grant := at.regrantRole(ctx, r.RoleEnv)
 		exec := r.Execution
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
 			defer a.release(&at.job)
+			// As for an attempt this agent started: the credentials are
+			// served while it runs, and no longer.
+			defer grant.Revoke()
 			at.end(ctx, func(ctx context.Context) (batch.AttemptOutcome, bool) { return at.watch(ctx, exec) })
 		}()
 	}
@@ -79,6 +89,31 @@ func (a *Agent) reattach(ctx context.Context) error {
 		return fmt.Errorf("re-attaching to earlier executions: %w", err)
 	}
 	return nil
+}
+
+// regrantRole serves a taken-over attempt's job role credentials again,
+// under the URI and token its execution was started with (env), so that
+// the job goes on refreshing them. Whatever happens is said in the job's
+// log; the attempt goes on regardless, its container running already.
+func (at *attempt) regrantRole(ctx context.Context, env []string) rolecreds.Grant {
+	j := &at.job
+	if j.Container == nil || j.Container.JobRoleArn == "" {
+		return rolecreds.Grant{}
+	}
+	role := j.Container.JobRoleArn
+	if at.a.cfg.JobRoles == nil {
+		at.logf("job role %s: after the agent's restart this agent serves no job role credentials, so the job cannot refresh its credentials", role)
+		return rolecreds.Grant{}
+	}
+	g, err := at.a.cfg.JobRoles.Regrant(ctx, rolecreds.Attempt{JobID: j.JobID, Attempt: at.number, RoleARN: role}, env)
+	if err != nil {
+		at.logf("job role %s: after the agent's restart its credentials cannot be served again, so the job cannot refresh them: %v", role, err)
+		return rolecreds.Grant{}
+	}
+	if g.Note != "" {
+		at.logf("%s", g.Note)
+	}
+	return g
 }
 
 // hold counts a taken-over attempt's resources as used, fit or not.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 )
 
 // Resume says where the output of an attempt taken over from an earlier
@@ -26,6 +28,9 @@ type Adopted struct {
 	JobID     string
 	Attempt   int
 	Execution *Execution
+	// Env is the environment the container was created with
+	// (Config.Env), secrets included: what the agent gave it.
+	Env []string
 }
 
 // Adopt finds the containers an earlier agent of instanceID left behind,
@@ -64,7 +69,17 @@ func (r *Runtime) Adopt(ctx context.Context, instanceID string, keep func(jobID 
 				continue
 			}
 		}
-		adopted = append(adopted, Adopted{JobID: jobID, Attempt: attempt, Execution: r.follow(c.ID, resume.Logs, resume.Since)})
+		// The environment is read before the container is followed: once
+		// it ends, it is removed.
+		ins, err := r.api.ContainerInspect(ctx, c.ID, client.ContainerInspectOptions{})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("inspecting container of job %s attempt %d: %w", jobID, attempt, err))
+		}
+		var env []string
+		if ins.Container.Config != nil {
+			env = ins.Container.Config.Env
+		}
+		adopted = append(adopted, Adopted{JobID: jobID, Attempt: attempt, Execution: r.follow(c.ID, resume.Logs, resume.Since), Env: env})
 	}
 	return adopted, errors.Join(errs...)
 }
@@ -77,9 +92,21 @@ func (r *Runtime) Reattach(ctx context.Context, instanceID string, keep func(job
 	})
 	out := make([]bootstrap.Reattached, 0, len(adopted))
 	for _, a := range adopted {
-		out = append(out, bootstrap.Reattached{JobID: a.JobID, Attempt: a.Attempt, Execution: a.Execution})
+		out = append(out, bootstrap.Reattached{JobID: a.JobID, Attempt: a.Attempt, Execution: a.Execution, RoleEnv: roleEnv(a.Env)})
 	}
 	return out, err
+}
+
+// roleEnv is the job role credentials entries of env, and no other.
+func roleEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == rolecreds.EnvFullURI || name == rolecreds.EnvToken {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 var _ bootstrap.Reattacher = (*Runtime)(nil)

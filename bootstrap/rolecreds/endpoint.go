@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,16 @@ type Endpoint struct {
 
 	mu     sync.Mutex
 	grants map[string]*registration // by id
+	// addrs are the addresses listened on (ln's, and those Reregister
+	// took back), host:port.
+	addrs map[string]bool
+	// pending are listeners Reregister opened before Serve started;
+	// Serve serves them with ln.
+	pending []net.Listener
+	// serve, while Serve runs, serves one more listener; nil before
+	// Serve starts and once it has stopped.
+	serve   func(net.Listener)
+	stopped bool // Serve has stopped: no listener is added any more
 }
 
 // registration is one attempt's credentials on the Endpoint.
@@ -50,13 +61,14 @@ func NewEndpoint(ln net.Listener, log *slog.Logger) *Endpoint {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Endpoint{ln: ln, base: "http://" + ln.Addr().String(), log: log, grants: map[string]*registration{}}
+	addr := ln.Addr().String()
+	return &Endpoint{ln: ln, base: "http://" + addr, log: log, grants: map[string]*registration{}, addrs: map[string]bool{addr: true}}
 }
 
 // Addr is the address the Endpoint listens on.
 func (e *Endpoint) Addr() net.Addr { return e.ln.Addr() }
 
-// Serve answers requests until ctx is done, then closes the listener and
+// Serve answers requests until ctx is done, then closes the listeners and
 // waits for the requests in flight (a few seconds at most).
 func (e *Endpoint) Serve(ctx context.Context) error {
 	srv := &http.Server{
@@ -68,46 +80,178 @@ func (e *Endpoint) Serve(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shut)
-	}()
-	err := srv.Serve(e.ln)
-	cancel() // when Serve failed on its own
-	<-stopped
-	if errors.Is(err, http.ErrServerClosed) {
+	// Each listener is served by a goroutine of its own, all of them
+	// owned here: the first to fail, or ctx, stops them all.
+	var listeners sync.WaitGroup
+	failed := make(chan error, 1)
+	serve := func(ln net.Listener) {
+		listeners.Go(func() {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				select {
+				case failed <- fmt.Errorf("serving job role credentials on %s: %w", ln.Addr(), err):
+				default:
+				}
+				cancel()
+			}
+		})
+	}
+	e.mu.Lock()
+	if e.serve != nil || e.stopped {
+		e.mu.Unlock()
+		return errors.New("serving job role credentials: the endpoint is served already")
+	}
+	serve(e.ln)
+	for _, ln := range e.pending {
+		serve(ln)
+	}
+	e.pending, e.serve = nil, serve
+	e.mu.Unlock()
+
+	<-ctx.Done()
+	e.mu.Lock()
+	e.serve, e.stopped = nil, true
+	e.mu.Unlock()
+	shut, cancelShut := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelShut()
+	_ = srv.Shutdown(shut) // closes every listener srv serves
+	listeners.Wait()
+	select {
+	case err := <-failed:
+		return err
+	default:
 		return nil
 	}
-	return fmt.Errorf("serving job role credentials on %s: %w", e.base, err)
 }
 
 // Register serves s's credentials for attempt a until revoke is called. env
 // is what the attempt's environment gets: the URI and the token.
 func (e *Endpoint) Register(a Attempt, s *Session) (env []string, revoke func(), err error) {
-	id, err := random(16)
+	id, err := random(idBytes)
 	if err != nil {
 		return nil, nil, err
 	}
-	token, err := random(32)
+	token, err := random(tokenBytes)
 	if err != nil {
 		return nil, nil, err
 	}
+	revoke, err = e.register(id, token, a, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []string{EnvFullURI + "=" + e.base + pathPrefix + id, EnvToken + "=" + token}, revoke, nil
+}
+
+// The sizes of an attempt's random id and token, in bytes (twice as many
+// hex digits).
+const (
+	idBytes    = 16
+	tokenBytes = 32
+)
+
+// register serves s's credentials under id to the holder of token.
+func (e *Endpoint) register(id, token string, a Attempt, s *Session) (revoke func(), err error) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, taken := e.grants[id]; taken {
+		return nil, fmt.Errorf("registering job role credentials of job %s attempt %d: their id is registered already", a.JobID, a.Attempt)
+	}
 	e.grants[id] = &registration{token: token, session: s, attempt: a}
-	e.mu.Unlock()
 	var once sync.Once
-	revoke = func() {
+	return func() {
 		once.Do(func() {
 			e.mu.Lock()
 			delete(e.grants, id)
 			e.mu.Unlock()
 		})
+	}, nil
+}
+
+// Reregister serves s's credentials for attempt a again under the URI and
+// token an earlier Endpoint gave it (the values of EnvFullURI and EnvToken
+// in its environment), as after an agent restart: the attempt's SDK goes
+// on fetching from where it always did, with the token it has. It refuses
+// a URI or token that is not one Register makes, and an id registered
+// already.
+//
+// When the URI names another address than this Endpoint's (an earlier
+// agent whose port was taken listened on a random one), Reregister listens
+// there too if the address is free and on this Endpoint's host. If it
+// cannot, the credentials are registered all the same but the attempt
+// cannot reach them: unreachable says why.
+func (e *Endpoint) Reregister(a Attempt, s *Session, uri, token string) (revoke func(), unreachable string, err error) {
+	addr, id, err := parseURI(uri)
+	if err != nil {
+		return nil, "", fmt.Errorf("serving job role credentials of job %s attempt %d again: %w", a.JobID, a.Attempt, err)
 	}
-	return []string{EnvFullURI + "=" + e.base + pathPrefix + id, EnvToken + "=" + token}, revoke, nil
+	if !isHex(token, 2*tokenBytes) {
+		return nil, "", fmt.Errorf("serving job role credentials of job %s attempt %d again: its %s is not one this agent makes (%d hex digits)", a.JobID, a.Attempt, EnvToken, 2*tokenBytes)
+	}
+	unreachable = e.listenAlso(addr)
+	revoke, err = e.register(id, token, a, s)
+	if err != nil {
+		return nil, "", err
+	}
+	return revoke, unreachable, nil
+}
+
+// parseURI reads an EnvFullURI that Register made: http://host:port
+// followed by pathPrefix and an id, and nothing else.
+func parseURI(uri string) (addr, id string, err error) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", "", fmt.Errorf("its %s does not parse: %w", EnvFullURI, err)
+	}
+	id, ok := strings.CutPrefix(u.Path, pathPrefix)
+	_, port, splitErr := net.SplitHostPort(u.Host)
+	if u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || splitErr != nil || port == "" ||
+		!ok || !isHex(id, 2*idBytes) {
+		return "", "", fmt.Errorf("its %s is not one this agent makes (http://<host>:<port>%s<%d hex digits>)", EnvFullURI, pathPrefix, 2*idBytes)
+	}
+	return u.Host, id, nil
+}
+
+// isHex says whether s is n lowercase hex digits.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// listenAlso makes the Endpoint listen on addr as well, if it does not
+// yet: addr must be on the Endpoint's host, and free. It returns why not,
+// or "".
+func (e *Endpoint) listenAlso(addr string) (unreachable string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.addrs[addr] {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	own, _, _ := net.SplitHostPort(e.ln.Addr().String())
+	if host != own {
+		return fmt.Sprintf("this agent serves credentials on %s, not on %s", own, host)
+	}
+	if e.stopped {
+		return "this agent's credentials endpoint has stopped"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Sprintf("this agent serves credentials at %s and cannot take %s back (%v)", e.ln.Addr(), addr, err)
+	}
+	e.addrs[addr] = true
+	if e.serve != nil {
+		e.serve(ln)
+	} else {
+		e.pending = append(e.pending, ln)
+	}
+	e.log.Info("job role credentials: listening where an earlier agent did, for the attempts taken over from it", "addr", addr)
+	return ""
 }
 
 // random is n random bytes in hex.

@@ -2,9 +2,9 @@ package rolecreds_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds/rolecredstest"
 )
 
 // fakeSTS issues numbered credentials that last life, or fails with err.
@@ -72,22 +73,14 @@ func newRig(t *testing.T, life time.Duration) *rig {
 	t.Helper()
 	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	sts := &fakeSTS{clock: clock, life: life}
-	roles, err := rolecreds.Open(t.Context(), rolecreds.Roles{Assumer: sts, Stack: "st", Clock: clock}, rolecreds.NetworkHost, false)
+	roles, err := rolecreds.Open(t.Context(), rolecreds.Roles{Assumer: sts, Stack: "st", Clock: clock}, rolecreds.NetworkHost, rolecreds.ListenOptions{Port: rolecreds.AnyPort})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	if roles.Endpoint == nil {
 		t.Fatalf("no endpoint on the host network: %s", roles.Unreachable)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- roles.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	rolecredstest.Serve(t, roles)
 	return &rig{clock: clock, sts: sts, roles: roles}
 }
 
@@ -98,15 +91,11 @@ func (r *rig) grant(t *testing.T, job string, attempt int) (uri, token string, g
 	if err != nil {
 		t.Fatalf("Grant: %v", err)
 	}
-	env := map[string]string{}
-	for _, kv := range g.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	if len(env) != 2 || env[rolecreds.EnvFullURI] == "" || env[rolecreds.EnvToken] == "" {
+	uri, token = rolecredstest.Env(g.Env)
+	if len(g.Env) != 2 || uri == "" || token == "" {
 		t.Fatalf("grant's environment = %q, want %s and %s", g.Env, rolecreds.EnvFullURI, rolecreds.EnvToken)
 	}
-	return env[rolecreds.EnvFullURI], env[rolecreds.EnvToken], g
+	return uri, token, g
 }
 
 type answer struct {
@@ -116,26 +105,14 @@ type answer struct {
 
 func get(t *testing.T, uri, token string) answer {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, uri, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	got, err := rolecredstest.Get(t.Context(), uri, token)
 	if err != nil {
 		t.Fatalf("GET %s: %v", uri, err)
 	}
-	defer resp.Body.Close()
-	a := answer{status: resp.StatusCode}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type = %q, want application/json", ct)
+	if got.ContentType != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", got.ContentType)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&a.body); err != nil {
-		t.Fatalf("decoding the answer: %v", err)
-	}
-	return a
+	return answer{status: got.Status, body: got.Body}
 }
 
 func TestEndpointServesAnAttemptToItsTokenAlone(t *testing.T) {
@@ -288,14 +265,20 @@ func TestTheSDKReadsTheEndpoint(t *testing.T) {
 	}
 }
 
-func TestGrant(t *testing.T) {
-	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+// unserved is an Endpoint on 127.0.0.1 that is not served.
+func unserved(t *testing.T) *rolecreds.Endpoint {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	ep := rolecreds.NewEndpoint(ln, nil)
+	t.Cleanup(func() { ln.Close() })
+	return rolecreds.NewEndpoint(ln, nil)
+}
+
+func TestGrant(t *testing.T) {
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+	ep := unserved(t)
 	refused := errors.New("STS AssumeRole: AccessDenied: not authorized to perform sts:AssumeRole")
 	a := rolecreds.Attempt{JobID: "job-1", Attempt: 3, RoleARN: roleA}
 	for _, tt := range []struct {
@@ -362,13 +345,13 @@ func TestSessionNames(t *testing.T) {
 }
 
 func TestListen(t *testing.T) {
-	ln, why, err := rolecreds.Listen(t.Context(), rolecreds.NetworkNone, false)
+	ln, why, err := rolecreds.Listen(t.Context(), rolecreds.NetworkNone, rolecreds.ListenOptions{})
 	if err != nil || ln != nil || !strings.Contains(why, "no network") {
 		t.Errorf("Listen(none) = %v, %q, %v; want no listener and why", ln, why, err)
 	}
 	// This machine is not asked to take 169.254.170.2: unless it has it
 	// already, the bridge gets no listener and a how-to.
-	ln, why, err = rolecreds.Listen(t.Context(), rolecreds.NetworkBridge, false)
+	ln, why, err = rolecreds.Listen(t.Context(), rolecreds.NetworkBridge, rolecreds.ListenOptions{Port: rolecreds.AnyPort})
 	switch {
 	case err != nil:
 		t.Errorf("Listen(bridge): %v", err)
@@ -379,5 +362,239 @@ func TestListen(t *testing.T) {
 		}
 	case !strings.Contains(why, "ip addr add 169.254.170.2/32 dev lo"):
 		t.Errorf("Listen(bridge) without the address: %q, want a how-to", why)
+	}
+}
+
+// serveAt serves roles over sts on 127.0.0.1 at port (any with AnyPort)
+// until the returned stop is called or the test ends.
+func serveAt(t *testing.T, clock *batchtest.Clock, sts *fakeSTS, port int) (roles *rolecreds.Roles, stop func()) {
+	t.Helper()
+	roles, err := rolecreds.Open(t.Context(), rolecreds.Roles{Assumer: sts, Stack: "st", Clock: clock}, rolecreds.NetworkHost, rolecreds.ListenOptions{Port: port})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return roles, rolecredstest.Serve(t, roles)
+}
+
+func portOf(t *testing.T, addr net.Addr) int {
+	t.Helper()
+	return addr.(*net.TCPAddr).Port
+}
+
+// An agent that restarts serves the attempts it takes over under the URI
+// and token they were given, with a new session; other tokens are still
+// refused, and so is anything Register could not have made.
+func TestRegrantServesTheSameURIAndToken(t *testing.T) {
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+	sts := &fakeSTS{clock: clock, life: time.Hour}
+	earlier, stop := serveAt(t, clock, sts, rolecreds.AnyPort)
+	port := portOf(t, earlier.Endpoint.Addr())
+	a := rolecreds.Attempt{JobID: "job-r", Attempt: 2, RoleARN: roleA}
+	g, err := earlier.Grant(t.Context(), a)
+	if err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	b, err := earlier.Grant(t.Context(), rolecreds.Attempt{JobID: "job-other", Attempt: 1, RoleARN: roleA})
+	if err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	uri, token := rolecredstest.Env(g.Env)
+	uriB, tokenB := rolecredstest.Env(b.Env)
+	stop()
+
+	later, _ := serveAt(t, clock, sts, port)
+	// An environment with other variables besides: only the two are read.
+	r, err := later.Regrant(t.Context(), a, append([]string{"PATH=/bin", "SECRET=v"}, g.Env...))
+	if err != nil {
+		t.Fatalf("Regrant: %v", err)
+	}
+	if len(r.Env) != 0 {
+		t.Errorf("Regrant's Env = %q: the container has its environment already", r.Env)
+	}
+	if want := "job role " + roleA + ": after the agent's restart its credentials (session tanda-job-r-2) are served again at the job's AWS_CONTAINER_CREDENTIALS_FULL_URI"; r.Note != want {
+		t.Errorf("Note = %q, want %q", r.Note, want)
+	}
+	if got := get(t, uri, token); got.status != http.StatusOK || got.body["AccessKeyId"] != "ASIA3" {
+		t.Errorf("the old URI and token after the restart: %d %v, want 200 with a new session's credentials (ASIA3)", got.status, got.body)
+	}
+	if last := sts.calls[len(sts.calls)-1]; last.SessionName != "tanda-job-r-2" || last.Tags[rolecreds.TagAttempt] != "2" {
+		t.Errorf("AssumeRole(%+v), want the attempt's session", last)
+	}
+	for _, tt := range []struct {
+		name, token string
+		want        int
+	}{
+		{"another attempt's token", tokenB, http.StatusForbidden},
+		{"a made-up token", strings.Repeat("0", len(token)), http.StatusForbidden},
+		{"no token", "", http.StatusUnauthorized},
+	} {
+		if got := get(t, uri, tt.token); got.status != tt.want || got.body["AccessKeyId"] != "" {
+			t.Errorf("with %s: %d %v, want %d without credentials", tt.name, got.status, got.body, tt.want)
+		}
+	}
+	// The attempt not taken over is not served.
+	if got := get(t, uriB, tokenB); got.status != http.StatusForbidden {
+		t.Errorf("an attempt not re-granted: %d, want 403", got.status)
+	}
+	if _, err := later.Regrant(t.Context(), a, g.Env); err == nil || !strings.Contains(err.Error(), "registered already") {
+		t.Errorf("re-granting an id served already: %v, want it refused", err)
+	}
+	r.Revoke()
+	if got := get(t, uri, token); got.status != http.StatusForbidden {
+		t.Errorf("after Revoke: %d, want 403", got.status)
+	}
+
+	base := uri[:strings.LastIndex(uri, "/")+1]
+	id := uri[len(base):]
+	for _, tt := range []struct{ name, uri, token string }{
+		{"a short token", uri, token[:10]},
+		{"an upper-case token", uri, strings.ToUpper(token)},
+		{"a token with a newline", uri, token[:63] + "\n"},
+		{"a short id", base + id[:8], token},
+		{"an id with a slash", base + id[:31] + "/", token},
+		{"another path", strings.Replace(uri, "/v1/credentials/", "/v2/credentials/", 1), token},
+		{"https", strings.Replace(uri, "http:", "https:", 1), token},
+		{"no port", "http://127.0.0.1/v1/credentials/" + id, token},
+		{"a query", uri + "?x=1", token},
+		{"user info", strings.Replace(uri, "http://", "http://u:p@", 1), token},
+		{"not a URI", "::", token},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := []string{rolecreds.EnvFullURI + "=" + tt.uri, rolecreds.EnvToken + "=" + tt.token}
+			g, err := later.Regrant(t.Context(), a, env)
+			if err == nil {
+				g.Revoke()
+				t.Fatalf("Regrant(%q) = %+v, want it refused", tt.uri, g)
+			}
+			if strings.Contains(err.Error(), token) {
+				t.Errorf("the error names the token: %v", err)
+			}
+		})
+	}
+}
+
+// An attempt whose URI names a port other than the restarted agent's (the
+// earlier agent's fixed port was taken) is served there too when that
+// port is free; when it is not, the note says the job cannot refresh its
+// credentials.
+func TestRegrantAtAnotherPort(t *testing.T) {
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+	sts := &fakeSTS{clock: clock, life: time.Hour}
+	earlier, stop := serveAt(t, clock, sts, rolecreds.AnyPort)
+	a := rolecreds.Attempt{JobID: "job-p", Attempt: 1, RoleARN: roleA}
+	g, err := earlier.Grant(t.Context(), a)
+	if err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	c := rolecreds.Attempt{JobID: "job-q", Attempt: 1, RoleARN: roleA}
+	gc, err := earlier.Grant(t.Context(), c)
+	if err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	stop()
+
+	// Taken back: the later agent is on another port, the old one is free.
+	later, _ := serveAt(t, clock, sts, rolecreds.AnyPort)
+	r, err := later.Regrant(t.Context(), a, g.Env)
+	if err != nil {
+		t.Fatalf("Regrant: %v", err)
+	}
+	defer r.Revoke()
+	if !strings.Contains(r.Note, "served again") {
+		t.Errorf("Note = %q, want it served again", r.Note)
+	}
+	uri, token := rolecredstest.Env(g.Env)
+	if got := get(t, uri, token); got.status != http.StatusOK {
+		t.Errorf("at the earlier agent's port: %d %v, want 200", got.status, got.body)
+	}
+
+	// Not taken back: job-q's URI names the same port as job-p's (one
+	// endpoint, one port), which the later agent holds now; a third agent
+	// cannot take it.
+	third, _ := serveAt(t, clock, sts, rolecreds.AnyPort)
+	r2, err := third.Regrant(t.Context(), c, gc.Env)
+	if err != nil {
+		t.Fatalf("Regrant: %v", err)
+	}
+	defer r2.Revoke()
+	want := regexp.MustCompile(`^job role .*job-a: after the agent's restart this agent serves credentials at 127\.0\.0\.1:\d+ and cannot take 127\.0\.0\.1:\d+ back \(.*address already in use\), so the job cannot refresh its credentials \(those it holds work until they expire\)$`)
+	if !want.MatchString(r2.Note) {
+		t.Errorf("Note = %q, want it to match %s", r2.Note, want)
+	}
+}
+
+func TestRegrantWithoutWhatItNeeds(t *testing.T) {
+	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
+	ep := unserved(t)
+	a := rolecreds.Attempt{JobID: "job-1", Attempt: 1, RoleARN: roleA}
+	env := []string{
+		rolecreds.EnvFullURI + "=http://" + ep.Addr().String() + "/v1/credentials/" + strings.Repeat("a", 32),
+		rolecreds.EnvToken + "=" + strings.Repeat("b", 64),
+	}
+	refused := errors.New("STS AssumeRole: AccessDenied: not authorized")
+	for _, tt := range []struct {
+		name  string
+		roles rolecreds.Roles
+		env   []string
+		note  string
+		serve bool
+	}{
+		{"no grant then", rolecreds.Roles{Assumer: &fakeSTS{clock: clock, life: time.Hour}, Endpoint: ep}, []string{"PATH=/bin"}, `the job started without AWS credentials and goes on without them`, false},
+		{"no endpoint", rolecreds.Roles{Assumer: &fakeSTS{clock: clock, life: time.Hour}, Unreachable: "job containers have no network"}, env, `this agent serves no credentials \(job containers have no network\), so the job cannot refresh its credentials`, false},
+		{"no assumer", rolecreds.Roles{Endpoint: ep}, env, `this agent has no AWS credentials to assume its role with, so the job cannot refresh`, false},
+		{"no credentials", rolecreds.Roles{Assumer: &fakeSTS{err: fmt.Errorf("%w: no EC2 IMDS role found", rolecreds.ErrNoCredentials)}, Endpoint: ep}, env, `no AWS credentials to assume its role with \(.*no EC2 IMDS role found\), so the job cannot refresh`, false},
+		{"refused", rolecreds.Roles{Assumer: &fakeSTS{err: refused}, Endpoint: ep}, env, `served again at the job's AWS_CONTAINER_CREDENTIALS_FULL_URI, but the role cannot be assumed now \(STS AssumeRole: AccessDenied: not authorized\): the agent tries again each time the job asks$`, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.roles.Clock = clock
+			g, err := tt.roles.Regrant(t.Context(), a, tt.env)
+			if err != nil {
+				t.Fatalf("Regrant: %v", err)
+			}
+			defer g.Revoke()
+			if !regexp.MustCompile(tt.note).MatchString(g.Note) {
+				t.Errorf("Note = %q, want it to match %q", g.Note, tt.note)
+			}
+			// Served or not: a second Regrant of the same id is refused
+			// only when the first registered it.
+			_, err = tt.roles.Regrant(t.Context(), a, tt.env)
+			if served := err != nil; served != tt.serve {
+				t.Errorf("registered: %v (second Regrant: %v), want %v", served, err, tt.serve)
+			}
+		})
+	}
+}
+
+func TestListenAtAFixedPort(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := portOf(t, free.Addr())
+	free.Close()
+	ln, why, err := rolecreds.Listen(t.Context(), rolecreds.NetworkHost, rolecreds.ListenOptions{Port: port})
+	if err != nil || ln == nil {
+		t.Fatalf("Listen(host, %d) = %v, %q, %v", port, ln, why, err)
+	}
+	defer ln.Close()
+	if got := portOf(t, ln.Addr()); got != port {
+		t.Errorf("listening on port %d, want %d", got, port)
+	}
+	// Taken: any free port, with a warning.
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, nil))
+	other, _, err := rolecreds.Listen(t.Context(), rolecreds.NetworkHost, rolecreds.ListenOptions{Port: port, Logger: logger})
+	if err != nil || other == nil {
+		t.Fatalf("Listen(host, %d) with the port taken: %v, %v; want any port", port, other, err)
+	}
+	defer other.Close()
+	if got := portOf(t, other.Addr()); got == port || got == 0 {
+		t.Errorf("with port %d taken, listening on %d", port, got)
+	}
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), fmt.Sprintf("wanted=127.0.0.1:%d", port)) {
+		t.Errorf("log %q, want a warning naming the port wanted", logged.String())
+	}
+	if rolecreds.DefaultPort <= 1024 {
+		t.Errorf("DefaultPort %d needs privileges `tanda up` has not", rolecreds.DefaultPort)
 	}
 }

@@ -76,13 +76,13 @@ func Network(ctx context.Context, rt bootstrap.Runtime) (string, error) {
 // JobRoles completes base (rolecreds.Open) for the network rt's jobs are
 // on. A network that cannot be read leaves base without an Endpoint,
 // saying why.
-func JobRoles(ctx context.Context, rt bootstrap.Runtime, base rolecreds.Roles, addAddress bool) (*rolecreds.Roles, error) {
+func JobRoles(ctx context.Context, rt bootstrap.Runtime, base rolecreds.Roles, opts rolecreds.ListenOptions) (*rolecreds.Roles, error) {
 	network, err := Network(ctx, rt)
 	if err != nil {
 		base.Unreachable = err.Error()
 		return &base, nil
 	}
-	roles, err := rolecreds.Open(ctx, base, network, addAddress)
+	roles, err := rolecreds.Open(ctx, base, network, opts)
 	if err != nil {
 		return nil, fmt.Errorf("serving job role credentials: %w", err)
 	}

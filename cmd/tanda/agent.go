@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/tanda-batch/tanda/bootstrap/imds"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
 )
 
@@ -17,6 +18,8 @@ type agentOptions struct {
 	imdsEndpoint string
 	workRoot     string
 	level        slog.Level
+	// credentialsPort is ec2agent.Config.CredentialsPort.
+	credentialsPort int
 }
 
 // parseAgent reads `tanda agent`'s flags and environment (getenv).
@@ -29,12 +32,21 @@ func parseAgent(args []string, getenv func(string) string) (agentOptions, error)
 	}
 	fs.StringVar(&o.imdsEndpoint, "imds-endpoint", endpoint, "instance metadata service (IMDSv2) URL; $AWS_EC2_METADATA_SERVICE_ENDPOINT when set, else "+imds.DefaultEndpoint)
 	fs.StringVar(&o.workRoot, "work-root", ec2agent.DefaultWorkRoot, "where the jobs' working directories go")
+	port := fs.Int("credentials-port", rolecreds.DefaultPort, "port of the job role credentials endpoint (on 169.254.170.2 for jobs on Docker's bridge, 127.0.0.1 on the host's network); 0 for any free port")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("agent takes no arguments (got %q)", fs.Args())
+	}
+	switch {
+	case *port == 0:
+		o.credentialsPort = rolecreds.AnyPort
+	case *port > 0 && *port < 65536:
+		o.credentialsPort = *port
+	default:
+		return o, fmt.Errorf("--credentials-port %d: use 1 to 65535, or 0 for any free port", *port)
 	}
 	if err := o.level.UnmarshalText([]byte(*level)); err != nil {
 		return o, fmt.Errorf("--log-level %q: use debug, info, warn or error", *level)
@@ -58,9 +70,10 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	agent, err := ec2agent.New(ctx, inst, be, ec2agent.Config{
-		WorkRoot: o.workRoot,
-		Notices:  imds.NewMonitor(md, imds.MonitorOptions{Logger: logger.With("component", "imds")}),
-		Logger:   logger,
+		WorkRoot:        o.workRoot,
+		CredentialsPort: o.credentialsPort,
+		Notices:         imds.NewMonitor(md, imds.MonitorOptions{Logger: logger.With("component", "imds")}),
+		Logger:          logger,
 	})
 	if err != nil {
 		return err

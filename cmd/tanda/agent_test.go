@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tanda-batch/tanda/bootstrap/imds"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
 )
@@ -22,12 +23,15 @@ func TestParseAgent(t *testing.T) {
 		want    agentOptions
 		wantErr string
 	}{
-		{"defaults", nil, nil, agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo}, ""},
+		{"defaults", nil, nil, agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.DefaultPort}, ""},
 		{"endpoint from the environment", nil, map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1338"},
-			agentOptions{imdsEndpoint: "http://127.0.0.1:1338", workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo}, ""},
-		{"flags win", []string{"--imds-endpoint", "http://a", "--work-root", "/w", "--log-level", "debug"},
+			agentOptions{imdsEndpoint: "http://127.0.0.1:1338", workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.DefaultPort}, ""},
+		{"flags win", []string{"--imds-endpoint", "http://a", "--work-root", "/w", "--log-level", "debug", "--credentials-port", "8170"},
 			map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://b"},
-			agentOptions{imdsEndpoint: "http://a", workRoot: "/w", level: slog.LevelDebug}, ""},
+			agentOptions{imdsEndpoint: "http://a", workRoot: "/w", level: slog.LevelDebug, credentialsPort: 8170}, ""},
+		{"any credentials port", []string{"--credentials-port", "0"}, nil,
+			agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.AnyPort}, ""},
+		{"bad credentials port", []string{"--credentials-port", "70000"}, nil, agentOptions{}, "--credentials-port 70000"},
 		{"bad level", []string{"--log-level", "loud"}, nil, agentOptions{}, "--log-level"},
 		{"stray argument", []string{"now"}, nil, agentOptions{}, "no arguments"},
 	}

@@ -49,6 +49,11 @@ type Config struct {
 	// the loopback interface to serve job role credentials there
 	// (rolecreds.Listen). Tests on a shared machine set it.
 	KeepCredentialsAddress bool
+	// CredentialsPort is the port of the job role credentials endpoint
+	// (rolecreds.DefaultPort when zero; rolecreds.AnyPort for any free
+	// one). A fixed port lets a restarted agent serve the containers it
+	// takes over where they fetch their credentials.
+	CredentialsPort int
 	// Tune, when set, adjusts the bootstrap agent's configuration last;
 	// tests shorten its intervals with it.
 	Tune func(*bootstrap.Config)
@@ -188,10 +193,12 @@ func (a *Agent) Run(ctx context.Context) error {
 // jobRoles serves jobs' role credentials where the runtime's jobs reach
 // them (rolecreds.Listen): on 127.0.0.1 for processes and the host's
 // network, on 169.254.170.2 (added to the loopback interface unless
-// cfg.KeepCredentialsAddress) for Docker's bridge.
+// cfg.KeepCredentialsAddress) for Docker's bridge, at cfg.CredentialsPort.
 func jobRoles(ctx context.Context, rt bootstrap.Runtime, assumer rolecreds.Assumer, stack string, cfg Config) (*rolecreds.Roles, error) {
 	base := rolecreds.Roles{Assumer: assumer, Stack: stack, Clock: cfg.Clock}
-	return runtimes.JobRoles(ctx, rt, base, !cfg.KeepCredentialsAddress)
+	return runtimes.JobRoles(ctx, rt, base, rolecreds.ListenOptions{
+		AddAddress: !cfg.KeepCredentialsAddress, Port: cfg.CredentialsPort, Logger: cfg.Logger.With("component", "rolecreds"),
+	})
 }
 
 // packingOf is the packing rule of compute environment ce (provisioner.

@@ -330,10 +330,13 @@ const LocalStack = "tanda-up"
 // them (rolecreds.Listen), leniently: under `tanda up` a role that cannot be
 // assumed is a note in the job's log. The machine's addresses are left
 // alone: jobs on Docker's bridge get credentials only if 169.254.170.2 is
-// one of them already.
+// one of them already. The port is any free one: `tanda up`'s jobs do not
+// outlive it (a restarted `tanda up` removes the containers of the last
+// run), so no job needs to find the endpoint at the same port again, and
+// a fixed port could be taken on a developer's machine.
 func (s *Server) jobRoles(ctx context.Context) (*rolecreds.Roles, error) {
 	base := rolecreds.Roles{Assumer: s.cfg.Roles, Stack: LocalStack, Lenient: true, Clock: s.cfg.Clock}
-	return runtimes.JobRoles(ctx, s.runtime, base, false)
+	return runtimes.JobRoles(ctx, s.runtime, base, rolecreds.ListenOptions{Port: rolecreds.AnyPort})
 }
 
 // defaultMaxvCpus sizes the default compute environment to the machine.
