@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/tanda-batch/tanda/bootstrap"
+	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 )
 
 func TestAdoptAfterAgentRestart(t *testing.T) {
@@ -25,7 +26,10 @@ func TestAdoptAfterAgentRestart(t *testing.T) {
 		}
 		return id
 	}
-	kept := launch(jobSpec(instance, "job-kept", "lines", "5", "300", "7"))
+	keptSpec := jobSpec(instance, "job-kept", "lines", "5", "300", "7")
+	roleVars := []string{rolecreds.EnvFullURI + "=http://127.0.0.1:51670/v1/credentials/x", rolecreds.EnvToken + "=t"}
+	keptSpec.Env = append(keptSpec.Env, roleVars...)
+	kept := launch(keptSpec)
 	lost := launch(jobSpec(instance, "job-lost", "sleep", "60"))
 	startedAt := inspect(t, kept).Container.State.StartedAt
 
@@ -53,6 +57,11 @@ func TestAdoptAfterAgentRestart(t *testing.T) {
 	}
 	if len(adopted) != 1 || adopted[0].JobID != "job-kept" || adopted[0].Attempt != 1 || adopted[0].Execution.ContainerID() != kept {
 		t.Fatalf("adopted %+v, want job-kept attempt 1 in container %.12s", adopted, kept)
+	}
+	for _, kv := range append(roleVars, "AWS_BATCH_JOB_ID=job-kept") {
+		if !slices.Contains(adopted[0].Env, kv) {
+			t.Errorf("adopted environment %q lacks %q", adopted[0].Env, kv)
+		}
 	}
 	if _, err := daemon.ContainerInspect(ctx, lost, client.ContainerInspectOptions{}); !cerrdefs.IsNotFound(err) {
 		t.Errorf("inspecting the container whose lease is gone: %v, want not found", err)
@@ -96,5 +105,17 @@ func TestAdoptResumesOutputAfterSince(t *testing.T) {
 	waitResult(t, ex, time.Minute)
 	if got, want := out.texts("stdout"), []string{"line 2", "line 3"}; !slices.Equal(got, want) {
 		t.Errorf("resumed output %q, want %q", got, want)
+	}
+}
+
+func TestRoleEnvPassesOnTheCredentialsEntriesOnly(t *testing.T) {
+	uri := rolecreds.EnvFullURI + "=http://169.254.170.2:51670/v1/credentials/x"
+	token := rolecreds.EnvToken + "=t"
+	env := []string{"PATH=/bin", "DB_PASSWORD=secret", uri, rolecreds.EnvToken + "_OTHER=y", "NOEQUALS", token}
+	if got, want := roleEnv(env), []string{uri, token}; !slices.Equal(got, want) {
+		t.Errorf("roleEnv = %q, want %q", got, want)
+	}
+	if got := roleEnv([]string{"PATH=/bin"}); len(got) != 0 {
+		t.Errorf("roleEnv without them = %q, want none", got)
 	}
 }

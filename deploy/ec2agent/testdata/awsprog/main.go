@@ -11,6 +11,12 @@
 //
 // It exits 2 on bad arguments, 3 when the chain finds no credentials, 4
 // when a call fails.
+//
+// With AGAIN_WHEN, a URL, it then waits until that URL answers 200 (at
+// most 2 minutes), drops the credentials it holds, as the SDK does when
+// they near their expiry, fetches them again and says who it is again; it
+// exits 5 when that fails. No credential is printed: whether the access
+// key changed is.
 package main
 
 import (
@@ -18,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"time"
 
@@ -62,6 +69,9 @@ func main() {
 		fail(4, "PutObject: %v", err)
 	}
 	fmt.Printf("wrote %s\n", outKey)
+	if gate := os.Getenv("AGAIN_WHEN"); gate != "" {
+		again(cfg, creds, gate)
+	}
 }
 
 // objects are the object to read and the key to write, from the
@@ -78,6 +88,43 @@ func objects(args []string) (*s3.GetObjectInput, string) {
 		in.VersionId = aws.String(args[2])
 	}
 	return in, "results/" + args[1] + "@" + os.Getenv("AWS_BATCH_JOB_ID")
+}
+
+// again waits for gate to answer 200, then gets credentials anew and calls
+// STS with them.
+func again(cfg aws.Config, first aws.Credentials, gate string) {
+	fmt.Println("waiting to fetch the credentials again")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(gate)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			fail(5, "%s did not answer 200 within 2 minutes", gate)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cache, ok := cfg.Credentials.(interface{ Invalidate() })
+	if !ok {
+		fail(5, "the credentials provider %T has no cache to drop", cfg.Credentials)
+	}
+	cache.Invalidate()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		fail(5, "no credentials the second time: %v", err)
+	}
+	fmt.Printf("credentials again from %s; access key changed: %v\n", creds.Source, creds.AccessKeyID != first.AccessKeyID)
+	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		fail(5, "GetCallerIdentity the second time: %v", err)
+	}
+	fmt.Printf("caller again %s\n", aws.ToString(who.Arn))
 }
 
 func fail(code int, format string, args ...any) {
