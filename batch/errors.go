@@ -33,3 +33,8 @@ var ErrConflict = errors.New("conditional write failed")
 
 // ErrThrottled is returned when a backend asks the caller to slow down.
 var ErrThrottled = errors.New("throttled")
+
+// ErrStoreFull is returned when the store cannot write because its disk
+// (or its quota) is full. What failed was not written; the API answers
+// 503, and the caller may retry once space is freed.
+var ErrStoreFull = errors.New("store is out of space")

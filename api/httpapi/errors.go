@@ -52,6 +52,16 @@ func toAPIError(err error, requestID string) *apiError {
 	if errors.Is(err, batch.ErrThrottled) {
 		return throttled()
 	}
+	if errors.Is(err, batch.ErrStoreFull) {
+		// A server fault, not the caller's: 503, which SDKs retry. The
+		// cause is logged, not sent.
+		return &apiError{
+			status:  http.StatusServiceUnavailable,
+			code:    codeServer,
+			message: fmt.Sprintf("Tanda's store is out of disk space: the request was not applied; retry once space is freed (request id %s)", requestID),
+			cause:   err,
+		}
+	}
 	return &apiError{
 		status:  http.StatusInternalServerError,
 		code:    codeServer,

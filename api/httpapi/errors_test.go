@@ -22,6 +22,8 @@ func TestBackendErrorMapping(t *testing.T) {
 		{"client error", batch.Clientf("JobQueue %s not found.", "q"), 400, "ClientException", "JobQueue q not found."},
 		{"wrapped client error", fmt.Errorf("submitting: %w", batch.Clientf("bad name")), 400, "ClientException", "bad name"},
 		{"throttled", fmt.Errorf("writing job: %w", batch.ErrThrottled), 429, "TooManyRequestsException", "Too Many Requests"},
+		{"store full", fmt.Errorf("writing job: %w: sqlite: database or disk is full", batch.ErrStoreFull), 503, "ServerException",
+			"Tanda's store is out of disk space: the request was not applied; retry once space is freed (request id req-1)"},
 		{"internal", errors.New("dynamodb: secret table name exploded"), 500, "ServerException", "internal error (request id req-1)"},
 		{"not found leaking out", fmt.Errorf("reading: %w", batch.ErrNotFound), 500, "ServerException", "internal error (request id req-1)"},
 	}
@@ -48,7 +50,7 @@ func TestBackendErrorMapping(t *testing.T) {
 					t.Errorf("%s = %q, want %q", header, got, want)
 				}
 			}
-			if tt.wantStatus == 500 {
+			if tt.wantStatus >= 500 {
 				if strings.Contains(e.Message, tt.err.Error()) {
 					t.Errorf("message %q leaks the cause", e.Message)
 				}

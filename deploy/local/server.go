@@ -62,6 +62,20 @@ type Config struct {
 	Secrets bootstrap.Secrets
 	Logger  *slog.Logger
 	Clock   batch.Clock
+
+	// Agent overrides the in-process agents' clock, timers and doorbell
+	// visibility, for tests that play an instance whose clock is wrong or
+	// whose attempt timeouts fire in compressed time (integration/chaos).
+	// Its zero value is Clock, time.After and the agent's defaults.
+	Agent AgentOverrides
+}
+
+// AgentOverrides are what Config.Agent may change in the in-process
+// agents.
+type AgentOverrides struct {
+	Clock      batch.Clock                          // the agents' clock; nil: Config.Clock
+	After      func(time.Duration) <-chan time.Time // times attempt timeouts; nil: time.After
+	Visibility time.Duration                        // hides a received ready-queue doorbell while it is claimed; 0: the agent's default
 }
 
 func (c *Config) defaults() {
@@ -93,6 +107,9 @@ func (c *Config) defaults() {
 	}
 	if c.Clock == nil {
 		c.Clock = batch.SystemClock{}
+	}
+	if c.Agent.Clock == nil {
+		c.Agent.Clock = c.Clock
 	}
 }
 
@@ -307,7 +324,9 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 		WorkRoot:           work,
 		HeartbeatEvery:     s.cfg.HeartbeatEvery,
 		KillGrace:          s.cfg.KillGrace,
-		Clock:              s.cfg.Clock,
+		Visibility:         s.cfg.Agent.Visibility,
+		Clock:              s.cfg.Agent.Clock,
+		After:              s.cfg.Agent.After,
 		JobRoles:           s.roles,
 		Secrets:            s.cfg.Secrets,
 		Logger:             s.cfg.Logger.With("component", "agent"),
@@ -341,3 +360,27 @@ func (s *Server) jobRoles(ctx context.Context) (*rolecreds.Roles, error) {
 
 // defaultMaxvCpus sizes the default compute environment to the machine.
 func defaultMaxvCpus() int { return max(8, 4*runtime.NumCPU()) }
+
+// Instances lists the ids of the in-process instances running now.
+func (s *Server) Instances(ctx context.Context) ([]string, error) {
+	ces, err := s.ctl.ComputeEnvironments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ce := range ces {
+		insts, err := s.fleet.Instances(ctx, ce.ComputeEnvironmentName)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range insts {
+			ids = append(ids, in.ID)
+		}
+	}
+	return ids, nil
+}
+
+// CrashInstance stops an in-process instance as if its host had vanished
+// (localfleet.Fleet.Crash): its jobs stop, and their attempts end when
+// their leases lapse. `tanda up` never calls it; chaos tests do.
+func (s *Server) CrashInstance(id string) error { return s.fleet.Crash(id) }

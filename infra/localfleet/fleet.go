@@ -140,6 +140,26 @@ func (f *Fleet) Terminate(ctx context.Context, ce string, ids []string) error {
 	return nil
 }
 
+// Crash stops an instance's agent as if its host had vanished: its jobs'
+// processes are stopped, and the control plane is not told, so their
+// attempts end when their leases lapse (judged by the control plane's
+// clock). It plays the loss of an EC2 instance; chaos tests use it. An
+// unknown id is an error.
+func (f *Fleet) Crash(id string) error {
+	f.mu.Lock()
+	in, ok := f.instances[id]
+	if ok {
+		delete(f.instances, id)
+	}
+	f.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("crashing instance %s: no such instance", id)
+	}
+	in.cancel()
+	<-in.done
+	return nil
+}
+
 // Close retires every instance.
 func (f *Fleet) Close(ctx context.Context) error {
 	f.mu.Lock()

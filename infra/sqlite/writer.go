@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"slices"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/tanda-batch/tanda/batch"
 )
 
@@ -143,6 +146,7 @@ func (w *writer) commit(ops []*op) {
 	}(ops)
 	for len(ops) > 0 {
 		bad, err := w.try(ops)
+		err = fullError(err)
 		switch {
 		case err == nil:
 			return
@@ -192,6 +196,16 @@ func (w *writer) try(ops []*op) (bad int, err error) {
 // after which it has written nothing.
 func lostCondition(err error) bool {
 	return errors.Is(err, batch.ErrConflict) || errors.Is(err, batch.ErrNotFound)
+}
+
+// fullError marks SQLite's SQLITE_FULL (the disk, or the database's
+// size limit, is full) as batch.ErrStoreFull, keeping the cause.
+func fullError(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return fmt.Errorf("%w: %w", batch.ErrStoreFull, err)
+	}
+	return err
 }
 
 // failAll gives every operation err.

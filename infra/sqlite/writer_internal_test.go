@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -117,5 +118,47 @@ func TestCommitIsolatesFailingOperations(t *testing.T) {
 			default:
 			}
 		})
+	}
+}
+
+// TestCommitReportsAFullStore fills the database to its size limit (as a
+// full disk would): the write that does not fit fails with
+// batch.ErrStoreFull and leaves nothing behind, and writes succeed again
+// once there is room.
+func TestCommitReportsAFullStore(t *testing.T) {
+	ctx := context.Background()
+	w := newTestWriter(t)
+	var pages int
+	if err := w.conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+1)); err != nil {
+		t.Fatal(err)
+	}
+	big := newOp(ctx, func(t *wtx) error {
+		_, err := t.exec(insertItemSQL, "k", "big", make([]byte, 1<<20), 0)
+		return err
+	})
+	w.commit([]*op{big})
+	if !errors.Is(big.err, batch.ErrStoreFull) {
+		t.Fatalf("writing past the limit: err = %v, want batch.ErrStoreFull", big.err)
+	}
+	var n int
+	if err := w.conn.QueryRowContext(ctx, "SELECT count(*) FROM items WHERE key = 'big'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("the write that did not fit left %d rows", n)
+	}
+	if _, err := w.conn.ExecContext(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	again := newOp(ctx, func(t *wtx) error {
+		_, err := t.exec(insertItemSQL, "k", "big", make([]byte, 1<<20), 0)
+		return err
+	})
+	w.commit([]*op{again})
+	if again.err != nil {
+		t.Fatalf("writing once there is room: %v", again.err)
 	}
 }

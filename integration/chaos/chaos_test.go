@@ -1,0 +1,133 @@
+//go:build linux
+
+package chaos
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	if code, ok := Main(); ok {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// runSettings is a run's size, from the environment: the short run of
+// make test by default, the long one of make chaos with TANDA_CHAOS=long.
+type runSettings struct {
+	jobs     int
+	window   time.Duration
+	faults   int // of each kind
+	arrayMin int
+	arrayMax int
+	settle   time.Duration
+	scale    float64
+	disk     int64
+	maxv     int32
+}
+
+func settingsFromEnv(t *testing.T) runSettings {
+	s := runSettings{jobs: 400, window: 30 * time.Second, faults: 2, arrayMin: 100, arrayMax: 150,
+		settle: 60 * time.Second, scale: 20, disk: 256 << 20, maxv: 16}
+	if os.Getenv("TANDA_CHAOS") == "long" {
+		s = runSettings{jobs: 10_000, window: 12 * time.Minute, faults: 12, arrayMin: 100, arrayMax: 1000,
+			settle: 5 * time.Minute, scale: 1, disk: 1 << 30, maxv: 32}
+	}
+	if v := os.Getenv("TANDA_CHAOS_JOBS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("TANDA_CHAOS_JOBS=%q: %v", v, err)
+		}
+		s.jobs = n
+	}
+	return s
+}
+
+// seedFromEnv is TANDA_CHAOS_SEED, or a seed of this run's choosing.
+func seedFromEnv(t *testing.T) uint64 {
+	if v := os.Getenv("TANDA_CHAOS_SEED"); v != "" {
+		seed, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("TANDA_CHAOS_SEED=%q: %v", v, err)
+		}
+		return seed
+	}
+	return uint64(time.Now().UnixNano())
+}
+
+// TestChaosUp drives a seeded workload through one-machine Tanda under
+// every fault this backend has, and checks the ledger. Its size comes from
+// the environment (settingsFromEnv); the seed it prints replays it.
+func TestChaosUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Tanda under faults with hundreds of jobs: tens of seconds")
+	}
+	s := settingsFromEnv(t)
+	seed := seedFromEnv(t)
+	dir := t.TempDir()
+	records := filepath.Join(dir, "records")
+	if err := os.Mkdir(records, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := &UpBackend{
+		Dir:       dir,
+		DiskBytes: s.disk,
+		Settings: ServerSettings{
+			Lease: 4 * time.Second, Heartbeat: 500 * time.Millisecond,
+			Visibility: 2 * time.Second, AgentVisibility: 500 * time.Millisecond,
+			Stale: 2 * time.Second, TimeoutScale: s.scale,
+		},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.window+s.settle+5*time.Minute)
+	defer cancel()
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			if err := b.Stop(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	kinds := []string{FaultKillControlPlane, FaultCrashInstance, FaultDiskFull, FaultAgentClock, FaultClientNetwork}
+	counts := map[string]int{}
+	for _, k := range kinds {
+		counts[k] = s.faults
+	}
+	res, err := Run(ctx, b, Options{
+		Seed: seed,
+		Workload: Workload{
+			Jobs: s.jobs, ArrayMin: s.arrayMin, ArrayMax: s.arrayMax, SeqArrayMax: 12, NToNMax: 30,
+			TimeoutSecs: 60, ActionsShare: 0.05,
+		},
+		Window: s.window, Faults: counts, HoldMin: time.Second, HoldMax: 4 * time.Second,
+		ClientBreakRate: 0.3, Settle: s.settle, MaxvCpus: s.maxv, Records: records,
+		Logf: t.Logf,
+	})
+	stopped = true
+	if serr := b.Stop(context.Background()); serr != nil {
+		t.Error(serr)
+	}
+	if err != nil {
+		t.Fatalf("seed %d: %v", seed, err)
+	}
+	for _, l := range res.Lines(b.LeaseTTL()) {
+		t.Log(l)
+	}
+	for _, l := range res.Report.Lines() {
+		t.Log(l)
+	}
+	if n := len(res.Report.Violations); n > 0 {
+		t.Errorf("seed %d: %d violations (replay with TANDA_CHAOS_SEED=%d)", seed, n, seed)
+	}
+	for _, in := range res.Injected {
+		if in.Err != nil {
+			t.Errorf("seed %d: fault %s at +%v: %v", seed, in.Kind, in.Event.At, in.Err)
+		}
+	}
+}
