@@ -120,17 +120,10 @@ func (f *Fleet) remember(token string, launched []provisioner.Instance) {
 // gone. Unknown ids are ignored.
 func (f *Fleet) Terminate(ctx context.Context, ce string, ids []string) error {
 	for _, id := range ids {
-		f.mu.Lock()
-		in, ok := f.instances[id]
-		if ok {
-			delete(f.instances, id)
-		}
-		f.mu.Unlock()
+		in, ok := f.stop(id)
 		if !ok {
 			continue
 		}
-		in.cancel()
-		<-in.done
 		if f.retired != nil {
 			if err := f.retired(ctx, in.ce, id); err != nil {
 				return fmt.Errorf("forgetting instance %s: %w", id, err)
@@ -146,18 +139,26 @@ func (f *Fleet) Terminate(ctx context.Context, ce string, ids []string) error {
 // clock). It plays the loss of an EC2 instance; chaos tests use it. An
 // unknown id is an error.
 func (f *Fleet) Crash(id string) error {
+	if _, ok := f.stop(id); !ok {
+		return fmt.Errorf("crashing instance %s: no such instance", id)
+	}
+	return nil
+}
+
+// stop removes an instance and stops its agent; ok is false if there is
+// no such instance.
+func (f *Fleet) stop(id string) (_ *instance, ok bool) {
 	f.mu.Lock()
 	in, ok := f.instances[id]
 	if ok {
 		delete(f.instances, id)
 	}
 	f.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("crashing instance %s: no such instance", id)
+	if ok {
+		in.cancel()
+		<-in.done
 	}
-	in.cancel()
-	<-in.done
-	return nil
+	return in, ok
 }
 
 // Close retires every instance.

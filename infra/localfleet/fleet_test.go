@@ -105,3 +105,32 @@ func TestLaunchReportsAgentsThatCannotStart(t *testing.T) {
 		t.Fatalf("Launch = %v, %v; want an error and no instances", got, err)
 	}
 }
+
+// TestCrashStopsTheAgentUntold crashes an instance: its agent stops, it is
+// no longer listed, and the control plane is not told (its attempts end
+// when their leases lapse, as when a host vanishes).
+func TestCrashStopsTheAgentUntold(t *testing.T) {
+	ctx := context.Background()
+	a := &agents{started: map[string]string{}}
+	f := New(a.start, a.retire, nil)
+	got, err := f.Launch(ctx, launchRequest("ce", "", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Crash(got[0].ID); err != nil {
+		t.Fatalf("Crash: %v", err)
+	}
+	a.mu.Lock()
+	stopped, retired := a.stopped, a.retired
+	a.mu.Unlock()
+	if len(stopped) != 1 || stopped[0] != got[0].ID || len(retired) != 0 {
+		t.Errorf("after the crash: stopped %v, retired %v; want stopped [%s], none retired", stopped, retired, got[0].ID)
+	}
+	left, _ := f.Instances(ctx, "ce")
+	if len(left) != 1 || left[0].ID != got[1].ID {
+		t.Errorf("instances after the crash = %v, want only %s", left, got[1].ID)
+	}
+	if err := f.Crash(got[0].ID); err == nil {
+		t.Error("crashing a crashed instance: no error")
+	}
+}

@@ -19,7 +19,7 @@ type Backend interface {
 	// Name names the backend in the run's log.
 	Name() string
 	// Start starts Tanda and returns once its API answers. Records is the
-	// directory where executions record themselves (EnvRecords): outside
+	// directory where executions record themselves (jobrecord.EnvRecords): outside
 	// anything a fault reaches.
 	Start(ctx context.Context, records string) error
 	// Endpoint is the API's URL now; it may change when a fault restarts
@@ -29,7 +29,7 @@ type Backend interface {
 	// of the API.
 	AWSConfig(ctx context.Context) (aws.Config, error)
 	// Job is the command and environment with which a job runs the chaos
-	// job program (RunJob) with args.
+	// job program (jobrecord.RunJob) with args.
 	Job(args []string) (command []string, env map[string]string)
 	// Instances lists the instances alive now.
 	Instances(ctx context.Context) ([]string, error)

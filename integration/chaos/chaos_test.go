@@ -33,7 +33,7 @@ type runSettings struct {
 }
 
 func settingsFromEnv(t *testing.T) runSettings {
-	s := runSettings{jobs: 400, window: 30 * time.Second, faults: 2, arrayMin: 100, arrayMax: 150,
+	s := runSettings{jobs: 300, window: 25 * time.Second, faults: 2, arrayMin: 100, arrayMax: 100,
 		settle: 60 * time.Second, scale: 20, disk: 256 << 20, maxv: 16}
 	if os.Getenv("TANDA_CHAOS") == "long" {
 		s = runSettings{jobs: 10_000, window: 12 * time.Minute, faults: 12, arrayMin: 100, arrayMax: 1000,
@@ -106,7 +106,7 @@ func TestChaosUp(t *testing.T) {
 			TimeoutSecs: 60, ActionsShare: 0.05,
 		},
 		Window: s.window, Faults: counts, HoldMin: time.Second, HoldMax: 4 * time.Second,
-		ClientBreakRate: 0.3, Settle: s.settle, MaxvCpus: s.maxv, Records: records,
+		ClientBreakRate: 0.5, BaselineBreakRate: 0.1, Settle: s.settle, MaxvCpus: s.maxv, Records: records,
 		Logf: t.Logf,
 	})
 	stopped = true

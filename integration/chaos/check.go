@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
+
+	"github.com/tanda-batch/tanda/integration/chaos/jobrecord"
 )
 
 // AWS Batch's status reasons the checker knows.
@@ -119,8 +121,8 @@ func (r Report) Lines() []string {
 type checker struct {
 	l      LedgerSnapshot
 	obs    Observed
-	execs  map[attemptKey][]Execution
-	byJob  map[string][]Execution
+	execs  map[attemptKey][]jobrecord.Execution
+	byJob  map[string][]jobrecord.Execution
 	acks   map[string]Ack
 	reason map[string]bool // reasons of cancels and terminates, by job id + "\x00" + reason
 	r      Report
@@ -136,11 +138,11 @@ func (c *checker) violate(kind, job, format string, args ...any) {
 }
 
 // Check compares the ledger and the executions with what Tanda says.
-func Check(l LedgerSnapshot, execs []Execution, obs Observed) Report {
+func Check(l LedgerSnapshot, execs []jobrecord.Execution, obs Observed) Report {
 	c := &checker{
 		l: l, obs: obs,
-		execs:  map[attemptKey][]Execution{},
-		byJob:  map[string][]Execution{},
+		execs:  map[attemptKey][]jobrecord.Execution{},
+		byJob:  map[string][]jobrecord.Execution{},
 		acks:   map[string]Ack{},
 		reason: map[string]bool{},
 	}
@@ -252,7 +254,7 @@ func (c *checker) dependencies(id string, deps []string) {
 func (c *checker) one(id string, j types.JobDetail, parent string) {
 	c.r.Jobs++
 	if !terminal(j.Status) {
-		c.violate(NotTerminal, id, "%s (%s) after settling", j.Status, aws.ToString(j.StatusReason))
+		c.violate(NotTerminal, id, "%s %s (%s) after settling", c.label(id), j.Status, aws.ToString(j.StatusReason))
 		if j.Status == types.JobStatusRunning || j.Status == types.JobStatusStarting {
 			if inst := currentInstance(j); inst != "" && !c.obs.Instances[inst] {
 				c.violate(RunningOnLostHost, id, "%s on %s, which no longer exists", j.Status, inst)
@@ -276,6 +278,18 @@ func (c *checker) one(id string, j types.JobDetail, parent string) {
 	if why := c.explain(id, j, parent); why != "" {
 		c.violate(Unexplained, id, "FAILED (%q): %s", aws.ToString(j.StatusReason), why)
 	}
+}
+
+// label names a job by its submission: kind and name.
+func (c *checker) label(id string) string {
+	a, ok := c.acks[id]
+	if !ok {
+		a, ok = c.acks[parentOf(id)]
+	}
+	if !ok {
+		return "job"
+	}
+	return a.Kind + " " + a.Name
 }
 
 // currentInstance is the instance of a job's last attempt.
@@ -374,7 +388,9 @@ func (c *checker) array(a Ack, parent types.JobDetail) {
 		c.violate(ArrayInconsistent, a.JobID, "%d of its %d children exist", children, a.ArraySize)
 		return
 	}
-	if parent.ArrayProperties != nil {
+	if parent.ArrayProperties != nil && terminal(parent.Status) {
+		// A parent still moving is read at another moment than its
+		// children; a finished one must agree with them.
 		for status, n := range parent.ArrayProperties.StatusSummary {
 			if counts[status] != n {
 				c.violate(ArrayInconsistent, a.JobID, "statusSummary says %d %s, its children %d", n, status, counts[status])
@@ -472,7 +488,7 @@ func (c *checker) executions() {
 }
 
 // twice reports one attempt executed more than once.
-func (c *checker) twice(k attemptKey, xs []Execution) {
+func (c *checker) twice(k attemptKey, xs []jobrecord.Execution) {
 	sort.Slice(xs, func(i, j int) bool { return xs[i].Start.Before(xs[j].Start) })
 	for i := 1; i < len(xs); i++ {
 		kind, how := RanTwice, "again"
@@ -495,4 +511,12 @@ func (c *checker) zombies(id string) {
 			}
 		}
 	}
+}
+
+// parentOf is an array child's parent id, or "".
+func parentOf(id string) string {
+	if i := strings.LastIndexByte(id, ':'); i > 0 {
+		return id[:i]
+	}
+	return ""
 }

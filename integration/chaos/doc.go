@@ -6,7 +6,7 @@
 // The ledger has two halves. The client records every job the API
 // acknowledged (Ledger), and every execution of an attempt records itself,
 // from inside the job's own process, in a file of its own in a directory
-// the faults cannot reach (RunJob, ReadExecutions). After the faults stop
+// the faults cannot reach (package jobrecord). After the faults stop
 // and Tanda settles, Check compares both with what Tanda says (DescribeJobs,
 // ListJobs) and reports one Violation per broken promise: a lost or
 // unfinished job, an unexplained failure, an attempt run twice or after its

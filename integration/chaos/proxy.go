@@ -26,9 +26,10 @@ type Proxy struct {
 	client   *http.Client
 	done     chan struct{}
 
-	mu   sync.Mutex
-	rng  *rand.Rand
-	rate float64 // share of calls broken while on; 0 when off
+	mu       sync.Mutex
+	rng      *rand.Rand
+	rate     float64 // share of calls broken now
+	baseline float64 // share broken when no fault holds
 
 	Dropped, LostAnswers, ServerErrors, Delayed, Forwarded atomic.Int64
 }
@@ -73,8 +74,20 @@ func (p *Proxy) Break(rate float64) {
 	p.rate = rate
 }
 
-// Mend stops breaking calls.
-func (p *Proxy) Mend() { p.Break(0) }
+// Baseline sets the share of calls broken when no fault holds, and
+// breaks that share now.
+func (p *Proxy) Baseline(rate float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.baseline, p.rate = rate, rate
+}
+
+// Mend goes back to the baseline.
+func (p *Proxy) Mend() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rate = p.baseline
+}
 
 type breakage int
 
@@ -186,7 +199,7 @@ func (f proxyFault) Inject(context.Context, *rand.Rand) (Injection, error) {
 		Detail: fmt.Sprintf("proxy breaks %.0f %% of calls (dropped requests, lost answers, 500s after the write, delays)", 100*f.rate),
 		Heal: func(context.Context) (Healed, error) {
 			f.p.Mend()
-			return Healed{Detail: "proxy forwards every call"}, nil
+			return Healed{Detail: "proxy back to its baseline"}, nil
 		},
 	}, nil
 }

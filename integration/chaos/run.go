@@ -17,6 +17,8 @@ import (
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/tanda-batch/tanda/integration/chaos/jobrecord"
 )
 
 // The run's names in Tanda.
@@ -40,8 +42,11 @@ type Options struct {
 	Faults           map[string]int
 	HoldMin, HoldMax time.Duration
 	// ClientBreakRate is the share of calls the client-network fault
-	// breaks while it holds.
-	ClientBreakRate float64
+	// breaks while it holds; BaselineBreakRate the share broken all
+	// through the window (so that SDK retries of SubmitJob happen all
+	// along).
+	ClientBreakRate   float64
+	BaselineBreakRate float64
 	// Settle bounds the wait, after the faults, for every job to end.
 	Settle   time.Duration
 	MaxvCpus int32
@@ -56,11 +61,11 @@ type Injected struct {
 	At time.Time
 	// HealedAt is when healing began (a restart: when it was started).
 	HealedAt time.Time
-	Detail       string
-	Healed       Healed
-	Lost         []string
-	Probe        string // how the API answered a probe submission
-	Err          error
+	Detail   string
+	Healed   Healed
+	Lost     []string
+	Probe    string // how the API answered a probe submission
+	Err      error
 }
 
 // Result is what a run found.
@@ -133,6 +138,7 @@ func Run(ctx context.Context, b Backend, o Options) (Result, error) {
 		o.Logf("chaos: fault %s not injected: %s", k, why)
 	}
 
+	proxy.Baseline(o.BaselineBreakRate)
 	led := NewLedger()
 	d := &driver{b: b, client: client, probe: probe, led: led, o: o, res: &res, start: time.Now()}
 	var wg sync.WaitGroup
@@ -140,6 +146,7 @@ func Run(ctx context.Context, b Backend, o Options) (Result, error) {
 	wg.Go(func() { d.act(ctx, rand.New(rand.NewPCG(o.Seed, 3))) })
 	wg.Go(func() { d.inject(ctx, byKind, rand.New(rand.NewPCG(o.Seed, 4))) })
 	wg.Wait()
+	proxy.Baseline(0)
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
@@ -165,7 +172,7 @@ func Run(ctx context.Context, b Backend, o Options) (Result, error) {
 			obs.Instances[id] = true
 		}
 	}
-	execs, err := ReadExecutions(o.Records)
+	execs, err := jobrecord.ReadExecutions(o.Records)
 	if err != nil {
 		return res, err
 	}
@@ -385,7 +392,7 @@ func errOrEmpty(err error) string {
 // answered.
 func (d *driver) probeSubmit(ctx context.Context) string {
 	name := fmt.Sprintf("probe-%d", time.Now().UnixNano())
-	cmd, _ := d.b.Job(JobArgs{}.Command())
+	cmd, _ := d.b.Job(jobrecord.JobArgs{}.Command())
 	out, err := d.probe.SubmitJob(ctx, &awsbatch.SubmitJobInput{
 		JobName: aws.String(name), JobQueue: aws.String(JobQueue), JobDefinition: aws.String(JobDefinition),
 		ContainerOverrides: &types.ContainerOverrides{Command: cmd},

@@ -26,6 +26,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/deploy/local"
+	"github.com/tanda-batch/tanda/integration/chaos/jobrecord"
 	"github.com/tanda-batch/tanda/internal/childproc"
 	"github.com/tanda-batch/tanda/scheduler"
 )
@@ -39,24 +40,22 @@ const (
 	FaultClientNetwork    = "client-network"     // the client's calls broken for the hold (Proxy)
 )
 
-// EnvServer carries the chaos server's settings (ServerSettings, JSON).
+// EnvServer, set, makes a binary that calls Main the chaos server, with
+// these settings (ServerSettings, JSON).
 const EnvServer = "TANDA_CHAOS_SERVER"
 
-// Main plays the role a re-executed chaos binary was given (EnvRole): a
-// chaos job or the chaos server. ok is false when it has none, and the
-// binary goes on as itself. A test binary calls it first in TestMain.
+// Main runs the chaos server when EnvServer is set (the test binary
+// re-executed by UpBackend); ok is false otherwise, and the binary goes on
+// as itself. A test binary calls it first in TestMain.
 func Main() (code int, ok bool) {
-	switch os.Getenv(EnvRole) {
-	case RoleJob:
-		return RunJob(os.Args[1:]), true
-	case RoleServer:
-		if err := serve(); err != nil {
-			fmt.Fprintln(os.Stderr, "chaos server:", err)
-			return 1, true
-		}
-		return 0, true
+	if os.Getenv(EnvServer) == "" {
+		return 0, false
 	}
-	return 0, false
+	if err := serve(); err != nil {
+		fmt.Fprintln(os.Stderr, "chaos server:", err)
+		return 1, true
+	}
+	return 0, true
 }
 
 // ServerSettings tune the chaos server: one-machine Tanda as `tanda up`
@@ -186,6 +185,7 @@ type UpBackend struct {
 	endpoint string
 	control  string
 	records  string
+	jobBin   string // the chaos job program
 	starts   int
 	logs     []string
 	disk     string // the mounted filesystem, if any
@@ -193,7 +193,9 @@ type UpBackend struct {
 }
 
 // Name names the backend.
-func (b *UpBackend) Name() string { return "tanda up (deploy/local, SQLite, in-process instances, process runtime)" }
+func (b *UpBackend) Name() string {
+	return "tanda up (deploy/local, SQLite, in-process instances, process runtime)"
+}
 
 // LeaseTTL is the attempts' lease.
 func (b *UpBackend) LeaseTTL() time.Duration { return b.Settings.Lease }
@@ -201,6 +203,10 @@ func (b *UpBackend) LeaseTTL() time.Duration { return b.Settings.Lease }
 // Start mounts the disk, if it can, and starts the server.
 func (b *UpBackend) Start(ctx context.Context, records string) error {
 	b.records = records
+	b.jobBin = filepath.Join(b.Dir, "chaosjob")
+	if err := buildJob(ctx, b.jobBin); err != nil {
+		return err
+	}
 	root := filepath.Join(b.Dir, "disk")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("creating the store's directory: %w", err)
@@ -237,7 +243,7 @@ func (b *UpBackend) startServer(ctx context.Context) (time.Duration, error) {
 	b.logs = append(b.logs, log)
 	b.mu.Unlock()
 	cmd := exec.Command(exe)
-	cmd.Env = append(childproc.WithoutAWS(os.Environ()), EnvRole+"="+RoleServer, EnvServer+"="+string(settings))
+	cmd.Env = append(childproc.WithoutAWS(os.Environ()), EnvServer+"="+string(settings))
 	began := time.Now()
 	proc, err := childproc.Start(cmd, log)
 	if err != nil {
@@ -287,10 +293,19 @@ func (b *UpBackend) AWSConfig(ctx context.Context) (aws.Config, error) {
 	return cfg, nil
 }
 
-// Job runs the chaos binary as the job program.
+// Job runs the chaos job program.
 func (b *UpBackend) Job(args []string) ([]string, map[string]string) {
-	exe, _ := os.Executable()
-	return append([]string{exe}, args...), map[string]string{EnvRole: RoleJob, EnvRecords: b.records}
+	return append([]string{b.jobBin}, args...), map[string]string{jobrecord.EnvRecords: b.records}
+}
+
+// buildJob builds the chaos job program (./chaosjob) into out, without
+// the race detector: it starts in a millisecond.
+func buildJob(ctx context.Context, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/tanda-batch/tanda/integration/chaos/chaosjob")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the chaos job program: %w\n%s", err, msg)
+	}
+	return nil
 }
 
 // Instances asks the server which instances run.

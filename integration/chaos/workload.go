@@ -7,16 +7,18 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
+
+	"github.com/tanda-batch/tanda/integration/chaos/jobrecord"
 )
 
 // Kinds of job in the workload.
 const (
-	KindSingle   = "single"   // runs a while and succeeds
-	KindRetry    = "retry"    // fails its first attempts with exit 3, retried by evaluateOnExit, then succeeds
-	KindPoison   = "poison"   // exits 7, which evaluateOnExit says not to retry: FAILED after one attempt
-	KindTimeout  = "timeout"  // outlives its attempt timeout: FAILED
-	KindChain    = "chain"    // waits for an earlier job
-	KindArray    = "array"    // an array job
+	KindSingle   = "single"  // runs a while and succeeds
+	KindRetry    = "retry"   // fails its first attempts with exit 3, retried by evaluateOnExit, then succeeds
+	KindPoison   = "poison"  // exits 7, which evaluateOnExit says not to retry: FAILED after one attempt
+	KindTimeout  = "timeout" // outlives its attempt timeout: FAILED
+	KindChain    = "chain"   // waits for an earlier job
+	KindArray    = "array"   // an array job
 	KindSeqArray = "seq-array"
 	KindNToN     = "n-to-n" // an array waiting child by child for an earlier array
 )
@@ -36,7 +38,7 @@ type Workload struct {
 type Item struct {
 	Name           string
 	Kind           string
-	Args           JobArgs
+	Args           jobrecord.JobArgs
 	Attempts       int32
 	EvaluateOnExit []types.EvaluateOnExit
 	TimeoutSecs    int32
@@ -74,7 +76,7 @@ func NewPlan(rng *rand.Rand, w Workload) Plan {
 			it.Args.Sleep = sleep(100*time.Millisecond, 2*time.Second)
 		case r < 0.65:
 			it.Kind = KindRetry
-			it.Args = JobArgs{Sleep: sleep(100*time.Millisecond, time.Second), FailUntil: 1 + rng.IntN(2), FailCode: 3}
+			it.Args = jobrecord.JobArgs{Sleep: sleep(100*time.Millisecond, time.Second), FailUntil: 1 + rng.IntN(2), FailCode: 3}
 			it.Attempts = 4
 			it.EvaluateOnExit = []types.EvaluateOnExit{
 				{OnExitCode: aws.String("3"), Action: types.RetryActionRetry},
@@ -82,7 +84,7 @@ func NewPlan(rng *rand.Rand, w Workload) Plan {
 			}
 		case r < 0.70:
 			it.Kind = KindPoison
-			it.Args = JobArgs{Sleep: sleep(0, 500*time.Millisecond), Code: 7}
+			it.Args = jobrecord.JobArgs{Sleep: sleep(0, 500*time.Millisecond), Code: 7}
 			it.Attempts = 3
 			it.EvaluateOnExit = []types.EvaluateOnExit{{OnExitCode: aws.String("7"), Action: types.RetryActionExit}}
 		case r < 0.73:
@@ -107,13 +109,13 @@ func NewPlan(rng *rand.Rand, w Workload) Plan {
 			// Two arrays of one size: the second waits for the first
 			// child by child.
 			n := 2 + rng.IntN(w.NToNMax-1)
-			first := Item{Name: it.Name, Kind: KindArray, ArraySize: n, Attempts: 2, Args: JobArgs{Sleep: sleep(0, 300*time.Millisecond)}}
+			first := Item{Name: it.Name, Kind: KindArray, ArraySize: n, Attempts: 2, Args: jobrecord.JobArgs{Sleep: sleep(0, 300*time.Millisecond)}}
 			p.Items = append(p.Items, first)
 			jobs += first.Jobs()
 			arrays = append(arrays, i)
 			sizes[i] = n
 			it = Item{Name: fmt.Sprintf("c%05d", i+1), Kind: KindNToN, ArraySize: n, Attempts: 1, NToN: []int{i},
-				Args: JobArgs{Sleep: sleep(0, 300*time.Millisecond)}}
+				Args: jobrecord.JobArgs{Sleep: sleep(0, 300*time.Millisecond)}}
 		}
 		p.Items = append(p.Items, it)
 		jobs += it.Jobs()

@@ -1,4 +1,9 @@
-package chaos
+// Package jobrecord is the chaos suite's job program and its records:
+// every execution of an attempt writes, from inside the job's own process,
+// a file of its own in a directory outside Tanda (RunJob), which the
+// checker reads back (ReadExecutions). It uses the standard library only,
+// so the job program (../chaosjob) starts in a millisecond.
+package jobrecord
 
 import (
 	"bufio"
@@ -16,18 +21,12 @@ import (
 
 // Environment of the chaos job program (RunJob).
 const (
-	// EnvRole selects what a re-executed chaos binary plays: RoleJob or
-	// RoleServer (see Main).
-	EnvRole = "TANDA_CHAOS_ROLE"
 	// EnvRecords is the directory where executions record themselves.
 	EnvRecords = "TANDA_CHAOS_RECORDS"
 	// EnvInstance, when set, names the instance an execution runs on;
 	// otherwise it is read from the working directory, which Tanda's
 	// agents make `<work root>/<instance>/<job>-<attempt>`.
 	EnvInstance = "TANDA_CHAOS_INSTANCE"
-
-	RoleJob    = "job"
-	RoleServer = "server"
 )
 
 // aliveEvery is how often a running execution marks that it is alive: the
