@@ -17,7 +17,7 @@ AGENT_ARCHS := amd64 arm64
 export GOFLAGS ?= -trimpath
 
 .PHONY: all run build tanda functions agents test test-short lint validate \
-	deploy moto localstack bench fuzz clean
+	deploy moto localstack bench fuzz chaos clean
 
 all: build
 
@@ -108,6 +108,12 @@ localstack: tanda
 ## bench: the benchmarks recorded in docs/BENCHMARKS.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## chaos: the long chaos run on one-machine Tanda (docs/RELIABILITY.md):
+## 10,000 jobs under every fault for about 15 minutes; TANDA_CHAOS_SEED
+## replays a run. (make test runs a short one.)
+chaos:
+	TANDA_CHAOS=long $(GO) test -count=1 -timeout 40m -run '^TestChaosUp$$' -v ./integration/chaos/
 
 ## fuzz: each fuzz target for a short while (FUZZTIME=30s by default)
 FUZZTIME ?= 30s
