@@ -202,10 +202,13 @@ func TestS3UploadRunsItsJobWithItsRoleUnderServe(t *testing.T) {
 			return visible == "0" && hidden == "0", visible + " visible, " + hidden + " in flight"
 		})
 	}
-	// jobs lists the queue's jobs in every status, oldest first.
+	// jobs lists the queue's jobs in every status, oldest first, each once:
+	// a job that moves on while the statuses are listed one by one shows up
+	// under two of them.
 	jobs := func() []batchtypes.JobSummary {
 		t.Helper()
 		var all []batchtypes.JobSummary
+		seen := map[string]bool{}
 		for _, st := range batchtypes.JobStatus("").Values() {
 			pages := awsbatch.NewListJobsPaginator(p.batch, &awsbatch.ListJobsInput{JobQueue: aws.String(queue), JobStatus: st})
 			for pages.HasMorePages() {
@@ -213,7 +216,12 @@ func TestS3UploadRunsItsJobWithItsRoleUnderServe(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ListJobs(%s): %v", st, err)
 				}
-				all = append(all, pg.JobSummaryList...)
+				for _, j := range pg.JobSummaryList {
+					if id := aws.ToString(j.JobId); !seen[id] {
+						seen[id] = true
+						all = append(all, j)
+					}
+				}
 			}
 		}
 		slices.SortFunc(all, func(a, b batchtypes.JobSummary) int { return int(aws.ToInt64(a.CreatedAt) - aws.ToInt64(b.CreatedAt)) })
