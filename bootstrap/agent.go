@@ -88,6 +88,8 @@ type Config struct {
 	// After times attempt timeouts (time.After); tests fire them at will.
 	After  func(time.Duration) <-chan time.Time
 	Logger *slog.Logger
+	// Metrics, when set, is told of attempts and leases.
+	Metrics Metrics
 }
 
 func (c *Config) defaults() {
@@ -110,6 +112,9 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
 	}
 }
 

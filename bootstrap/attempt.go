@@ -100,6 +100,8 @@ func (a *Agent) runAttempt(ctx context.Context, j batch.Job) {
 // directory and reports how it ended.
 func (at *attempt) end(ctx context.Context, course func(context.Context) (batch.AttemptOutcome, bool)) {
 	a := at.a
+	a.cfg.Metrics.AttemptStarted()
+	defer a.cfg.Metrics.AttemptEnded()
 	outcome, report := course(ctx)
 	// The job's last lines are in its log before its end is reported.
 	at.logs.Close()
@@ -270,6 +272,7 @@ func (at *attempt) watch(ctx context.Context, exec Execution) (o batch.AttemptOu
 	if held, err := a.ctl.MarkHeldRunning(ctx, at.job); err != nil {
 		a.log.Warn("marking job RUNNING", "job", at.id, "err", err)
 		if errors.Is(err, control.ErrLeaseLost) {
+			a.cfg.Metrics.LeaseLost()
 			exec.Stop(time.Millisecond)
 			<-waited
 			return o, false
@@ -330,9 +333,11 @@ func (at *attempt) watch(ctx context.Context, exec Execution) (o batch.AttemptOu
 			cur, err := a.ctl.HeartbeatHeld(ctx, at.job)
 			if err == nil {
 				at.job = cur
+				a.cfg.Metrics.LeaseRenewed()
 			}
 			switch {
 			case errors.Is(err, control.ErrLeaseLost):
+				a.cfg.Metrics.LeaseLost()
 				a.log.Warn("lease lost: stopping attempt", "job", at.id, "attempt", at.number)
 				exec.Stop(time.Millisecond)
 				<-waited
@@ -382,6 +387,9 @@ func (at *attempt) finish(ctx context.Context, o batch.AttemptOutcome) {
 	for {
 		_, err := a.ctl.FinishHeld(ctx, at.job, o)
 		if err == nil || errors.Is(err, control.ErrLeaseLost) || errors.Is(err, batch.ErrNotFound) {
+			if errors.Is(err, control.ErrLeaseLost) {
+				a.cfg.Metrics.LeaseLost()
+			}
 			if err != nil {
 				a.log.Warn("attempt result not recorded", "job", at.id, "err", err)
 			}

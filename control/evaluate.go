@@ -272,6 +272,9 @@ func (s *Service) expand(ctx context.Context, parent batch.Job) error {
 // expansion, it writes the others one by one.
 func (s *Service) createChildren(ctx context.Context, children []batch.Job, msgs []batch.Message) error {
 	err := s.store.CreateJobs(ctx, children, msgs)
+	if err == nil {
+		s.jobsCreated(children)
+	}
 	if !errors.Is(err, batch.ErrConflict) {
 		return err
 	}
@@ -284,7 +287,10 @@ func (s *Service) createChildren(ctx context.Context, children []batch.Job, msgs
 		if m, ok := byID[c.JobID]; ok {
 			one = []batch.Message{m}
 		}
-		if err := s.store.CreateJobs(ctx, []batch.Job{c}, one); err != nil && !errors.Is(err, batch.ErrConflict) {
+		switch err := s.store.CreateJobs(ctx, []batch.Job{c}, one); {
+		case err == nil:
+			s.jobsCreated([]batch.Job{c})
+		case !errors.Is(err, batch.ErrConflict):
 			return err
 		}
 	}

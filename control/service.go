@@ -56,7 +56,9 @@ type Options struct {
 	// the ready queue: for agents on EC2, whose role may receive from the
 	// ready queues but not send to them.
 	ReadyViaScheduler bool
-	Logger            *slog.Logger
+	// Metrics, when set, is told of new jobs and status changes.
+	Metrics Metrics
+	Logger  *slog.Logger
 }
 
 // Events publishes job status changes, as AWS Batch's `Batch Job State
@@ -167,6 +169,7 @@ func (s *Service) mutateDeleting(ctx context.Context, job batch.Job, fn func(j *
 			}
 			if written.Status != was {
 				s.publish(ctx, written)
+				s.jobChanged(was, written)
 			}
 			return written, nil
 		}

@@ -42,6 +42,7 @@ func (s *Service) SubmitJob(ctx context.Context, in *batch.SubmitJobInput) (*bat
 	err = s.store.CreateJobs(ctx, []batch.Job{job}, s.firstDoorbells(&job))
 	switch {
 	case err == nil:
+		s.jobsCreated([]batch.Job{job})
 		if job.Status != batch.Submitted {
 			// Straight to RUNNABLE: the one change after submission.
 			s.publish(ctx, job)

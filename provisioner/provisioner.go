@@ -44,6 +44,8 @@ type Options struct {
 	// places tasks, instead of by Packing; for the simulator's AWS Batch
 	// baseline, whose agents are ECS's.
 	AnyFit bool
+	// Metrics, when set, is told what each pass saw and did.
+	Metrics Metrics
 }
 
 // SpotPrices gives current Spot prices in USD per hour: for each of the
@@ -115,7 +117,12 @@ func (p *Provisioner) Run(ctx context.Context, interval time.Duration) error {
 // Reconcile runs one pass over every managed EC2 or Spot compute
 // environment. A compute environment's failure does not stop the others;
 // the errors are joined.
-func (p *Provisioner) Reconcile(ctx context.Context) error {
+func (p *Provisioner) Reconcile(ctx context.Context) (err error) {
+	start := p.opts.Clock.Now()
+	var seen []string
+	if p.opts.Metrics != nil {
+		defer func() { p.opts.Metrics.Reconciled(seen, p.opts.Clock.Now().Sub(start), err) }()
+	}
 	ces, err := p.obs.ComputeEnvironments(ctx)
 	if err != nil {
 		return fmt.Errorf("listing compute environments: %w", err)
@@ -140,6 +147,7 @@ func (p *Provisioner) Reconcile(ctx context.Context) error {
 		if !provisioned(ce) {
 			continue
 		}
+		seen = append(seen, ce.ComputeEnvironmentName)
 		if err := p.reconcileCE(ctx, ce); err != nil {
 			errs = append(errs, fmt.Errorf("compute environment %s: %w", ce.ComputeEnvironmentName, err))
 		}
@@ -195,13 +203,16 @@ func (p *Provisioner) reconcileCE(ctx context.Context, ce batch.ComputeEnvironme
 	retired, retireReason := d.Retire, d.retireReason
 
 	var errs []error
+	nRetired := len(d.Retire)
 	if err := p.retire(ctx, &in, d.Retire); err != nil {
 		errs = append(errs, err)
+		nRetired = 0
 	}
-	launched, notes, err := p.launch(ctx, &in, &d)
+	launched, notes, codes, err := p.launch(ctx, &in, &d)
 	if err != nil {
 		errs = append(errs, err)
 	}
+	p.report(in, d, launched, nRetired, codes)
 
 	reason := d.Reason
 	if len(notes) > 0 {
@@ -374,13 +385,13 @@ func (p *Provisioner) retire(ctx context.Context, in *PlanInput, ids []string) e
 
 // launch executes d's launches. When offerings run out of capacity it hides
 // them for the TTL and re-plans once with the rest, updating d. It returns
-// the instances started, notes on the offerings that ran out, and any other
-// launch error.
-func (p *Provisioner) launch(ctx context.Context, in *PlanInput, d *Decision) ([]Instance, []string, error) {
+// the instances started, notes on the offerings that ran out, the codes of
+// the failures (ErrorCode), and any launch error other than capacity.
+func (p *Provisioner) launch(ctx context.Context, in *PlanInput, d *Decision) ([]Instance, []string, []string, error) {
 	name := in.CE.ComputeEnvironmentName
 	spot := in.CE.ComputeResources.Type == ResourceSpot
 	var launched []Instance
-	var notes []string
+	var notes, codes []string
 	for attempt := 1; len(d.Launch) > 0; attempt++ {
 		req := LaunchRequest{CE: in.CE, Items: d.Launch, ClientToken: ClientToken(name, d.Launch, in.Now)}
 		got, err := p.fleet.Launch(ctx, req)
@@ -391,12 +402,16 @@ func (p *Provisioner) launch(ctx context.Context, in *PlanInput, d *Decision) ([
 		}
 		ice, other := splitCapacityErrors(err)
 		for _, e := range ice {
+			codes = append(codes, ErrorCode(e))
 			p.unavailable.mark(e.Type, spot, in.Now)
 			notes = append(notes, fmt.Sprintf("%s had no capacity, hidden for %s", e.Type, seconds(p.opts.UnavailableTTL)))
 			p.opts.Logger.Warn("insufficient capacity", "computeEnvironment", name, "err", e)
 		}
 		if other != nil {
-			return launched, notes, fmt.Errorf("launching %s: %w", describe(req.Items, spot), other)
+			for _, e := range leaves(other) {
+				codes = append(codes, ErrorCode(e))
+			}
+			return launched, notes, codes, fmt.Errorf("launching %s: %w", describe(req.Items, spot), other)
 		}
 		if attempt == maxLaunchAttempts {
 			break
@@ -404,7 +419,7 @@ func (p *Provisioner) launch(ctx context.Context, in *PlanInput, d *Decision) ([
 		in.Unavailable = p.unavailable.names(spot, in.Now)
 		*d = Plan(*in)
 	}
-	return launched, notes, nil
+	return launched, notes, codes, nil
 }
 
 // summarize says what was launched, as "2 x c6i.large" per type.

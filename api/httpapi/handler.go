@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -45,7 +47,22 @@ type Options struct {
 	Clock batch.Clock
 	// RequestID makes the x-amzn-RequestId of each request; nil means UUIDs.
 	RequestID func() string
+	// Metrics, when set, is told of every request but pings.
+	Metrics Metrics
 }
+
+// Metrics is told of each API request once it is answered, for monitoring
+// (an adapter exports it; this package imports no metrics library). It is
+// called on the request's goroutine: implementations must be quick.
+type Metrics interface {
+	// Request reports an operation (its AWS name, or Unrouted), the HTTP
+	// status it was answered with, and how long it took.
+	Request(operation string, status int, took time.Duration)
+}
+
+// Unrouted is the operation of a request that named none Tanda knows, in
+// logs and metrics.
+const Unrouted = "unknown"
 
 // handler is the http.Handler New returns.
 type handler struct {
@@ -58,6 +75,7 @@ type handler struct {
 	log       *slog.Logger
 	clock     batch.Clock
 	requestID func() string
+	metrics   Metrics
 }
 
 // New returns the API handler serving b.
@@ -71,6 +89,7 @@ func New(b Backend, opts Options) http.Handler {
 		log:       opts.Logger,
 		clock:     opts.Clock,
 		requestID: opts.RequestID,
+		metrics:   opts.Metrics,
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
@@ -93,7 +112,7 @@ func New(b Backend, opts Options) http.Handler {
 // ServeHTTP answers one request. Every answer carries a request id, a Date
 // (SDKs correct clock skew from it) and a JSON content type.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := &call{requestID: h.requestID()}
+	c := &call{requestID: h.requestID(), start: h.clock.Now()}
 	hdr := w.Header()
 	hdr.Set("X-Amzn-Requestid", c.requestID)
 	hdr.Set("Date", h.clock.Now().UTC().Format(http.TimeFormat))
@@ -128,6 +147,7 @@ type call struct {
 	requestID string
 	operation string
 	accessKey string
+	start     time.Time
 }
 
 // serve runs a request through the pipeline: read the capped body,
@@ -140,6 +160,9 @@ type call struct {
 // signature). Confidentiality and replay protection are TLS's job; SubmitJob
 // retries are made idempotent by the backend from the invocation id.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, error) {
+	if op, ok := operations[strings.TrimPrefix(r.URL.EscapedPath(), opsPrefix)]; ok {
+		c.operation = op.name // named in the log even if refused before routing
+	}
 	body, err := h.readBody(w, r)
 	if err != nil {
 		return nil, err
@@ -205,22 +228,37 @@ func writeError(w http.ResponseWriter, ae *apiError) {
 	_, _ = w.Write(body)
 }
 
-// logCall records one request: server faults at Error with their cause
-// (which the client never sees), everything else at Debug.
+// logCall records one request in one line, with its request id, access
+// key id (never its secret nor its signature), operation, status and
+// duration, and tells Metrics of it: server faults at Error with their
+// cause (which the client never sees), everything else at Info.
 func (h *handler) logCall(ctx context.Context, c *call, ae *apiError) {
+	if c.operation == "" {
+		c.operation = Unrouted
+	}
+	took := h.clock.Now().Sub(c.start)
+	status := http.StatusOK
+	if ae != nil {
+		status = ae.status
+	}
+	if h.metrics != nil {
+		h.metrics.Request(c.operation, status, took)
+	}
 	attrs := []slog.Attr{
 		slog.String("requestId", c.requestID),
 		slog.String("operation", c.operation),
 		slog.String("accessKeyId", c.accessKey),
+		slog.Int("status", status),
+		slog.Duration("duration", took),
 	}
 	if ae == nil {
-		h.log.LogAttrs(ctx, slog.LevelDebug, "api request", append(attrs, slog.Int("status", http.StatusOK))...)
+		h.log.LogAttrs(ctx, slog.LevelInfo, "api request", attrs...)
 		return
 	}
-	attrs = append(attrs, slog.Int("status", ae.status), slog.String("errorType", ae.code), slog.String("message", ae.message))
+	attrs = append(attrs, slog.String("errorType", ae.code), slog.String("message", ae.message))
 	if ae.cause != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "api request failed", append(attrs, slog.Any("error", ae.cause))...)
 		return
 	}
-	h.log.LogAttrs(ctx, slog.LevelDebug, "api request refused", attrs...)
+	h.log.LogAttrs(ctx, slog.LevelInfo, "api request refused", attrs...)
 }

@@ -7,10 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
+	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/internal/metrics"
 )
 
 // agentOptions are what `tanda agent` was asked to do.
@@ -20,6 +23,8 @@ type agentOptions struct {
 	level        slog.Level
 	// credentialsPort is ec2agent.Config.CredentialsPort.
 	credentialsPort int
+	logFormat       string
+	metrics         string
 }
 
 // parseAgent reads `tanda agent`'s flags and environment (getenv).
@@ -34,6 +39,8 @@ func parseAgent(args []string, getenv func(string) string) (agentOptions, error)
 	fs.StringVar(&o.workRoot, "work-root", ec2agent.DefaultWorkRoot, "where the jobs' working directories go")
 	port := fs.Int("credentials-port", rolecreds.DefaultPort, "port of the job role credentials endpoint (on 169.254.170.2 for jobs on Docker's bridge, 127.0.0.1 on the host's network); 0 for any free port")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text (key=value) or json (one JSON object a line)")
+	fs.StringVar(&o.metrics, "metrics-listen", "", "address of the Prometheus metrics endpoint (/metrics), e.g. :9265 for a scraper off the instance; empty: not served")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -51,6 +58,9 @@ func parseAgent(args []string, getenv func(string) string) (agentOptions, error)
 	if err := o.level.UnmarshalText([]byte(*level)); err != nil {
 		return o, fmt.Errorf("--log-level %q: use debug, info, warn or error", *level)
 	}
+	if _, err := newLogger(io.Discard, o.logFormat, o.level); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -63,7 +73,15 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: o.level}))
+	logger, err := newLogger(os.Stderr, o.logFormat, o.level)
+	if err != nil {
+		return err
+	}
+	reg := metrics.New(metrics.Options{})
+	msrv, err := kit.ListenMetrics(reg, kit.MetricsOptions{Listen: o.metrics}, logger)
+	if err != nil {
+		return err
+	}
 	md := imds.New(o.imdsEndpoint, imds.Options{})
 	inst, be, err := ec2agent.Connect(ctx, md, logger)
 	if err != nil {
@@ -74,10 +92,25 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 		CredentialsPort: o.credentialsPort,
 		Notices:         imds.NewMonitor(md, imds.MonitorOptions{Logger: logger.With("component", "imds")}),
 		Logger:          logger,
+		Metrics:         reg,
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, agent.Banner())
-	return agent.Run(ctx)
+	if msrv == nil {
+		return agent.Run(ctx)
+	}
+	fmt.Fprintf(out, "metrics: %s\n", msrv.URL())
+	var wg sync.WaitGroup
+	mctx, stop := context.WithCancel(ctx)
+	wg.Go(func() {
+		if err := msrv.Run(mctx); err != nil {
+			logger.Error("metrics endpoint stopped", "err", err)
+		}
+	})
+	err = agent.Run(ctx)
+	stop()
+	wg.Wait()
+	return err
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"os"
 	"time"
@@ -17,10 +16,10 @@ import (
 
 // serveOptions are what `tanda serve` was asked to do.
 type serveOptions struct {
-	cfg     awsserver.Config
-	init    awsserver.InitOptions
-	doInit  bool
-	verbose bool
+	cfg    awsserver.Config
+	init   awsserver.InitOptions
+	doInit bool
+	logs   logFlags
 }
 
 // parseServe reads `tanda serve`'s flags and environment (getenv).
@@ -41,10 +40,12 @@ func parseServe(args []string, getenv func(string) string) (serveOptions, error)
 	fs.StringVar(&o.init.InstanceProfile, "instance-profile", "", "with --init: name or ARN of the agents' IAM instance profile")
 	fs.DurationVar(&o.cfg.IdleGrace, "idle-grace", 0, "idle instances retire after this (default: the provisioner's)")
 	fs.Float64Var(&o.cfg.RateLimit, "rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
-	fs.BoolVar(&o.verbose, "v", false, "log debug detail")
+	o.logs.register(fs)
+	metricsOpts := metricsFlag(fs, defaultServeMetrics)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.cfg.MetricsListen = metricsOpts()
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("serve takes no arguments (got %q)", fs.Args())
 	}
@@ -79,11 +80,9 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if o.verbose {
-		level = slog.LevelDebug
+	if o.cfg.Logger, err = o.logs.logger(os.Stderr); err != nil {
+		return err
 	}
-	o.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if o.doInit {
 		o.cfg.Init = &o.init
 	}
@@ -110,6 +109,9 @@ func printServeBanner(out io.Writer, srv *awsserver.Server) {
 	fmt.Fprintf(out, "Tanda serves stack %s on the AWS APIs (%s, region %s)\n", st.Stack, where, st.Region)
 	fmt.Fprintf(out, "endpoint: %s\n", srv.Endpoint())
 	fmt.Fprintf(out, "stack: %s\n", describeStack(st))
+	if url, ok := srv.MetricsURL(); ok {
+		fmt.Fprintf(out, "metrics: %s\n", url)
+	}
 	if key, ok := srv.IssuedKey(); ok {
 		fmt.Fprintf(out, "credentials: %s (profile %s, access key %s issued now)\n", absolute(srv.CredentialsFile()), kit.Profile, key.ID)
 	} else {

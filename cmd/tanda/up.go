@@ -34,15 +34,16 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	idle := fs.Duration("idle-grace", 60*time.Second, "idle instances retire after this")
 	rate := fs.Float64("rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
 	runtimeMode := fs.String("runtime", runtimes.ModeAuto, "job runtime: auto (Docker when a daemon answers), docker or process")
-	verbose := fs.Bool("v", false, "log debug detail")
+	var lf logFlags
+	lf.register(fs)
+	metricsOpts := metricsFlag(fs, defaultUpMetrics)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
+	logger, err := lf.logger(os.Stderr)
+	if err != nil {
+		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	rt, why, err := runtimes.Choose(ctx, *runtimeMode, docker.Options{Logger: logger})
 	if err != nil {
 		return err
@@ -51,7 +52,7 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	srv, err := local.Open(ctx, local.Config{
 		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
 		IdleGrace: *idle, RateLimit: *rate, Logger: logger, Runtime: rt,
-		Roles: user.roles(), Secrets: user.secrets(),
+		Roles: user.roles(), Secrets: user.secrets(), MetricsListen: metricsOpts(),
 	})
 	if err != nil {
 		return err
@@ -120,6 +121,9 @@ func printWelcome(out io.Writer, srv *local.Server, dataDir, runtimeWhy string) 
 	env := fmt.Sprintf("AWS_SHARED_CREDENTIALS_FILE=%s AWS_CONFIG_FILE=%s AWS_PROFILE=%s",
 		absolute(srv.CredentialsFile()), absolute(srv.ConfigFile()), kit.Profile)
 	fmt.Fprintf(out, "Tanda is up: AWS Batch API at %s (job runtime: %s: %s)\n", srv.Endpoint(), srv.RuntimeName(), runtimeWhy)
+	if url, ok := srv.MetricsURL(); ok {
+		fmt.Fprintf(out, "Prometheus metrics at %s\n", url)
+	}
 	if key, ok := srv.IssuedKey(); ok {
 		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), kit.Profile)
 	} else {

@@ -20,6 +20,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
+	"github.com/tanda-batch/tanda/internal/metrics"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 
@@ -45,8 +46,10 @@ type BackendOptions struct {
 	// the catalogue's prices are read from, in place of the endpoint the
 	// AWS configuration resolves (tests: moto has no Price List API).
 	PriceListEndpoint string
-	Logger            *slog.Logger // default slog.Default()
-	Clock             batch.Clock  // default batch.SystemClock
+	// Metrics counts what the parts do (default: a registry of its own).
+	Metrics *metrics.Registry
+	Logger  *slog.Logger // default slog.Default()
+	Clock   batch.Clock  // default batch.SystemClock
 }
 
 func (o *BackendOptions) defaults() {
@@ -58,6 +61,9 @@ func (o *BackendOptions) defaults() {
 	}
 	if o.Clock == nil {
 		o.Clock = batch.SystemClock{}
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New(metrics.Options{})
 	}
 }
 
@@ -76,10 +82,12 @@ type Backend struct {
 	// state changes to the stack's event bus.
 	Control *control.Service
 
-	awsCfg     aws.Config
-	opts       BackendOptions
-	catalog    *provisioner.Catalog
-	catalogSrc catalogSource
+	// timedQueues are Queues, timed for the metrics.
+	timedQueues control.Queues
+	awsCfg      aws.Config
+	opts        BackendOptions
+	catalog     *provisioner.Catalog
+	catalogSrc  catalogSource
 }
 
 // OpenBackend connects to the stack st through awsCfg. It calls AWS once,
@@ -98,7 +106,8 @@ func OpenBackend(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o
 	if err != nil {
 		return nil, err
 	}
-	ctl := control.New(store, control.Options{
+	timed := o.Metrics.Queues(queues)
+	ctl := control.New(o.Metrics.Store(store), control.Options{
 		Partition:     batch.Partition{Region: st.Region, Account: account(ctx, sts.NewFromConfig(awsCfg), o.Account, log)},
 		Clock:         o.Clock,
 		LeaseDuration: time.Duration(st.LeaseSeconds) * time.Second,
@@ -106,13 +115,31 @@ func OpenBackend(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o
 		Events: jobevents.New(eventbridge.NewFromConfig(awsCfg), jobevents.Options{
 			Bus: st.EventBus, Logger: log.With("component", "events"),
 		}),
-		Queues: queues,
-		Logger: log.With("component", "control"),
+		Queues:  timed,
+		Metrics: o.Metrics.Control(),
+		Logger:  log.With("component", "control"),
 	})
 	return &Backend{
-		Settings: st, Store: store, Queues: queues, Control: ctl,
+		Settings: st, Store: store, Queues: queues, Control: ctl, timedQueues: timed,
 		awsCfg: awsCfg, opts: o, catalog: cat, catalogSrc: catSrc,
 	}, nil
+}
+
+// Metrics is the registry the backend's parts count in.
+func (b *Backend) Metrics() *metrics.Registry { return b.opts.Metrics }
+
+// RegisterJobsGauge adds the jobs gauge to the metrics: the unfinished
+// jobs of each queue by status, counted from DynamoDB on each gather (a
+// few Query pages per queue and status). Only what gathers seldom should
+// have it: `tanda serve`'s scrapes, the provisioner function's flushes.
+func (b *Backend) RegisterJobsGauge() error {
+	err := b.opts.Metrics.Register(metrics.Jobs{
+		Queues: b.Control, Counter: metrics.ActiveJobs{Lister: b.Store}, Statuses: metrics.ActiveStatuses, Logger: b.opts.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("registering the jobs gauge: %w", err)
+	}
+	return nil
 }
 
 // lease is how long an attempt's lease lasts without a heartbeat.

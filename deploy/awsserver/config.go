@@ -6,6 +6,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
+	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/scheduler"
 )
@@ -39,8 +40,10 @@ type Config struct {
 	// Catalog, when set, is the instance-type catalogue to use instead of
 	// EC2's (BackendOptions.Catalog).
 	Catalog *provisioner.Catalog
-	Logger  *slog.Logger
-	Clock   batch.Clock
+	// MetricsListen serves the Prometheus metrics ("": not served).
+	MetricsListen kit.MetricsOptions
+	Logger        *slog.Logger
+	Clock         batch.Clock
 }
 
 func (c *Config) defaults() {

@@ -32,7 +32,7 @@ func (b *Backend) APIHandler(keys sigv4.SecretSource) http.Handler {
 	logs := cwlogs.NewRouter(b.awsCfg, cwlogs.Options{Group: st.LogGroup, Logger: b.logger("logs")})
 	return kit.NewAPI(b.Control, kit.APIOptions{
 		Region: st.Region, Keys: keys, Logs: logs, RateLimit: b.opts.RateLimit,
-		Logger: b.logger("api"), Clock: b.opts.Clock,
+		Logger: b.logger("api"), Clock: b.opts.Clock, Metrics: b.opts.Metrics.API(),
 	})
 }
 
@@ -74,6 +74,7 @@ func (b *Backend) Provisioner(ctx context.Context) *provisioner.Provisioner {
 		Clock: b.opts.Clock, IdleGrace: b.opts.IdleGrace, Logger: b.logger("provisioner"),
 		ForgetSilentAfter: silentLeases * b.lease(),
 		SpotPrices:        ec2catalog.NewSpotPrices(api, 0, b.opts.Clock),
+		Metrics:           b.opts.Metrics.Provisioner(),
 	})
 }
 
@@ -84,7 +85,7 @@ func (b *Backend) Scheduler(o scheduler.Options) *scheduler.Scheduler {
 	if o.Logger == nil {
 		o.Logger = b.logger("scheduler")
 	}
-	return scheduler.New(routedControl{Service: b.Control, router: b.Router()}, b.Queues, o)
+	return scheduler.New(routedControl{Service: b.Control, router: b.Router()}, b.timedQueues, o)
 }
 
 // Router takes the submissions queue's messages: doorbells to the control

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/internal/metrics"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/scheduler"
 )
@@ -27,6 +28,7 @@ type Server struct {
 	backend   *Backend
 	sched     *scheduler.Scheduler
 	prov      *provisioner.Provisioner
+	metrics   *metrics.Server // nil when not served
 }
 
 // Open connects to the stack's resources through awsCfg (running Init
@@ -57,6 +59,12 @@ func Open(ctx context.Context, awsCfg aws.Config, cfg Config) (*Server, error) {
 	}
 	s.prov = b.Provisioner(ctx)
 	s.sched = b.Scheduler(cfg.Scheduler)
+	if err := b.RegisterJobsGauge(); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = kit.ListenMetrics(b.Metrics(), cfg.MetricsListen, cfg.Logger); err != nil {
+		return nil, err
+	}
 	if s.Front, err = kit.Listen(cfg.Listen, b.Control, b.APIHandler(keys), cfg.DataDir, issued); err != nil {
 		return nil, err
 	}
@@ -89,5 +97,21 @@ func (s *Server) Run(ctx context.Context) error {
 		s.backend.RunCatalogRefresh,
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
+		func(ctx context.Context) {
+			if s.metrics == nil {
+				return
+			}
+			if err := s.metrics.Run(ctx); err != nil {
+				s.cfg.Logger.Error("metrics endpoint stopped", "err", err)
+			}
+		},
 	)
+}
+
+// MetricsURL is where the metrics are served, if they are.
+func (s *Server) MetricsURL() (string, bool) {
+	if s.metrics == nil {
+		return "", false
+	}
+	return s.metrics.URL(), true
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/bootstrap/secrets"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/internal/metrics"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/provisioner/ec2shapes"
 )
@@ -57,6 +58,9 @@ type Config struct {
 	// Tune, when set, adjusts the bootstrap agent's configuration last;
 	// tests shorten its intervals with it.
 	Tune func(*bootstrap.Config)
+	// Metrics, when set, counts the agent's attempts, leases, store and
+	// queue operations and the transitions it writes.
+	Metrics *metrics.Registry
 }
 
 func (c *Config) defaults() {
@@ -100,7 +104,13 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 	if err != nil {
 		return nil, err
 	}
+	var cm control.Metrics
+	var am bootstrap.Metrics
+	if m := cfg.Metrics; m != nil {
+		be.Store, be.Queues, cm, am = m.Store(be.Store), m.Queues(be.Queues), m.Control(), m.Agent(inst.ComputeEnvironment)
+	}
 	ctl := control.New(be.Store, control.Options{
+		Metrics:       cm,
 		Partition:     inst.Partition(),
 		Clock:         cfg.Clock,
 		LeaseDuration: lease,
@@ -130,6 +140,7 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 		KillGrace:          cfg.KillGrace,
 		Clock:              cfg.Clock,
 		Logger:             log,
+		Metrics:            am,
 	}
 	var watch *interruptWatch
 	if cfg.Notices != nil {

@@ -34,8 +34,10 @@ type APIOptions struct {
 	// RateLimit is the requests per second allowed per access key; 0 is
 	// no limit.
 	RateLimit float64
-	Logger    *slog.Logger
-	Clock     batch.Clock
+	// Metrics, when set, counts and times the requests.
+	Metrics httpapi.Metrics
+	Logger  *slog.Logger
+	Clock   batch.Clock
 }
 
 // NewAPI is the AWS Batch API over ctl, assembled the same way for every
@@ -53,6 +55,7 @@ func NewAPI(ctl *control.Service, o APIOptions) http.Handler {
 		RateLimit: o.RateLimit,
 		Logger:    o.Logger,
 		Clock:     o.Clock,
+		Metrics:   o.Metrics,
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/localfleet"
 	"github.com/tanda-batch/tanda/infra/logfiles"
 	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/internal/metrics"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/scheduler"
 	"github.com/tanda-batch/tanda/triggers"
@@ -60,8 +61,12 @@ type Config struct {
 	// infra/secretstores); nil reads none. A secret that cannot be read
 	// fails the attempt: a job never runs without it.
 	Secrets bootstrap.Secrets
-	Logger  *slog.Logger
-	Clock   batch.Clock
+	// Metrics counts what every part does (nil: a registry of its own);
+	// MetricsListen serves them in Prometheus's format ("": not served).
+	Metrics       *metrics.Registry
+	MetricsListen kit.MetricsOptions
+	Logger        *slog.Logger
+	Clock         batch.Clock
 
 	// Agent overrides the in-process agents' clock, timers and doorbell
 	// visibility, for tests that play an instance whose clock is wrong or
@@ -111,6 +116,9 @@ func (c *Config) defaults() {
 	if c.Agent.Clock == nil {
 		c.Agent.Clock = c.Clock
 	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.New(metrics.Options{})
+	}
 }
 
 // Server is a running one-machine Tanda. Its API, endpoint, control plane
@@ -129,6 +137,8 @@ type Server struct {
 	watcher *triggers.Watcher
 	runtime bootstrap.Runtime
 	roles   *rolecreds.Roles
+	metrics *metrics.Server // nil when not served
+	queues  control.Queues  // the store's queues, timed
 }
 
 // Open opens (or creates) the data directory, seeds a first start with a
@@ -157,13 +167,19 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	cat := provisioner.DefaultCatalog()
 	s.cat = cat
-	s.ctl = control.New(s.db, control.Options{
+	m := cfg.Metrics
+	s.queues = m.Queues(s.db)
+	s.ctl = control.New(m.Store(s.db), control.Options{
 		Partition:     batch.Partition{Region: cfg.Region, Account: cfg.Account},
 		Clock:         cfg.Clock,
 		LeaseDuration: cfg.LeaseDuration,
 		InstanceTypes: kit.InstanceTypes{Catalog: cat},
-		Queues:        s.db,
+		Queues:        s.queues,
+		Metrics:       m.Control(),
 	})
+	if err := m.Register(metrics.Jobs{Queues: s.ctl, Counter: s.db, Logger: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("registering the jobs gauge: %w", err)
+	}
 	issued, err := s.openKeys(ctx)
 	if err != nil {
 		return nil, err
@@ -180,22 +196,37 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
 	s.prov = provisioner.New(kit.Observer{Control: s.ctl, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
 		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
+		Metrics: m.Provisioner(),
 	})
 	so := cfg.Scheduler
 	if so.Logger == nil {
 		so.Logger = cfg.Logger.With("component", "scheduler")
 	}
-	s.sched = scheduler.New(s.ctl, s.db, so)
+	s.sched = scheduler.New(s.ctl, s.queues, so)
 	s.watcher = s.newWatcher()
 	api := kit.NewAPI(s.ctl, kit.APIOptions{
 		Region: cfg.Region, Keys: s.keys, Logs: s.logs, RateLimit: cfg.RateLimit,
-		Logger: cfg.Logger.With("component", "api"), Clock: cfg.Clock,
+		Logger: cfg.Logger.With("component", "api"), Clock: cfg.Clock, Metrics: m.API(),
 	})
+	if s.metrics, err = kit.ListenMetrics(m, cfg.MetricsListen, cfg.Logger); err != nil {
+		return nil, err
+	}
 	if s.Front, err = kit.Listen(cfg.Listen, s.ctl, api, cfg.DataDir, issued); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// MetricsURL is where the metrics are served, if they are.
+func (s *Server) MetricsURL() (string, bool) {
+	if s.metrics == nil {
+		return "", false
+	}
+	return s.metrics.URL(), true
+}
+
+// Metrics is the registry the server's parts count in.
+func (s *Server) Metrics() *metrics.Registry { return s.cfg.Metrics }
 
 // RuntimeName names the job runtime in use.
 func (s *Server) RuntimeName() string { return s.runtime.Name() }
@@ -221,6 +252,14 @@ func (s *Server) Run(ctx context.Context) error {
 		func(ctx context.Context) {
 			if err := s.roles.Serve(ctx); err != nil {
 				s.cfg.Logger.Error("job role credentials endpoint stopped", "err", err)
+			}
+		},
+		func(ctx context.Context) {
+			if s.metrics == nil {
+				return
+			}
+			if err := s.metrics.Run(ctx); err != nil {
+				s.cfg.Logger.Error("metrics endpoint stopped", "err", err)
 			}
 		},
 	)
@@ -313,7 +352,7 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 	if err != nil {
 		return nil, err
 	}
-	agent := bootstrap.New(s.ctl, s.db, s.runtime, s.logs, bootstrap.Config{
+	agent := bootstrap.New(s.ctl, s.queues, s.runtime, s.logs, bootstrap.Config{
 		InstanceID:         inst.ID,
 		ComputeEnvironment: ce,
 		InstanceType:       inst.Type,
@@ -330,6 +369,7 @@ func (s *Server) startAgent(ctx context.Context, ce string, inst provisioner.Ins
 		JobRoles:           s.roles,
 		Secrets:            s.cfg.Secrets,
 		Logger:             s.cfg.Logger.With("component", "agent"),
+		Metrics:            s.cfg.Metrics.Agent(ce),
 	})
 	done := make(chan struct{})
 	go func() {

@@ -10,26 +10,38 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/functions/internal/lambdaurl"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
+	"github.com/tanda-batch/tanda/internal/metrics"
 )
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	handler, err := open(context.Background(), logger)
+	reg := metrics.New(metrics.Options{NoProcess: true})
+	handler, err := open(context.Background(), logger, reg)
 	if err != nil {
 		logger.Error("starting the api function", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(handler)
+	emf := metrics.NewEMF(reg, os.Getenv, os.Stdout)
+	lambda.Start(func(ctx context.Context, ev events.LambdaFunctionURLRequest) (events.LambdaFunctionURLResponse, error) {
+		defer func() {
+			if err := emf.Flush(); err != nil {
+				logger.Warn("writing metrics", "err", err)
+			}
+		}()
+		return handler(ctx, ev)
+	})
 }
 
-// open wires the API handler of the stack the environment names.
-func open(ctx context.Context, logger *slog.Logger) (lambdaurl.Func, error) {
-	b, err := awsserver.OpenBackendFromEnv(ctx, os.Getenv, awsserver.BackendOptions{Logger: logger})
+// open wires the API handler of the stack the environment names, counting
+// in reg.
+func open(ctx context.Context, logger *slog.Logger, reg *metrics.Registry) (lambdaurl.Func, error) {
+	b, err := awsserver.OpenBackendFromEnv(ctx, os.Getenv, awsserver.BackendOptions{Logger: logger, Metrics: reg})
 	if err != nil {
 		return nil, err
 	}

@@ -16,27 +16,8 @@ const (
 // CountChildren counts an array parent's children by status; statuses with
 // no children are absent.
 func (db *DB) CountChildren(ctx context.Context, parentID string) (map[batch.Status]int, error) {
-	rows, err := db.read.query(ctx, countChildrenSQL, parentID)
+	counts, err := db.countByStatus(ctx, countChildrenSQL, parentID)
 	if err != nil {
-		return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
-	}
-	defer rows.Close()
-	counts := make(map[batch.Status]int)
-	for rows.Next() {
-		var (
-			name string
-			n    int
-		)
-		if err := rows.Scan(&name, &n); err != nil {
-			return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
-		}
-		s, ok := batch.ParseStatus(name)
-		if !ok {
-			return nil, fmt.Errorf("counting children of %s: unknown status %q", parentID, name)
-		}
-		counts[s] = n
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
 	}
 	return counts, nil
