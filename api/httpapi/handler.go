@@ -36,6 +36,8 @@ type Options struct {
 	Logs LogReader
 	// Triggers serves /tanda/v1/triggers; nil answers it with an error.
 	Triggers TriggerRules
+	// Explainer serves /tanda/v1/why; nil answers it with an error.
+	Explainer Explainer
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// RateLimit is the sustained requests per second allowed per access key
@@ -70,6 +72,7 @@ type handler struct {
 	auth      Authenticator
 	logs      LogReader
 	triggers  TriggerRules
+	explainer Explainer
 	maxBody   int64
 	limiter   *rateLimiter
 	log       *slog.Logger
@@ -85,6 +88,7 @@ func New(b Backend, opts Options) http.Handler {
 		auth:      opts.Auth,
 		logs:      opts.Logs,
 		triggers:  opts.Triggers,
+		explainer: opts.Explainer,
 		maxBody:   opts.MaxBodyBytes,
 		log:       opts.Logger,
 		clock:     opts.Clock,

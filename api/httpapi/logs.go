@@ -23,6 +23,20 @@ type LogPage struct {
 	NextToken     string           `json:"nextToken,omitempty"`
 }
 
+// jobQuery reads the query of a GET to one of Tanda's job endpoints, and
+// its required jobId.
+func jobQuery(r *http.Request) (url.Values, string, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, "", clientErrorf("invalid query string: %v", err)
+	}
+	jobID := q.Get("jobId")
+	if jobID == "" {
+		return nil, "", clientErrorf("missing required parameter jobId")
+	}
+	return q, jobID, nil
+}
+
 // logsEndpoint routes GET /tanda/v1/logs?jobId=&attempt=&nextToken=&limit=.
 func (h *handler) logsEndpoint(r *http.Request) (endpoint, error) {
 	const name = "GetJobLog"
@@ -32,13 +46,9 @@ func (h *handler) logsEndpoint(r *http.Request) (endpoint, error) {
 	if h.logs == nil {
 		return endpoint{}, clientErrorf("this server does not serve job logs")
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, jobID, err := jobQuery(r)
 	if err != nil {
-		return endpoint{}, clientErrorf("invalid query string: %v", err)
-	}
-	jobID := q.Get("jobId")
-	if jobID == "" {
-		return endpoint{}, clientErrorf("missing required parameter jobId")
+		return endpoint{}, err
 	}
 	attempt, err := nonNegative(q, "attempt")
 	if err != nil {

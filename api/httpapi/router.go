@@ -31,6 +31,8 @@ func (h *handler) route(r *http.Request) (endpoint, error) {
 	switch {
 	case path == logsPath:
 		return h.logsEndpoint(r)
+	case path == whyPath:
+		return h.whyEndpoint(r)
 	case path == triggersPath || strings.HasPrefix(path, triggersPath+"/"):
 		return h.triggersEndpoint(r, strings.TrimPrefix(path, triggersPath))
 	case strings.HasPrefix(path, tagsPrefix):

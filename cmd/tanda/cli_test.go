@@ -39,6 +39,10 @@ func TestClientCommands(t *testing.T) {
 		t.Fatalf("submit --wait: exit %d, output %q", code, out)
 	}
 	id := strings.Fields(out)[0]
+	// --wait streams the job's output before its outcome.
+	if i, j := strings.Index(out, "hello from the cli\n"), strings.Index(out, "SUCCEEDED, exit code 0"); i < 0 || i > j {
+		t.Errorf("submit --wait: the job's output is not streamed before the outcome: %q", out)
+	}
 	if out, code := runCLI(t, up, dataDir, "logs", id); code != 0 || !strings.Contains(out, "hello from the cli") {
 		t.Errorf("logs: exit %d, output %q", code, out)
 	}
@@ -52,11 +56,24 @@ func TestClientCommands(t *testing.T) {
 		t.Errorf("a failing job: exit %d, output %q; want exit 3", code, out)
 	}
 	out, code = runCLI(t, up, dataDir, "submit", "--array-size", "3", "--wait", "--", "true")
-	if code != 0 || !strings.Contains(out, "succeeded=3 of 3") {
+	if code != 0 || !strings.Contains(out, "3 done, 0 running, 0 failed of 3") {
 		t.Errorf("an array: exit %d, output %q", code, out)
+	}
+	out, code = runCLI(t, up, dataDir, "submit", "--array-size", "3", "--wait", "--", "sh", "-c", "exit $((AWS_BATCH_JOB_ARRAY_INDEX % 2))")
+	parent := strings.Fields(out)[0]
+	if code == 0 || !strings.Contains(out, "2 done, 0 running, 1 failed of 3") || !strings.Contains(out, "failed children: "+parent+":1\n") {
+		t.Errorf("an array with a failed child: exit %d, output %q; want a failure naming %s:1", code, out, parent)
 	}
 	if out, code := runCLI(t, up, dataDir, "submit", "--depends-on", id, "--wait", "--", "true"); code != 0 || !strings.Contains(out, "SUCCEEDED") {
 		t.Errorf("a dependent job: exit %d, output %q", code, out)
+	}
+	// tanda why says what a job waits for.
+	out, _ = runCLI(t, up, dataDir, "submit", "--", "sleep", "5")
+	sleeper := strings.TrimSpace(out)
+	out, _ = runCLI(t, up, dataDir, "submit", "--depends-on", sleeper, "--", "true")
+	dependent := strings.TrimSpace(out)
+	if out, code := runCLI(t, up, dataDir, "why", dependent); code != 0 || !strings.Contains(out, "waits for job "+sleeper) {
+		t.Errorf("why: exit %d, output %q; want it to name %s", code, out, sleeper)
 	}
 	for _, c := range []struct {
 		args []string

@@ -47,31 +47,10 @@ func runLogs(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	token, stream := "", ""
+	tail := &logTail{c: c, id: id, attempt: *attempt, timestamps: *timestamps}
 	for {
-		pg, err := c.readLog(ctx, id, *attempt, token)
-		if err != nil {
+		if err := tail.next(ctx, out); err != nil {
 			return err
-		}
-		if pg.LogStreamName != stream && stream != "" && token != "" {
-			// A retry started a new attempt with a stream of its own.
-			fmt.Fprintf(out, "--- %s\n", pg.LogStreamName)
-			token, stream = "", pg.LogStreamName
-			continue
-		}
-		stream = pg.LogStreamName
-		for _, e := range pg.Events {
-			if *timestamps {
-				fmt.Fprintf(out, "%s ", time.UnixMilli(e.Timestamp).Format(time.RFC3339Nano))
-			}
-			fmt.Fprintln(out, e.Message)
-		}
-		if pg.NextToken != "" && pg.NextToken != token && len(pg.Events) > 0 {
-			token = pg.NextToken
-			continue // more is there now
-		}
-		if pg.NextToken != "" {
-			token = pg.NextToken
 		}
 		if !*follow {
 			return nil
@@ -82,19 +61,54 @@ func runLogs(ctx context.Context, args []string, out io.Writer) error {
 		}
 		if done {
 			// One last read for lines written as the job ended.
-			last, err := c.readLog(ctx, id, *attempt, token)
-			if err != nil {
-				return err
-			}
-			for _, e := range last.Events {
-				fmt.Fprintln(out, e.Message)
-			}
-			return nil
+			return tail.next(ctx, out)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// logTail prints a job's log a page at a time, following it across
+// attempts: each call prints what was written since the last.
+type logTail struct {
+	c          *client
+	id         string
+	attempt    int // 0: the latest
+	timestamps bool
+	token      string
+	stream     string
+}
+
+// next prints the lines written since the last call, and returns once it
+// has caught up.
+func (l *logTail) next(ctx context.Context, out io.Writer) error {
+	for {
+		pg, err := l.c.readLog(ctx, l.id, l.attempt, l.token)
+		if err != nil {
+			return err
+		}
+		if pg.LogStreamName != l.stream && l.stream != "" && l.token != "" {
+			// A retry started a new attempt with a stream of its own.
+			fmt.Fprintf(out, "--- %s\n", pg.LogStreamName)
+			l.token, l.stream = "", pg.LogStreamName
+			continue
+		}
+		l.stream = pg.LogStreamName
+		for _, e := range pg.Events {
+			if l.timestamps {
+				fmt.Fprintf(out, "%s ", time.UnixMilli(e.Timestamp).Format(time.RFC3339Nano))
+			}
+			fmt.Fprintln(out, e.Message)
+		}
+		more := pg.NextToken != "" && pg.NextToken != l.token && len(pg.Events) > 0
+		if pg.NextToken != "" {
+			l.token = pg.NextToken
+		}
+		if !more {
+			return nil
 		}
 	}
 }
@@ -111,7 +125,7 @@ func (c *client) jobDone(ctx context.Context, id string) (bool, error) {
 	return st == types.JobStatusSucceeded || st == types.JobStatusFailed, nil
 }
 
-// readLog calls Tanda's logs endpoint, signed like any API call.
+// readLog calls Tanda's logs endpoint.
 func (c *client) readLog(ctx context.Context, id string, attempt int, token string) (logPage, error) {
 	q := url.Values{"jobId": {id}}
 	if attempt > 0 {
@@ -120,26 +134,36 @@ func (c *client) readLog(ctx context.Context, id string, attempt int, token stri
 	if token != "" {
 		q.Set("nextToken", token)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+"/tanda/v1/logs?"+q.Encode(), nil)
-	if err != nil {
+	var pg logPage
+	if err := c.tandaGet(ctx, "/tanda/v1/logs", q, &pg); err != nil {
 		return logPage{}, fmt.Errorf("reading log: %w", err)
+	}
+	return pg, nil
+}
+
+// tandaGet calls one of Tanda's own GET endpoints, signed like any API
+// call, and decodes its JSON answer into out.
+func (c *client) tandaGet(ctx context.Context, path string, q url.Values, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+path+"?"+q.Encode(), nil)
+	if err != nil {
+		return err
 	}
 	creds, err := c.cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return logPage{}, fmt.Errorf("loading credentials: %w", err)
+		return fmt.Errorf("loading credentials: %w", err)
 	}
 	empty := sha256.Sum256(nil)
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(empty[:]), "batch", c.cfg.Region, time.Now()); err != nil {
-		return logPage{}, fmt.Errorf("signing log request: %w", err)
+		return fmt.Errorf("signing request: %w", err)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return logPage{}, fmt.Errorf("reading log: %w", err)
+		return err
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
 	if err != nil {
-		return logPage{}, fmt.Errorf("reading log: %w", err)
+		return err
 	}
 	if res.StatusCode != http.StatusOK {
 		var e struct {
@@ -147,11 +171,10 @@ func (c *client) readLog(ctx context.Context, id string, attempt int, token stri
 			Message string `json:"message"`
 		}
 		_ = json.Unmarshal(body, &e)
-		return logPage{}, fmt.Errorf("reading log: %s: %s", aws.ToString(&e.Type), e.Message)
+		return fmt.Errorf("%s: %s", aws.ToString(&e.Type), e.Message)
 	}
-	var pg logPage
-	if err := json.Unmarshal(body, &pg); err != nil {
-		return logPage{}, fmt.Errorf("decoding log page: %w", err)
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decoding the answer: %w", err)
 	}
-	return pg, nil
+	return nil
 }

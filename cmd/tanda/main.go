@@ -24,6 +24,8 @@ Usage:
   tanda jobs [--queue Q] [--status S]           list jobs
   tanda describe JOB_ID...                      describe jobs (JSON)
   tanda logs [-f] [--attempt N] JOB_ID          print a job's output
+  tanda why JOB_ID                              say why a job waits, in plain words
+  tanda top                                     watch queues and compute environments live
   tanda cancel JOB_ID [--reason R]              cancel a job that has not started
   tanda terminate JOB_ID [--reason R]           stop a job wherever it is
   tanda environments                            list compute environments
@@ -49,6 +51,8 @@ var commands = map[string]command{
 	"jobs":         runJobs,
 	"describe":     runDescribe,
 	"logs":         runLogs,
+	"why":          runWhy,
+	"top":          runTop,
 	"cancel":       runCancel,
 	"terminate":    runTerminate,
 	"environments": runEnvironments,

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -117,11 +118,20 @@ func jobName(name string, command []string) string {
 	return b.String()
 }
 
-// waitJob follows a job to its end, showing array progress, and returns
-// an exitError carrying its exit code when it did not succeed.
+// statusOut receives what `submit --wait` says about the job (its status
+// changes, an array's progress line), apart from the job's own output.
+var statusOut io.Writer = os.Stderr
+
+// waitJob follows a job to its end like `docker run`: the job's output is
+// streamed to out as it is written, its status changes and an array's
+// progress line to statusOut; then the outcome goes to out, with an
+// array's failed children, and an exitError carries the job's exit code
+// when it did not succeed.
 func waitJob(ctx context.Context, c *client, id string, out io.Writer) error {
+	tail := &logTail{c: c, id: id}
+	bar := newProgress(statusOut)
 	last := ""
-	tick := time.NewTicker(500 * time.Millisecond)
+	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		res, err := c.DescribeJobs(ctx, &awsbatch.DescribeJobsInput{Jobs: []string{id}})
@@ -132,40 +142,171 @@ func waitJob(ctx context.Context, c *client, id string, out io.Writer) error {
 			return errors.New("job " + id + " not found")
 		}
 		j := res.Jobs[0]
-		line := string(j.Status)
-		if ap := j.ArrayProperties; ap != nil && ap.StatusSummary != nil {
-			line += " " + progress(ap.StatusSummary, ap.Size)
-		}
-		if j.StatusReason != nil && j.Status != types.JobStatusSucceeded && j.Status != types.JobStatusFailed {
-			line += " (" + aws.ToString(j.StatusReason) + ")"
-		}
-		if line != last {
-			fmt.Fprintln(out, line)
+		done := j.Status == types.JobStatusSucceeded || j.Status == types.JobStatusFailed
+		array := j.ArrayProperties != nil && j.ArrayProperties.Size != nil
+		if array {
+			bar.show(arrayProgress(j.ArrayProperties.StatusSummary, aws.ToInt32(j.ArrayProperties.Size)))
+		} else if line := statusLine(j); line != last && !done {
+			fmt.Fprintln(statusOut, line)
 			last = line
 		}
-		if j.Status == types.JobStatusSucceeded || j.Status == types.JobStatusFailed {
-			code := 0
-			if j.Container != nil && j.Container.ExitCode != nil {
-				code = int(*j.Container.ExitCode)
+		if !array && (j.Status == types.JobStatusRunning || done && len(j.Attempts) > 0) {
+			// The agent writes a job's last lines before it reports its
+			// end, so a read after a terminal status has them all.
+			if err := tail.next(ctx, out); err != nil && done {
+				fmt.Fprintln(statusOut, "tanda: "+err.Error())
 			}
-			fmt.Fprintf(out, "%s: %s", id, j.Status)
-			if j.ArrayProperties == nil || j.ArrayProperties.Size == nil {
-				fmt.Fprintf(out, ", exit code %s", exitCodeText(j))
-			}
-			if j.StatusReason != nil {
-				fmt.Fprintf(out, " (%s)", aws.ToString(j.StatusReason))
-			}
-			fmt.Fprintln(out)
-			if j.Status == types.JobStatusFailed {
-				return exitError{code: max(code, 1)}
-			}
-			return nil
+		}
+		if done {
+			bar.end()
+			return outcome(ctx, c, j, out)
 		}
 		select {
 		case <-ctx.Done():
+			bar.end()
 			return ctx.Err()
 		case <-tick.C:
 		}
+	}
+}
+
+// statusLine is a job's status with its reason, as `submit --wait` shows
+// its changes.
+func statusLine(j types.JobDetail) string {
+	line := "status: " + string(j.Status)
+	if j.StatusReason != nil {
+		line += " (" + aws.ToString(j.StatusReason) + ")"
+	}
+	return line
+}
+
+// outcome prints how a job ended (an array's failed children too) and
+// returns the exitError of a failure.
+func outcome(ctx context.Context, c *client, j types.JobDetail, out io.Writer) error {
+	id := aws.ToString(j.JobId)
+	array := j.ArrayProperties != nil && j.ArrayProperties.Size != nil
+	fmt.Fprintf(out, "%s: %s", id, j.Status)
+	if !array {
+		fmt.Fprintf(out, ", exit code %s", exitCodeText(j))
+	} else {
+		fmt.Fprintf(out, ", %s", arrayProgress(j.ArrayProperties.StatusSummary, aws.ToInt32(j.ArrayProperties.Size)).counts())
+	}
+	if j.StatusReason != nil {
+		fmt.Fprintf(out, " (%s)", aws.ToString(j.StatusReason))
+	}
+	fmt.Fprintln(out)
+	if array && j.ArrayProperties.StatusSummary["FAILED"] > 0 {
+		failed, more, err := failedChildren(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "failed children: %s", strings.Join(failed, " "))
+		if more {
+			fmt.Fprint(out, " ...")
+		}
+		fmt.Fprintln(out)
+	}
+	if j.Status != types.JobStatusFailed {
+		return nil
+	}
+	code := 1
+	if j.Container != nil && j.Container.ExitCode != nil && *j.Container.ExitCode != 0 {
+		code = int(*j.Container.ExitCode)
+	}
+	return exitError{code: code}
+}
+
+// maxFailedShown bounds the failed children `submit --wait` names.
+const maxFailedShown = 50
+
+// failedChildren lists the ids of an array's failed children, at most
+// maxFailedShown; more is set when there are others.
+func failedChildren(ctx context.Context, c *client, parent string) (ids []string, more bool, err error) {
+	in := &awsbatch.ListJobsInput{ArrayJobId: aws.String(parent), JobStatus: types.JobStatusFailed, MaxResults: aws.Int32(maxFailedShown)}
+	res, err := c.ListJobs(ctx, in)
+	if err != nil {
+		return nil, false, fmt.Errorf("listing failed children: %w", err)
+	}
+	for _, s := range res.JobSummaryList {
+		ids = append(ids, aws.ToString(s.JobId))
+	}
+	return ids, res.NextToken != nil, nil
+}
+
+// progress is an array's children by state.
+type progress struct {
+	succeeded, failed, running, waiting, size int
+}
+
+func arrayProgress(sum map[string]int32, size int32) progress {
+	return progress{
+		succeeded: int(sum["SUCCEEDED"]),
+		failed:    int(sum["FAILED"]),
+		running:   int(sum["STARTING"] + sum["RUNNING"]),
+		waiting:   int(sum["SUBMITTED"] + sum["PENDING"] + sum["RUNNABLE"]),
+		size:      int(size),
+	}
+}
+
+// counts says how many children are done, running and failed of all.
+func (p progress) counts() string {
+	return fmt.Sprintf("%d done, %d running, %d failed of %d", p.succeeded, p.running, p.failed, p.size)
+}
+
+// barWidth is the progress bar's width in cells.
+const barWidth = 30
+
+// line is the progress line: a bar of the finished children (failed ones
+// as x) and the counts.
+func (p progress) line() string {
+	if p.size <= 0 {
+		return p.counts()
+	}
+	ok := p.succeeded * barWidth / p.size
+	bad := (p.succeeded+p.failed)*barWidth/p.size - ok
+	bar := strings.Repeat("#", ok) + strings.Repeat("x", bad) + strings.Repeat(".", barWidth-ok-bad)
+	return fmt.Sprintf("[%s] %s", bar, p.counts())
+}
+
+// progressLine keeps an array's progress line: redrawn in place on a
+// terminal, printed again on each change elsewhere.
+type progressLine struct {
+	w        io.Writer
+	terminal bool
+	last     string
+	drawn    bool
+}
+
+func newProgress(w io.Writer) *progressLine {
+	f, ok := w.(*os.File)
+	terminal := false
+	if ok {
+		if st, err := f.Stat(); err == nil {
+			terminal = st.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progressLine{w: w, terminal: terminal}
+}
+
+func (p *progressLine) show(pr progress) {
+	line := pr.line()
+	if line == p.last {
+		return
+	}
+	p.last = line
+	if p.terminal {
+		fmt.Fprint(p.w, "\r\x1b[K"+line)
+		p.drawn = true
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// end finishes the line on a terminal.
+func (p *progressLine) end() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
 	}
 }
 
@@ -174,18 +315,4 @@ func exitCodeText(j types.JobDetail) string {
 		return strconv.Itoa(int(*j.Container.ExitCode))
 	}
 	return "none"
-}
-
-func progress(sum map[string]int32, size *int32) string {
-	order := []string{"SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"}
-	var parts []string
-	for _, s := range order {
-		if n := sum[s]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s=%d", strings.ToLower(s), n))
-		}
-	}
-	if size != nil {
-		parts = append(parts, fmt.Sprintf("of %d", *size))
-	}
-	return "[" + strings.Join(parts, " ") + "]"
 }

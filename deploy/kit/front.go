@@ -52,6 +52,7 @@ func NewAPI(ctl *control.Service, o APIOptions) http.Handler {
 		Auth:      Authenticator{Verifier: verifier},
 		Logs:      LogReader{Control: ctl, Logs: o.Logs},
 		Triggers:  ctl,
+		Explainer: Explainer{Control: ctl, Clock: o.Clock},
 		RateLimit: o.RateLimit,
 		Logger:    o.Logger,
 		Clock:     o.Clock,
