@@ -23,8 +23,11 @@ type QueueLister interface {
 	JobQueues(ctx context.Context) ([]batch.JobQueue, error)
 }
 
+// jobsName is the jobs gauge's name.
+const jobsName = Namespace + "_jobs"
+
 // jobsDesc is the jobs gauge.
-var jobsDesc = prometheus.NewDesc(Namespace+"_jobs",
+var jobsDesc = prometheus.NewDesc(jobsName,
 	"Jobs by job queue and status, counted from the store when scraped (array children included).",
 	[]string{"queue", "status"}, nil)
 

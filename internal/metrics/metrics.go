@@ -8,6 +8,7 @@
 package metrics
 
 import (
+	"maps"
 	"net/http"
 	"sync"
 
@@ -35,8 +36,9 @@ var (
 type Registry struct {
 	reg *prometheus.Registry
 
-	mu  sync.Mutex
-	ces map[string]bool // compute environments with gauges
+	mu    sync.Mutex
+	ces   map[string]bool     // compute environments with gauges
+	names map[string][]string // the metrics Tanda defines, with their labels
 
 	jobsCreated       *prometheus.CounterVec
 	transitions       *prometheus.CounterVec
@@ -82,18 +84,21 @@ type Options struct {
 
 // New makes a Registry with every metric registered.
 func New(o Options) *Registry {
-	r := &Registry{reg: prometheus.NewRegistry(), ces: map[string]bool{}}
+	r := &Registry{reg: prometheus.NewRegistry(), ces: map[string]bool{}, names: map[string][]string{}}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		r.names[Namespace+"_"+name] = labels
 		c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
 		r.reg.MustRegister(c)
 		return c
 	}
 	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		r.names[Namespace+"_"+name] = labels
 		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: name, Help: help}, labels)
 		r.reg.MustRegister(g)
 		return g
 	}
 	histogram := func(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+		r.names[Namespace+"_"+name] = labels
 		h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: name, Help: help, Buckets: buckets}, labels)
 		r.reg.MustRegister(h)
 		return h
@@ -114,6 +119,8 @@ func New(o Options) *Registry {
 		Help: "Duration of a provisioner pass over every compute environment.", Buckets: latencyBuckets,
 	})
 	r.reg.MustRegister(r.passDuration)
+	r.names[Namespace+"_provisioner_pass_duration_seconds"] = nil
+	r.names[jobsName] = []string{"queue", "status"}
 	r.decisions = counter("provisioner_decisions_total", "Provisioner decisions per compute environment and pass, by action (launch, retire, hold).", "compute_environment", "action")
 	r.launched = counter("provisioner_launched_instances_total", "Instances launched, by compute environment, instance type and lifecycle (on-demand, spot).", "compute_environment", "instance_type", "lifecycle")
 	r.launchErrors = counter("provisioner_launch_errors_total", "Failed launches, by compute environment and error code (e.g. InsufficientInstanceCapacity).", "compute_environment", "code")
@@ -141,6 +148,11 @@ func New(o Options) *Registry {
 	}
 	return r
 }
+
+// Names lists the metrics Tanda defines (the jobs gauge among them, which
+// Jobs collects) with their label names, without the Go runtime's and the
+// process's.
+func (r *Registry) Names() map[string][]string { return maps.Clone(r.names) }
 
 // Gatherer is the registry, for tests and exporters.
 func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
