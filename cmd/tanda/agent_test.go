@@ -23,15 +23,16 @@ func TestParseAgent(t *testing.T) {
 		want    agentOptions
 		wantErr string
 	}{
-		{"defaults", nil, nil, agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.DefaultPort}, ""},
+		{"defaults", nil, nil, agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.DefaultPort, logFormat: "text"}, ""},
 		{"endpoint from the environment", nil, map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1338"},
-			agentOptions{imdsEndpoint: "http://127.0.0.1:1338", workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.DefaultPort}, ""},
-		{"flags win", []string{"--imds-endpoint", "http://a", "--work-root", "/w", "--log-level", "debug", "--credentials-port", "8170"},
+			agentOptions{imdsEndpoint: "http://127.0.0.1:1338", workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.DefaultPort, logFormat: "text"}, ""},
+		{"flags win", []string{"--imds-endpoint", "http://a", "--work-root", "/w", "--log-level", "debug", "--credentials-port", "8170", "--log-format", "json", "--metrics-listen", ":9265"},
 			map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://b"},
-			agentOptions{imdsEndpoint: "http://a", workRoot: "/w", level: slog.LevelDebug, credentialsPort: 8170}, ""},
+			agentOptions{imdsEndpoint: "http://a", workRoot: "/w", level: slog.LevelDebug, credentialsPort: 8170, logFormat: "json", metrics: ":9265"}, ""},
 		{"any credentials port", []string{"--credentials-port", "0"}, nil,
-			agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.AnyPort}, ""},
+			agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.AnyPort, logFormat: "text"}, ""},
 		{"bad credentials port", []string{"--credentials-port", "70000"}, nil, agentOptions{}, "--credentials-port 70000"},
+		{"bad log format", []string{"--log-format", "xml"}, nil, agentOptions{}, "--log-format"},
 		{"bad level", []string{"--log-level", "loud"}, nil, agentOptions{}, "--log-level"},
 		{"stray argument", []string{"now"}, nil, agentOptions{}, "no arguments"},
 	}

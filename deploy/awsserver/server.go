@@ -66,6 +66,9 @@ func Open(ctx context.Context, awsCfg aws.Config, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.Front, err = kit.Listen(cfg.Listen, b.Control, b.APIHandler(keys), cfg.DataDir, issued); err != nil {
+		if s.metrics != nil {
+			_ = s.metrics.Close()
+		}
 		return nil, err
 	}
 	return s, nil

@@ -212,6 +212,9 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	if s.Front, err = kit.Listen(cfg.Listen, s.ctl, api, cfg.DataDir, issued); err != nil {
+		if s.metrics != nil {
+			_ = s.metrics.Close()
+		}
 		return nil, err
 	}
 	return s, nil

@@ -54,3 +54,6 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Close releases the listener of a server that will not Run.
+func (s *Server) Close() error { return s.listener.Close() }
