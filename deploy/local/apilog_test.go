@@ -76,7 +76,7 @@ func TestAPILogLinesCarryNoSecret(t *testing.T) {
 	_, err = client.RegisterJobDefinition(ctx, &awsbatch.RegisterJobDefinitionInput{
 		JobDefinitionName: aws.String("with-secret"), Type: types.JobDefinitionTypeContainer,
 		ContainerProperties: &types.ContainerProperties{
-			Image:   aws.String("busybox"),
+			Image: aws.String("busybox"),
 			// The command compares a hash: the value itself is nowhere
 			// but in the secret store.
 			Command: []string{"sh", "-c", `test "$(printf %s "$DB_PASSWORD" | sha256sum | cut -c1-64)" = ` + sha256Hex(secretValue)},
