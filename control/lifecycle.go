@@ -70,6 +70,20 @@ func (s *Service) ClaimJob(ctx context.Context, job batch.Job, p Placement, door
 	return s.mutateDeleting(ctx, job, s.claim(p), &doorbell)
 }
 
+// ClaimChecked is Claim of a job that check accepts, judged on the job as
+// read just before the write (and again after a conflict): the agent API
+// checks there that the caller may take the job. check's error is
+// returned as it is, and nothing is written.
+func (s *Service) ClaimChecked(ctx context.Context, jobID string, p Placement, check func(j *batch.Job) error) (batch.Job, error) {
+	claim := s.claim(p)
+	return s.mutateJob(ctx, jobID, func(j *batch.Job) ([]batch.Message, error) {
+		if err := check(j); err != nil {
+			return nil, err
+		}
+		return claim(j)
+	})
+}
+
 func (s *Service) claim(p Placement) func(j *batch.Job) ([]batch.Message, error) {
 	return func(j *batch.Job) ([]batch.Message, error) {
 		if j.Status != batch.Runnable {

@@ -186,3 +186,24 @@ func quote(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// Authorization is a parsed SigV4 Authorization header, for callers that
+// check a signed request's shape before sending it on to AWS, which
+// verifies its signature (the agent API's STS identities).
+type Authorization struct {
+	AccessKeyID string
+	// Date (YYYYMMDD), Region and Service are the credential scope's.
+	Date, Region, Service string
+	// SignedHeaders are lowercase, sorted and distinct.
+	SignedHeaders []string
+}
+
+// ParseAuthorization parses an Authorization header value with the rules
+// Verify applies. Its errors are *AuthError that say what is malformed.
+func ParseAuthorization(header string) (Authorization, error) {
+	a, err := parseAuthorization(header)
+	if err != nil {
+		return Authorization{}, err
+	}
+	return Authorization{AccessKeyID: a.AccessKeyID, Date: a.Date, Region: a.Region, Service: a.Service, SignedHeaders: a.SignedHeaders}, nil
+}
