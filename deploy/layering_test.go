@@ -95,6 +95,14 @@ var (
 		module + "deploy/kit":        "what the servers share",
 		module + "functions/":        "the Lambda functions' code",
 	}
+	// The agent makes its writes through the agent API (api/agentapi):
+	// it has no table client and publishes no events.
+	noTables = forbidden{
+		module + "infra/dynamo":                            "the agent writes through the agent API, not the tables",
+		"github.com/aws/aws-sdk-go-v2/service/dynamodb":    "the agent writes through the agent API, not the tables",
+		module + "infra/jobevents":                         "job state changes are published by the control plane",
+		"github.com/aws/aws-sdk-go-v2/service/eventbridge": "job state changes are published by the control plane",
+	}
 	noJobRuntime = forbidden{
 		module + "bootstrap/docker":   "the Docker runtime runs on instances",
 		"github.com/moby/moby/client": "the Docker client runs on instances",
@@ -118,7 +126,7 @@ func TestEachDeploymentCarriesOnlyWhatItRuns(t *testing.T) {
 		name, pattern string
 		must          forbidden
 	}{
-		{"tanda agent", "./deploy/ec2agent", merge(noEmbeddedStore, noTestCode, noServer)},
+		{"tanda agent", "./deploy/ec2agent", merge(noEmbeddedStore, noTestCode, noServer, noTables)},
 		{"the api function", "./functions/api", merge(noEmbeddedStore, noTestCode, noJobRuntime)},
 		{"the scheduler function", "./functions/scheduler", merge(noEmbeddedStore, noTestCode, noJobRuntime)},
 		{"the provisioner function", "./functions/provisioner", merge(noEmbeddedStore, noTestCode, noJobRuntime)},

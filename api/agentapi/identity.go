@@ -199,6 +199,9 @@ var instanceSession = regexp.MustCompile(`^arn:aws[a-z-]*:sts::(\d{12}):assumed-
 // are *AuthError; any other error means the check could not be made
 // (STS or EC2 did not answer) and is the server's.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (Caller, error) {
+	if a.InstanceRole == "" || a.Account == "" || a.Stack == "" {
+		return Caller{}, refused("this agent API accepts no instance: its stack's instance role is not set (%s, or tanda serve --instance-role)", "TANDA_INSTANCE_ROLE")
+	}
 	raw := r.Header.Get(IdentityHeader)
 	if raw == "" {
 		return Caller{}, &AuthError{Status: http.StatusUnauthorized, Code: "MissingIdentity",

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/tanda-batch/tanda/api/agentapi"
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/kit"
@@ -38,6 +39,8 @@ func parseServe(args []string, getenv func(string) string) (serveOptions, error)
 	fs.StringVar(&o.init.AMI, "ami", "", "with --init: one image id for every agent (default: none in the launch template; each compute environment gets the ECS-optimized AMI of its imageType, architecture and GPUs from SSM)")
 	fs.StringVar(&o.init.ArtifactsBucket, "artifacts-bucket", "", "with --init: S3 bucket the agents download tanda-agent-<arch> from (default: the AMI has "+awsserver.AgentBinary+")")
 	fs.StringVar(&o.init.InstanceProfile, "instance-profile", "", "with --init: name or ARN of the agents' IAM instance profile")
+	fs.StringVar(&o.cfg.Stack.InstanceRole, "instance-role", getenv("TANDA_INSTANCE_ROLE"), "name of the agents' IAM role: the agent API accepts only its sessions on the stack's instances (default $TANDA_INSTANCE_ROLE; unset, it accepts none)")
+	fs.StringVar(&o.cfg.Stack.AgentAPI, "agent-url", "", "URL the agents reach the agent API at, written into their settings (default: http://<the address --listen bound>); its host is the server id their identities are signed for")
 	fs.DurationVar(&o.cfg.IdleGrace, "idle-grace", 0, "idle instances retire after this (default: the provisioner's)")
 	fs.Float64Var(&o.cfg.RateLimit, "rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
 	o.logs.register(fs)
@@ -112,6 +115,11 @@ func printServeBanner(out io.Writer, srv *awsserver.Server) {
 	if url, ok := srv.MetricsURL(); ok {
 		fmt.Fprintf(out, "metrics: %s\n", url)
 	}
+	role := st.InstanceRole
+	if role == "" {
+		role = "unset (--instance-role): no instance is accepted"
+	}
+	fmt.Fprintf(out, "agent API: %s%s (instance role %s)\n", st.AgentAPI, agentapi.PathPrefix, role)
 	if key, ok := srv.IssuedKey(); ok {
 		fmt.Fprintf(out, "credentials: %s (profile %s, access key %s issued now)\n", absolute(srv.CredentialsFile()), kit.Profile, key.ID)
 	} else {

@@ -46,6 +46,12 @@ type BackendOptions struct {
 	// the catalogue's prices are read from, in place of the endpoint the
 	// AWS configuration resolves (tests: moto has no Price List API).
 	PriceListEndpoint string
+	// AgentServerID is the server id agents must sign their identities
+	// for (agentapi.ServerIDHeader): the host of the agent API's URL as
+	// the agents have it. Empty: each request's host, which only a Lambda
+	// function URL may use (Lambda routes by it; under tanda serve a
+	// client chooses it).
+	AgentServerID string
 	// Metrics counts what the parts do (default: a registry of its own).
 	Metrics *metrics.Registry
 	Logger  *slog.Logger // default slog.Default()

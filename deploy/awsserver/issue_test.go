@@ -54,7 +54,11 @@ func TestIssuedKeySignsAPIRequests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AccessKeys: %v", err)
 	}
-	api := httptest.NewServer(b.APIHandler(keys))
+	h, err := b.APIHandler(t.Context(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(h)
 	t.Cleanup(api.Close)
 	client := func(id, secret string) *batch.Client {
 		return batch.New(batch.Options{

@@ -3,17 +3,21 @@ package awsserver
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/tanda-batch/tanda/api/accesskeys"
+	"github.com/tanda-batch/tanda/api/agentapi"
 	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/infra/agentid"
 	"github.com/tanda-batch/tanda/infra/cwlogs"
 	"github.com/tanda-batch/tanda/infra/ec2catalog"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
+	"github.com/tanda-batch/tanda/infra/ec2instances"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/scheduler"
@@ -26,15 +30,46 @@ const silentLeases = 10
 
 // APIHandler is the AWS Batch API: SigV4 verified against keys (the
 // stack's access keys: AccessKeys, or kit.OpenKeys under `tanda serve`),
-// job logs read from CloudWatch Logs.
-func (b *Backend) APIHandler(keys sigv4.SecretSource) http.Handler {
+// job logs read from CloudWatch Logs; and beside it, under
+// agentapi.PathPrefix, the agent API, through which the stack's instances
+// make all their writes.
+func (b *Backend) APIHandler(ctx context.Context, keys sigv4.SecretSource) (http.Handler, error) {
 	st := b.Settings
 	logs := cwlogs.NewRouter(b.awsCfg, cwlogs.Options{Group: st.LogGroup, Logger: b.logger("logs")})
-	return kit.NewAPI(b.Control, kit.APIOptions{
+	api := kit.NewAPI(b.Control, kit.APIOptions{
 		Region: st.Region, Keys: keys, Logs: logs, RateLimit: b.opts.RateLimit,
 		Logger: b.logger("api"), Clock: b.opts.Clock, Metrics: b.opts.Metrics.API(),
 	})
+	agents, err := b.AgentAPI(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return agentapi.Mount(agents, api), nil
 }
+
+// AgentAPI is the agent API over the control plane: identities checked
+// with STS at the endpoint the SDK configuration resolves, instances
+// looked up in EC2, whose sessions of the stack's instance role
+// (Settings.InstanceRole) in the control plane's account it accepts.
+// The server id is BackendOptions.AgentServerID, or each request's host.
+func (b *Backend) AgentAPI(ctx context.Context) (*agentapi.Server, error) {
+	st := b.Settings
+	endpoint, err := agentid.STSEndpoint(ctx, b.awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	auth := &agentapi.Authenticator{
+		STSEndpoint: endpoint, STSRegion: st.Region, ServerID: b.opts.AgentServerID,
+		Account: b.Control.Partition().Account, InstanceRole: st.InstanceRole, Stack: st.Stack,
+		Instances: ec2instances.New(ec2.NewFromConfig(b.awsCfg)),
+		HTTP:      &http.Client{Timeout: stsTimeout},
+		Clock:     b.opts.Clock,
+	}
+	return agentapi.New(b.Control, auth, agentapi.Options{Clock: b.opts.Clock, Logger: b.logger("agentapi")}), nil
+}
+
+// stsTimeout bounds a GetCallerIdentity call of the agent API.
+const stsTimeout = 10 * time.Second
 
 // AccessKeys are the stack's access keys with their secrets sealed by the
 // KMS key kmsKeyID (a key id or ARN, or an alias name or ARN).

@@ -3,6 +3,7 @@ package awsserver
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/infra/agentid"
 	"github.com/tanda-batch/tanda/internal/metrics"
 	"github.com/tanda-batch/tanda/provisioner"
 	"github.com/tanda-batch/tanda/scheduler"
@@ -39,6 +41,28 @@ func Open(ctx context.Context, awsCfg aws.Config, cfg Config) (*Server, error) {
 	if err := cfg.Stack.Validate(); err != nil {
 		return nil, err
 	}
+	// Bound first: the agents' settings (in the launch template Init
+	// writes) name the agent API's address.
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	s, err := open(ctx, awsCfg, cfg, l)
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, awsCfg aws.Config, cfg Config, l net.Listener) (*Server, error) {
+	if cfg.Stack.AgentAPI == "" {
+		cfg.Stack.AgentAPI = "http://" + l.Addr().String()
+	}
+	serverID, err := agentid.ServerID(cfg.Stack.AgentAPI)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg}
 	if cfg.Init != nil {
 		if err := s.runInit(ctx, awsCfg); err != nil {
@@ -48,7 +72,9 @@ func Open(ctx context.Context, awsCfg aws.Config, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	b, err := OpenBackend(ctx, awsCfg, cfg.Stack, cfg.backendOptions())
+	bo := cfg.backendOptions()
+	bo.AgentServerID = serverID
+	b, err := OpenBackend(ctx, awsCfg, cfg.Stack, bo)
 	if err != nil {
 		return nil, err
 	}
@@ -62,15 +88,14 @@ func Open(ctx context.Context, awsCfg aws.Config, cfg Config) (*Server, error) {
 	if err := b.RegisterJobsGauge(); err != nil {
 		return nil, err
 	}
+	api, err := b.APIHandler(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
 	if s.metrics, err = kit.ListenMetrics(b.Metrics(), cfg.MetricsListen, cfg.Logger); err != nil {
 		return nil, err
 	}
-	if s.Front, err = kit.Listen(cfg.Listen, b.Control, b.APIHandler(keys), cfg.DataDir, issued); err != nil {
-		if s.metrics != nil {
-			_ = s.metrics.Close()
-		}
-		return nil, err
-	}
+	s.Front = kit.Bind(l, b.Control, api, cfg.DataDir, issued)
 	return s, nil
 }
 

@@ -17,6 +17,7 @@ const (
 	EnvEventBus       = "TANDA_EVENT_BUS"
 	EnvLaunchTemplate = "TANDA_LAUNCH_TEMPLATE"
 	EnvLeaseSeconds   = "TANDA_LEASE_SECONDS"
+	EnvInstanceRole   = "TANDA_INSTANCE_ROLE"
 	EnvRegion         = "AWS_REGION"
 	// EnvEndpoint points every AWS call at one endpoint (LocalStack, moto);
 	// the SDK reads it itself too.
@@ -26,7 +27,7 @@ const (
 // EnvVars are the variables FromEnv reads.
 var EnvVars = []string{
 	EnvStack, EnvJobsTable, EnvItemsTable, EnvQueuePrefix, EnvLogGroup,
-	EnvEventBus, EnvLaunchTemplate, EnvLeaseSeconds, EnvRegion, EnvEndpoint,
+	EnvEventBus, EnvLaunchTemplate, EnvLeaseSeconds, EnvInstanceRole, EnvRegion, EnvEndpoint,
 }
 
 // FromEnv reads Settings from environment variables (getenv is usually
@@ -42,6 +43,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		LogGroup:       getenv(EnvLogGroup),
 		EventBus:       getenv(EnvEventBus),
 		LaunchTemplate: getenv(EnvLaunchTemplate),
+		InstanceRole:   getenv(EnvInstanceRole),
 	}
 	if v := getenv(EnvLeaseSeconds); v != "" {
 		n, err := strconv.Atoi(v)
@@ -69,5 +71,6 @@ func (s Settings) Env() map[string]string {
 		EnvEventBus:       s.EventBus,
 		EnvLaunchTemplate: s.LaunchTemplate,
 		EnvLeaseSeconds:   strconv.Itoa(s.LeaseSeconds),
+		EnvInstanceRole:   s.InstanceRole,
 	}
 }

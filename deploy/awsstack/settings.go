@@ -35,6 +35,14 @@ type Settings struct {
 	// LeaseSeconds is how long an attempt's lease lasts without a
 	// heartbeat; the agent heartbeats at a fifth of it. Default 30.
 	LeaseSeconds int `json:"leaseSeconds,omitempty"`
+	// AgentAPI is the URL of the agent API (api/agentapi), which the
+	// agents call for every write: the stack's function URL, or `tanda
+	// serve`'s address.
+	AgentAPI string `json:"agentApi,omitempty"`
+	// InstanceRole is the name of the agents' IAM role, the only one whose
+	// sessions the agent API accepts. The server's setting: agents do not
+	// read it.
+	InstanceRole string `json:"instanceRole,omitempty"`
 }
 
 // stackName is what a stack name may be: it prefixes table, queue and

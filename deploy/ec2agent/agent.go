@@ -107,20 +107,26 @@ func New(ctx context.Context, inst Instance, be Backend, cfg Config) (*Agent, er
 	var cm control.Metrics
 	var am bootstrap.Metrics
 	if m := cfg.Metrics; m != nil {
-		be.Store, be.Queues, cm, am = m.Store(be.Store), m.Queues(be.Queues), m.Control(), m.Agent(inst.ComputeEnvironment)
+		if be.Store != nil {
+			be.Store = m.Store(be.Store)
+		}
+		be.Queues, cm, am = m.Queues(be.Queues), m.Control(), m.Agent(inst.ComputeEnvironment)
 	}
-	ctl := control.New(be.Store, control.Options{
-		Metrics:       cm,
-		Partition:     inst.Partition(),
-		Clock:         cfg.Clock,
-		LeaseDuration: lease,
-		Queues:        be.Queues,
-		Events:        be.Events,
-		// The instance role receives from the ready queues but may not
-		// send to them: a retried job's doorbell goes by the scheduler.
-		ReadyViaScheduler: true,
-		Logger:            cfg.Logger.With("component", "control"),
-	})
+	ctl := be.Control
+	if ctl == nil {
+		ctl = control.New(be.Store, control.Options{
+			Metrics:       cm,
+			Partition:     inst.Partition(),
+			Clock:         cfg.Clock,
+			LeaseDuration: lease,
+			Queues:        be.Queues,
+			Events:        be.Events,
+			// An instance may not send to the ready queues: a retried
+			// job's doorbell goes by the scheduler.
+			ReadyViaScheduler: true,
+			Logger:            cfg.Logger.With("component", "control"),
+		})
+	}
 	log := cfg.Logger.With("component", "agent")
 	packing, err := packingOf(ctx, ctl, inst.ComputeEnvironment)
 	if err != nil {
@@ -216,8 +222,11 @@ func jobRoles(ctx context.Context, rt bootstrap.Runtime, assumer rolecreds.Assum
 // Packing), with its instance types expanded in EC2's catalogue (package
 // ec2shapes), the shapes the provisioner's catalogue has too. A compute
 // environment that is gone limits nothing.
-func packingOf(ctx context.Context, ctl *control.Service, ce string) (provisioner.Packing, error) {
-	ces, err := ctl.ComputeEnvironments(ctx)
+func packingOf(ctx context.Context, ctl bootstrap.Control, ce string) (provisioner.Packing, error) {
+	env, err := ctl.ComputeEnvironment(ctx, ce)
+	if batch.IsClientError(err) {
+		return provisioner.Packing{}, nil
+	}
 	if err != nil {
 		return provisioner.Packing{}, fmt.Errorf("reading compute environment %s: %w", ce, err)
 	}
@@ -229,6 +238,6 @@ func packingOf(ctx context.Context, ctl *control.Service, ce string) (provisione
 	if err != nil {
 		return provisioner.Packing{}, fmt.Errorf("cataloguing EC2's instance types: %w", err)
 	}
-	packing, _, err := provisioner.PackingOf(ces, cat, ce)
+	packing, _, err := provisioner.PackingOf([]batch.ComputeEnvironment{env}, cat, ce)
 	return packing, err
 }

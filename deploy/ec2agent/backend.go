@@ -8,17 +8,23 @@ import (
 	"github.com/tanda-batch/tanda/control"
 )
 
-// Backend is the control plane's storage as the agent reaches it: on AWS,
-// what OpenAWS returns; in tests, the embedded store.
+// Backend is the control plane as the agent reaches it: on AWS, what
+// OpenAWS returns (the agent API, and the ready queues to receive from);
+// in tests, the embedded store.
 type Backend struct {
-	// Store holds the jobs and items (DynamoDB on AWS).
+	// Control is the control plane: on AWS the agent API's client
+	// (*agentapi.Client), through which the agent makes all its writes.
+	// nil: a control plane over Store, in the agent's process.
+	Control bootstrap.Control
+	// Store holds the jobs and items, when Control is nil.
 	Store control.Store
-	// Queues are the doorbells the agent pulls jobs from and rings (SQS).
+	// Queues are the ready queues the agent receives doorbells from (SQS),
+	// and, with Store, the queues its control plane rings.
 	Queues control.Queues
 	// Logs keeps the jobs' output (CloudWatch Logs).
 	Logs bootstrap.LogStore
-	// Events, when set, publishes the job state changes the agent makes
-	// (EventBridge).
+	// Events, when set with Store, publishes the job state changes the
+	// agent makes.
 	Events control.Events
 	// Registry gives the Docker runtime its image pull credentials (ECR);
 	// nil uses the Docker config file's.

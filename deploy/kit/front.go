@@ -78,13 +78,18 @@ func Listen(addr string, ctl *control.Service, api http.Handler, dataDir string,
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
+	return Bind(l, ctl, api, dataDir, issued), nil
+}
+
+// Bind is Listen on a listener already bound (which Serve closes).
+func Bind(l net.Listener, ctl *control.Service, api http.Handler, dataDir string, issued *accesskeys.AccessKey) *Front {
 	return &Front{
 		ctl:      ctl,
 		http:     &http.Server{Handler: api, ReadHeaderTimeout: readHeaderTimeout},
 		listener: l,
 		dataDir:  dataDir,
 		issued:   issued,
-	}, nil
+	}
 }
 
 // Endpoint is the API's URL.

@@ -49,5 +49,9 @@ func open(ctx context.Context, logger *slog.Logger, reg *metrics.Registry) (lamb
 	if err != nil {
 		return nil, err
 	}
-	return lambdaurl.Handler(b.APIHandler(keys)), nil
+	h, err := b.APIHandler(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	return lambdaurl.Handler(h), nil
 }
