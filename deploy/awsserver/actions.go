@@ -7,6 +7,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/ec2catalog"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
+	"github.com/tanda-batch/tanda/infra/ec2instances"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/pricelist"
@@ -37,7 +38,7 @@ var apiLogActions = []string{"logs:GetLogEvents"}
 // APIActions are what the api function can call: the Backend's, reading
 // job logs and opening access key secrets.
 func APIActions() []string {
-	return iamactions.Union(BackendActions(), apiLogActions, kmskeys.OpenActions())
+	return iamactions.Union(BackendActions(), apiLogActions, kmskeys.OpenActions(), ec2instances.Actions())
 }
 
 // ProvisionerActions are what the provisioner function can call: the

@@ -69,9 +69,19 @@ func TestSettings(t *testing.T) {
 			t.Errorf("%s's settings = %+v, want the API's %+v", p.function, got, v.settings)
 		}
 	}
+	// The agents know the agent API's URL, the functions the instance
+	// role whose sessions it accepts; the rest is the same.
 	agent := agentSettings(t, v.e)
-	if agent != v.settings {
-		t.Errorf("the agents' settings = %+v, want the functions' %+v", agent, v.settings)
+	if want := mustString(t, v.e, map[string]any{"Fn::GetAtt": []any{"ApiFunctionUrl", "FunctionUrl"}}); agent.AgentAPI != want {
+		t.Errorf("the agents' agent API = %q, want the API function's URL %q", agent.AgentAPI, want)
+	}
+	if want := mustString(t, v.e, map[string]any{"Ref": "InstanceRole"}); v.settings.InstanceRole != want {
+		t.Errorf("the functions' instance role = %q, want the agents' role %q", v.settings.InstanceRole, want)
+	}
+	shared, functions := agent, v.settings
+	shared.AgentAPI, functions.InstanceRole = "", ""
+	if shared != functions {
+		t.Errorf("the agents' settings = %+v, want the functions' %+v", shared, functions)
 	}
 	if v.settings.Stack != sample.Name {
 		t.Errorf("stack = %q, want the CloudFormation stack's name %q", v.settings.Stack, sample.Name)

@@ -133,3 +133,61 @@ func readOnly(action string) bool {
 	_, op, _ := strings.Cut(action, ":")
 	return slices.ContainsFunc(readOnlyVerbs, func(v string) bool { return strings.HasPrefix(op, v) })
 }
+
+// TestInstanceRoleWritesNothing checks invariant 7 where IAM keeps it: the
+// instance role (what a compromised instance, or a job that reached its
+// credentials, holds) can write no job, item or table at all, send to no
+// queue, publish no event, and change no queue, compute environment,
+// instance or role. Its writes go through the agent API, which lets an
+// instance write only the attempts it holds (api/agentapi). On the ready
+// queues it may only take doorbells, which are not the truth.
+func TestInstanceRoleWritesNothing(t *testing.T) {
+	v := view(t)
+	policy, err := templatecheck.RolePolicy(v.e, "InstanceRole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range grantedActions(policy) {
+		if strings.HasPrefix(a, "dynamodb:") {
+			t.Errorf("the instance role grants %s: the agent reads and writes the tables only through the agent API", a)
+		}
+	}
+	anyResource := []string{"*"}
+	tables := append(slices.Clone(v.tables), v.indexes...)
+	queues := []string{v.queues[submissions], v.queues[ready], v.queues[interruptions]}
+	for _, tt := range []struct {
+		actions   []string
+		resources []string
+	}{
+		{[]string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+			"dynamodb:TransactWriteItems", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"}, append(tables, anyResource...)},
+		{[]string{"sqs:SendMessage", "sqs:SendMessageBatch", "sqs:PurgeQueue", "sqs:CreateQueue", "sqs:DeleteQueue",
+			"sqs:SetQueueAttributes", "sqs:AddPermission", "sqs:TagQueue"}, append(slices.Clone(queues), anyResource...)},
+		{[]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}, []string{v.queues[submissions], v.queues[interruptions]}},
+		{[]string{"events:PutEvents"}, []string{v.bus, "*"}},
+		{[]string{"ec2:RunInstances", "ec2:CreateFleet", "ec2:TerminateInstances", "ec2:CreateTags", "ec2:DeleteTags",
+			"ec2:ModifyLaunchTemplate", "ec2:CreateLaunchTemplateVersion"}, anyResource},
+		{[]string{"iam:PassRole", "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:TagRole"}, []string{v.instanceRole, "*"}},
+		{[]string{"lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:UpdateFunctionCode"}, anyResource},
+		// kms:Decrypt it has, on keys tagged with the stack and only by way
+		// of SSM and Secrets Manager (DecryptJobSecrets), which the
+		// evaluator's Allows does not read; the access keys' sealed
+		// secrets are in the items table, which it cannot read at all.
+		{[]string{"kms:Encrypt"}, []string{v.kmsKey}},
+		{[]string{"s3:PutObject", "s3:DeleteObject"}, v.artifacts},
+	} {
+		for _, a := range tt.actions {
+			for _, r := range tt.resources {
+				if policy.Allows(a, r) {
+					t.Errorf("the instance role may %s on %s", a, r)
+				}
+			}
+		}
+	}
+	// What it keeps: taking doorbells from the ready queues.
+	for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} {
+		if !policy.Allows(a, v.queues[ready]) {
+			t.Errorf("the instance role may not %s on the ready queues, which the agent receives doorbells from", a)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/ec2catalog"
 	"github.com/tanda-batch/tanda/infra/ec2fleet"
+	"github.com/tanda-batch/tanda/infra/ec2instances"
 	"github.com/tanda-batch/tanda/infra/jobevents"
 	"github.com/tanda-batch/tanda/infra/kmskeys"
 	"github.com/tanda-batch/tanda/infra/pricelist"
@@ -49,6 +50,7 @@ var adapters = map[string]adapter{
 	module + "deploy/awsserver/provisionfn": {provisionfn.Actions, nil},
 	module + "infra/stsroles":               {stsroles.Actions, nil},
 	module + "infra/secretstores":           {secretstores.Actions, nil},
+	module + "infra/ec2instances":           {ec2instances.Actions, nil},
 }
 
 // hub is the package that wires every function (awsserver): each function
@@ -149,10 +151,8 @@ var principals = []principal{
 		// agent's code is ec2agent, what runAgent runs.
 		name: "agent", pkg: "./deploy/ec2agent", role: "InstanceRole",
 		notUsed: merge(map[string]string{
-			"dynamodb:BatchWriteItem": "dependencies are recorded by the API and the scheduler",
-			"dynamodb:DeleteItem":     "the control plane's functions delete items (definitions, forgotten instances)",
-			"dynamodb:UpdateItem":     "sequences (job definition revisions) are the API's",
-			"logs:GetLogEvents":       "it writes job output; the API reads it",
+			"sqs:SendMessage":   "it rings no doorbell: its writes, and the doorbells they ring, are the agent API's",
+			"logs:GetLogEvents": "it writes job output; the API reads it",
 		}, each(ec2fleet.Actions(), "ec2agent imports infra/ec2fleet for the name of the compute-environment tag only"),
 			each(sqsqueue.SetupActions(), "job queues, and so ready queues, are created and deleted by the API")),
 		extra: map[string]string{
@@ -160,8 +160,7 @@ var principals = []principal{
 			"logs:CreateLogGroup": "a job definition's awslogs-create-group has the agent create the job's log group (under JobLogGroupPrefix only; TestJobLogGroups)",
 		},
 		queues: map[string][]string{
-			"sqs:GetQueueUrl":             {submissions, ready},
-			"sqs:SendMessage":             {submissions},
+			"sqs:GetQueueUrl":             {ready},
 			"sqs:ReceiveMessage":          {ready},
 			"sqs:DeleteMessage":           {ready},
 			"sqs:ChangeMessageVisibility": {ready},
