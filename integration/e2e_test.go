@@ -62,7 +62,7 @@ func startE2E(t *testing.T) *e2e {
 	e.serve = startServe(t, bin, moto, e.stack)
 	e.batch = batchCLI{path: awsPath, endpoint: e.serve.Endpoint, dataDir: e.serve.DataDir}
 	e.agents = instances.Run(t, instances.Options{
-		EC2: client, Stack: e.stack, Region: mototest.Region, Credentials: mototest.Credentials(),
+		EC2: client, Stack: e.stack, Region: mototest.Region, Credentials: mototest.Credentials(), Session: agentSessions(moto, e.stack),
 		Command: []string{bin, "agent", "--work-root", filepath.Join(instances.InstanceDir, "work")},
 	})
 	return e

@@ -60,9 +60,10 @@ func startInProcess(tb testing.TB, apiOptions ...func(*middleware.Stack) error) 
 	}
 	plain := awsCfg.Copy()
 	awsCfg.APIOptions = apiOptions
+	stack := uniqueName("m")
 	p := &inProcess{
 		ec2:   ec2.NewFromConfig(plain),
-		stack: awsstack.Settings{Stack: uniqueName("m"), Region: mototest.Region, Endpoint: endpoint, Runtime: "process"},
+		stack: awsstack.Settings{Stack: stack, Region: mototest.Region, Endpoint: endpoint, Runtime: "process", InstanceRole: instanceRole(stack)},
 		moto:  endpoint,
 	}
 	tb.Cleanup(func() { p.terminateInstances(tb) }) // runs last: after the server stopped

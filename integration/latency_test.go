@@ -5,9 +5,11 @@ package integration
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,7 +60,7 @@ func BenchmarkSubmitToRunningOnMoto(b *testing.B) {
 	p := startInProcess(b)
 	bin := tandaBinary(b)
 	h := instances.Run(b, instances.Options{
-		EC2: p.ec2, Stack: p.stack.Stack, Region: mototest.Region, Credentials: mototest.Credentials(),
+		EC2: p.ec2, Stack: p.stack.Stack, Region: mototest.Region, Credentials: mototest.Credentials(), Session: agentSessions(p.moto, p.stack.Stack),
 		Command: []string{bin, "agent", "--work-root", filepath.Join(instances.InstanceDir, "work")},
 	})
 	queue := p.createQueue(b, "warm", warmvCpus, warmvCpus)
@@ -76,10 +78,39 @@ func BenchmarkSubmitToRunningOnMoto(b *testing.B) {
 	}
 
 	var samples []jobTimes
+	reqs0, sts0, ec20 := p.srv.Backend().AgentAPICounts()
+	start := time.Now()
 	for b.Loop() {
 		samples = append(samples, p.runJob(b, queue, "noop"))
 	}
+	elapsed := time.Since(start)
+	reqs1, sts1, ec21 := p.srv.Backend().AgentAPICounts()
 	reportLatencies(b, samples)
+	reportAgentAPI(b, len(samples), elapsed, reqs0, reqs1, sts1-sts0, ec21-ec20)
+}
+
+// reportAgentAPI reports what the agents asked of the agent API while the
+// jobs ran (each request is a Lambda invocation on AWS): requests per job,
+// and the identities sent to STS and instances looked up in EC2, per job
+// and per instance-minute. Between before and after, the jobs ran one at
+// a time on warmInstances instances.
+func reportAgentAPI(b *testing.B, jobs int, elapsed time.Duration, before, after map[string]int64, stsCalls, ec2Calls int64) {
+	if jobs == 0 {
+		return
+	}
+	var total int64
+	var parts []string
+	for _, op := range slices.Sorted(maps.Keys(after)) {
+		n := after[op] - before[op]
+		total += n
+		parts = append(parts, fmt.Sprintf("%s %.2f", op, float64(n)/float64(jobs)))
+	}
+	instanceMinutes := elapsed.Minutes() * warmInstances
+	b.ReportMetric(float64(total)/float64(jobs), "agentapi-requests/job")
+	b.ReportMetric(float64(stsCalls)/instanceMinutes, "sts-calls/instance-min")
+	b.Logf("agent API over %d jobs in %v on %d instances: %.2f requests a job (%s); %d STS calls (%.2f an instance-minute), %d EC2 lookups",
+		jobs, elapsed.Round(time.Millisecond), warmInstances, float64(total)/float64(jobs), strings.Join(parts, ", "),
+		stsCalls, float64(stsCalls)/instanceMinutes, ec2Calls)
 }
 
 // runJob submits one job, waits until it has ended, and returns its

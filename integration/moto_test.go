@@ -15,8 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tanda-batch/tanda/infra/mototest"
+	"github.com/tanda-batch/tanda/integration/instances"
 	"github.com/tanda-batch/tanda/internal/awsclient"
 )
 
@@ -31,6 +33,20 @@ func motoEC2(t *testing.T) (*ec2.Client, string) {
 		Credentials:  mototest.Credentials(),
 		HTTPClient:   awsclient.HTTPClient(),
 	}), endpoint
+}
+
+// instanceRole is the name of stack's instance role: the agent API accepts
+// only its sessions (moto's STS assumes a role whether or not IAM has it).
+func instanceRole(stack string) string { return stack + "-InstanceRole" }
+
+// agentSessions gives each agent the harness plays a session of stack's
+// instance role named after its instance, from moto's STS at endpoint, as
+// EC2 gives an instance its role's credentials.
+func agentSessions(endpoint, stack string) func(ctx context.Context, instanceID, account string) (aws.Credentials, error) {
+	api := sts.New(sts.Options{
+		Region: mototest.Region, BaseEndpoint: aws.String(endpoint), Credentials: mototest.Credentials(), HTTPClient: awsclient.HTTPClient(),
+	})
+	return instances.RoleSessions(api, instanceRole(stack))
 }
 
 // uniqueName is prefix and random hex: a stack or resource name no other

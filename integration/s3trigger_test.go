@@ -107,7 +107,7 @@ func TestS3UploadRunsItsJobWithItsRoleUnderServe(t *testing.T) {
 	p := startInProcess(t, tap.register)
 	motoCfg := aws.Config{Region: mototest.Region, Credentials: mototest.Credentials(), BaseEndpoint: aws.String(endpoint), HTTPClient: awsclient.HTTPClient()}
 	instances.Run(t, instances.Options{
-		EC2: p.ec2, Stack: p.stack.Stack, Region: mototest.Region, Credentials: mototest.Credentials(),
+		EC2: p.ec2, Stack: p.stack.Stack, Region: mototest.Region, Credentials: mototest.Credentials(), Session: agentSessions(endpoint, p.stack.Stack),
 		Command: []string{self}, Env: []string{dockerAgentEnv + "=1"},
 	})
 	queue := p.createQueue(t, "uploads", 0, 2)

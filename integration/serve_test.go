@@ -27,7 +27,7 @@ const serveStartTimeout = 60 * time.Second
 func serveArgs(dataDir, stack string) []string {
 	return []string{"serve", "--backend", "aws", "--init",
 		"--data-dir", dataDir, "--listen", "127.0.0.1:0", "--stack", stack, "--runtime", "process",
-		"--idle-grace", "10s"}
+		"--idle-grace", "10s", "--instance-role", instanceRole(stack)}
 }
 
 // parseEndpoint finds the API's URL in a line `tanda serve` prints:

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tanda-batch/tanda/api/sigv4"
@@ -176,7 +177,13 @@ type Authenticator struct {
 
 	verified  ttlCache[string]        // callers' ARNs, by hash of server id and token
 	instances ttlCache[InstanceFacts] // by instance id
+	stsCalls  atomic.Int64
+	ec2Calls  atomic.Int64
 }
+
+// Calls are how many identities the authenticator has sent to STS, and
+// how many instances it has looked up in EC2.
+func (a *Authenticator) Calls() (sts, ec2 int64) { return a.stsCalls.Load(), a.ec2Calls.Load() }
 
 // AuthError is a refused identity: 401 when there is none, 403 otherwise.
 type AuthError struct {
@@ -351,6 +358,7 @@ func (a *Authenticator) askSTS(ctx context.Context, t Token, serverID string) (s
 	if err != nil {
 		return "", err
 	}
+	a.stsCalls.Add(1)
 	req.Header.Set("Authorization", t.Authorization)
 	req.Header.Set("X-Amz-Date", t.AmzDate)
 	if t.SecurityToken != "" {
@@ -388,6 +396,7 @@ func (a *Authenticator) instance(ctx context.Context, id string) (InstanceFacts,
 	if facts, ok := a.instances.get(id, now); ok {
 		return facts, nil
 	}
+	a.ec2Calls.Add(1)
 	facts, err := a.Instances.Instance(ctx, id)
 	if errors.Is(err, batch.ErrNotFound) {
 		return InstanceFacts{}, refused("EC2 has no instance %s", id)

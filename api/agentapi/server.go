@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
@@ -54,6 +55,9 @@ type Server struct {
 	opts Options
 
 	queues ttlCache[[]string] // the names of the queues served, by compute environment
+	// requests counts the requests of each operation, refused ones too
+	// (on Lambda, each is an invocation).
+	requests map[string]*atomic.Int64
 }
 
 // New is the agent API over ctl, for the instances auth identifies.
@@ -67,7 +71,21 @@ func New(ctl Control, auth Identifier, o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Server{ctl: ctl, auth: auth, opts: o}
+	s := &Server{ctl: ctl, auth: auth, opts: o, requests: map[string]*atomic.Int64{}}
+	for op := range s.ops() {
+		s.requests[op] = new(atomic.Int64)
+	}
+	return s
+}
+
+// Requests are how many requests of each operation the server has
+// answered, refused ones included.
+func (s *Server) Requests() map[string]int64 {
+	out := make(map[string]int64, len(s.requests))
+	for op, n := range s.requests {
+		out[op] = n.Load()
+	}
+	return out
 }
 
 // Mount serves the agent API under PathPrefix and api everywhere else.
@@ -105,6 +123,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answerError(w, r, Caller{}, &apiError{http.StatusNotFound, errNotFound, fmt.Sprintf("no agent API operation %q", op)})
 		return
 	}
+	s.requests[op].Add(1)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		s.answerError(w, r, Caller{}, &apiError{http.StatusMethodNotAllowed, errBadRequest, "agent API operations are POST"})

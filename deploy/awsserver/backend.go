@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/tanda-batch/tanda/api/agentapi"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
@@ -92,8 +93,11 @@ type Backend struct {
 	timedQueues control.Queues
 	awsCfg      aws.Config
 	opts        BackendOptions
-	catalog     *provisioner.Catalog
-	catalogSrc  catalogSource
+	// agents and agentAuth are the agent API, once AgentAPI made it.
+	agents     *agentapi.Server
+	agentAuth  *agentapi.Authenticator
+	catalog    *provisioner.Catalog
+	catalogSrc catalogSource
 }
 
 // OpenBackend connects to the stack st through awsCfg. It calls AWS once,

@@ -65,7 +65,19 @@ func (b *Backend) AgentAPI(ctx context.Context) (*agentapi.Server, error) {
 		HTTP:      &http.Client{Timeout: stsTimeout},
 		Clock:     b.opts.Clock,
 	}
-	return agentapi.New(b.Control, auth, agentapi.Options{Clock: b.opts.Clock, Logger: b.logger("agentapi")}), nil
+	b.agents, b.agentAuth = agentapi.New(b.Control, auth, agentapi.Options{Clock: b.opts.Clock, Logger: b.logger("agentapi")}), auth
+	return b.agents, nil
+}
+
+// AgentAPICounts are what the agent API made of the backend has done:
+// its requests by operation, the identities it sent to STS and the
+// instances it looked up in EC2 (all zero before APIHandler).
+func (b *Backend) AgentAPICounts() (requests map[string]int64, stsCalls, ec2Calls int64) {
+	if b.agents == nil {
+		return map[string]int64{}, 0, 0
+	}
+	stsCalls, ec2Calls = b.agentAuth.Calls()
+	return b.agents.Requests(), stsCalls, ec2Calls
 }
 
 // stsTimeout bounds a GetCallerIdentity call of the agent API.

@@ -43,6 +43,11 @@ type Options struct {
 	// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), as an instance role
 	// would provide them on EC2.
 	Credentials aws.CredentialsProvider
+	// Session, when set, gives each agent credentials of its own in place
+	// of Credentials, as EC2 gives each instance a session of its
+	// instance role named after it (RoleSessions). An instance whose
+	// session cannot be had is tried again next poll.
+	Session func(ctx context.Context, instanceID, account string) (aws.Credentials, error)
 	// Command is the agent program and its arguments, for example
 	// {"/tmp/tanda", "agent", "--work-root", instances.InstanceDir + "/work"}.
 	// InstanceDir in any of them is replaced by the instance's directory.
@@ -246,13 +251,21 @@ func (h *Harness) launch(ctx context.Context, o observed) error {
 	if err != nil {
 		return err
 	}
+	var own []string
+	if h.opts.Session != nil {
+		creds, err := h.opts.Session(ctx, meta.InstanceID, meta.AccountID)
+		if err != nil {
+			return err
+		}
+		own = credentialsEnv(creds)
+	}
 	dir := filepath.Join(h.opts.Dir, meta.InstanceID)
 	in := &instance{meta: meta, imds: NewIMDS(meta, h.clock), dir: dir, logFile: filepath.Join(dir, "agent.log")}
 	command := make([]string, len(h.opts.Command))
 	for i, arg := range h.opts.Command {
 		command[i] = strings.ReplaceAll(arg, InstanceDir, dir)
 	}
-	in.startErr = in.start(command, h.agentEnv(in))
+	in.startErr = in.start(command, h.agentEnv(in, own))
 	if in.startErr != nil {
 		h.logf("instance harness: %v", in.startErr)
 	} else {

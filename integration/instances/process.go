@@ -67,19 +67,25 @@ func baseEnv(region string, creds aws.Credentials) []string {
 	env := append(childproc.WithoutAWS(os.Environ()),
 		"AWS_REGION="+region,
 		"AWS_DEFAULT_REGION="+region,
-		"AWS_ACCESS_KEY_ID="+creds.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
 	)
-	if creds.SessionToken != "" {
-		env = append(env, "AWS_SESSION_TOKEN="+creds.SessionToken)
-	}
-	return env
+	return append(env, credentialsEnv(creds)...)
 }
 
-// agentEnv is the environment of in's agent: the common one, its IMDS
-// endpoint and its TMPDIR, then Options.Env.
-func (h *Harness) agentEnv(in *instance) []string {
-	env := append(slices.Clone(h.env),
+// credentialsEnv is creds as the SDK's environment variables.
+func credentialsEnv(creds aws.Credentials) []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey,
+		"AWS_SESSION_TOKEN=" + creds.SessionToken,
+	}
+}
+
+// agentEnv is the environment of in's agent: the common one, its own
+// credentials (own, when it has them), its IMDS endpoint and its TMPDIR,
+// then Options.Env.
+func (h *Harness) agentEnv(in *instance, own []string) []string {
+	env := append(slices.Clone(h.env), own...)
+	env = append(env,
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT="+in.imds.URL(),
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv4",
 		"TMPDIR="+in.dir,
