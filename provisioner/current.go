@@ -89,7 +89,7 @@ func (p *planner) observe() {
 	for n, i := range p.order {
 		c := p.classOf[i]
 		j := &p.in.Demand[i]
-		p.queue[n] = queued{job: i, class: c, need: j.need(), largest: p.classes[c].largest,
+		p.queue[n] = queued{job: i, class: c, need: j.need(), largest: p.classes[c].largest, opens: p.classes[c].opens,
 			onGPU: p.classes[c].onGPU, pinned: j.InstanceType != ""}
 	}
 }
@@ -102,6 +102,7 @@ type queued struct {
 	class   int
 	need    resources
 	largest float64 // Packing's bound for its class
+	opens   float64 // the bound on an instance launched for it
 	onGPU   bool
 	pinned  bool
 }

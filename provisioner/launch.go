@@ -44,11 +44,11 @@ func (p *planner) verdict(c int) verdict {
 		}
 	case p.lim.strategy == StrategyBestFit:
 		// BEST_FIT waits for its type rather than switching to another.
-		if t := firstHolding(p.within(p.allowedByPrice, class.largest), j.need(), class.onGPU); t != nil {
+		if t := firstHolding(p.within(p.allowedByPrice, class.opens), j.need(), class.onGPU); t != nil {
 			candidates = []InstanceType{*t}
 		}
 	default:
-		candidates = p.within(p.in.Types, class.largest)
+		candidates = p.within(p.in.Types, class.opens)
 	}
 	v := misfit
 	var hidden []string
@@ -115,7 +115,7 @@ func (p *planner) pack(chosen []bool) []bin {
 		k := index.first(start[q.class], q.need, q.largest, q.onGPU, pin)
 		start[q.class] = k
 		if k < 0 {
-			b := p.open(p.in.Demand[q.job], q.largest, q.onGPU)
+			b := p.open(p.in.Demand[q.job], q.opens, q.onGPU)
 			b.used, b.jobs = q.need, 1
 			start[q.class] = len(bins)
 			bins = append(bins, b)

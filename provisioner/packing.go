@@ -43,6 +43,20 @@ const PackingPatience = 2 * time.Minute
 type Packing struct {
 	// shapes are the allowed types' distinct shapes, fewest vCPUs first.
 	shapes []resources
+	// floor is the compute environment's minvCpus: an instance no larger
+	// takes any job (WithFloor).
+	floor float64
+}
+
+// WithFloor is p for a compute environment that keeps minvCpus vCPUs
+// without demand. An instance of at most minvCpus vCPUs takes any job it
+// fits: it may be the warm capacity the user keeps so that jobs start at
+// once, paid for whether it runs them or not, and a job must not wait for
+// an instance of its own size beside it. A larger instance follows the
+// rule.
+func (p Packing) WithFloor(minvCpus int) Packing {
+	p.floor = float64(max(minvCpus, 0))
+	return p
 }
 
 // NewPacking is the packing rule of a compute environment whose instance
@@ -61,7 +75,7 @@ func NewPacking(types []InstanceType) Packing {
 // Takes reports whether an instance with instanceVCPUs vCPUs takes a job
 // needing vcpus, memoryMiB and gpus, RUNNABLE for waited, room aside.
 func (p Packing) Takes(instanceVCPUs, vcpus float64, memoryMiB, gpus int64, waited time.Duration) bool {
-	return waited >= PackingPatience || instanceVCPUs <= p.largest(resources{vcpus: vcpus, mem: memoryMiB, gpus: gpus})+epsilon
+	return waited >= PackingPatience || instanceVCPUs <= p.placing(resources{vcpus: vcpus, mem: memoryMiB, gpus: gpus})+epsilon
 }
 
 // largest is the most vCPUs an instance that takes a job needing need may
@@ -87,6 +101,12 @@ func (p Packing) largest(need resources) float64 {
 	return smallest
 }
 
+// placing is the most vCPUs an instance that takes a job needing need may
+// have: largest, or the floor when larger (WithFloor).
+func (p Packing) placing(need resources) float64 {
+	return max(p.largest(need), p.floor)
+}
+
 // PackingOf is the packing rule of compute environment ce, one of ces,
 // with its instance types expanded in cat as the provisioner expands them
 // when it plans; false when ces holds no managed compute environment ce.
@@ -99,7 +119,11 @@ func PackingOf(ces []batch.ComputeEnvironment, cat *Catalog, ce string) (Packing
 		if err != nil {
 			return Packing{}, false, fmt.Errorf("expanding the instance types of compute environment %s: %w", ce, err)
 		}
-		return NewPacking(types), true, nil
+		minv := 0
+		if m := c.ComputeResources.MinvCpus; m != nil {
+			minv = *m
+		}
+		return NewPacking(types).WithFloor(minv), true, nil
 	}
 	return Packing{}, false, nil
 }

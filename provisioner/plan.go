@@ -165,7 +165,7 @@ func newPlanner(in PlanInput) *planner {
 	}
 	p := &planner{in: in, lim: limitsOf(in), noOfferTypes: map[string]bool{}}
 	if !in.AnyFit {
-		p.packing = NewPacking(in.Types)
+		p.packing = NewPacking(in.Types).WithFloor(p.lim.min)
 	}
 	for _, t := range in.Types {
 		if !in.Unavailable[t.Name] {
@@ -189,11 +189,11 @@ func (p *planner) classify() {
 		if !ok {
 			c = len(p.classes)
 			index[sh] = c
-			largest := math.Inf(1)
+			largest, opens := math.Inf(1), math.Inf(1)
 			if j.InstanceType == "" && !patient {
-				largest = p.packing.largest(j.need())
+				largest, opens = p.packing.placing(j.need()), p.packing.largest(j.need())
 			}
-			p.classes = append(p.classes, shapeClass{first: i, onGPU: p.mayUseGPU(j), largest: largest})
+			p.classes = append(p.classes, shapeClass{first: i, onGPU: p.mayUseGPU(j), largest: largest, opens: opens})
 		}
 		p.classOf[i] = c
 	}

@@ -216,3 +216,38 @@ func TestPlanDeletingRetiresEverythingIdle(t *testing.T) {
 		t.Errorf("Retire = %v, Launch = %v; want [i-a] and nothing (%s)", d.Retire, launchList(d.Launch), d.Reason)
 	}
 }
+
+// TestPlanRunsJobsOnWarmCapacity: instances no larger than minvCpus are
+// the warm capacity a user keeps so that jobs start at once; a small job
+// goes onto an idle one there rather than waiting for an instance of its
+// own size, while above minvCpus the packing rule holds.
+func TestPlanRunsJobsOnWarmCapacity(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		minv   int
+		launch bool
+	}{
+		{"an idle c6i.4xlarge within minvCpus 16 takes a 1-vCPU job", 16, false},
+		{"with minvCpus 0 it does not: a small instance is launched", 0, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			types, err := testCatalog.Expand([]string{"c6i"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := PlanInput{
+				CE: progressive(c.minv, 64, "c6i"), Types: types, Now: t0,
+				Instances: []Instance{instance("i-warm", "c6i.4xlarge", time.Hour, InstanceRunning)},
+				Loads:     map[string]Load{"i-warm": idleLoad(time.Hour)},
+				Demand:    jobsOf(1, "small", 1, 1024, 0),
+			}
+			d := Plan(in)
+			if launched := len(d.Launch) > 0; launched != c.launch {
+				t.Errorf("Launch = %v, want a launch: %v (%s)", launchList(d.Launch), c.launch, d.Reason)
+			}
+			if got := NewPacking(types).WithFloor(c.minv).Takes(16, 1, 1024, 0, 0); got != !c.launch {
+				t.Errorf("an agent on the c6i.4xlarge takes the job: %v, want %v", got, !c.launch)
+			}
+		})
+	}
+}

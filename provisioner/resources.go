@@ -54,7 +54,8 @@ type shape struct {
 type shapeClass struct {
 	first   int // the demand index of the first job of the shape
 	onGPU   bool
-	largest float64 // the most vCPUs an instance that takes it may have (Packing)
+	largest float64 // the most vCPUs an instance that takes it may have (Packing.placing)
+	opens   float64 // the most vCPUs of an instance launched for it (Packing.largest)
 	verdict verdict
 	judged  bool // verdict is set
 }
