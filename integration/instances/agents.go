@@ -23,6 +23,9 @@ type Agent struct {
 	Killed bool
 	// InstanceRunning is true until the instance leaves the running state.
 	InstanceRunning bool
+	// Restarts counts the agents started on the instance after the first
+	// (RestartAgent); PID, Live, LogFile and Err are the latest one's.
+	Restarts int
 	// InterruptAt is the time of the instance's Spot interruption notice;
 	// zero if it has none.
 	InterruptAt time.Time
@@ -77,7 +80,7 @@ func (h *Harness) describe(in *instance) Agent {
 	a := Agent{
 		InstanceID: in.meta.InstanceID, Metadata: meta, IMDS: in.imds.URL(),
 		Dir: in.dir, LogFile: in.logFile,
-		Killed: in.killed, InstanceRunning: !in.gone, InterruptAt: in.interruptAt,
+		Killed: in.killed, InstanceRunning: !in.gone, InterruptAt: in.interruptAt, Restarts: in.restarts,
 		Err: in.startErr,
 	}
 	if in.proc != nil {

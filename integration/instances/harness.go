@@ -261,11 +261,12 @@ func (h *Harness) launch(ctx context.Context, o observed) error {
 	}
 	dir := filepath.Join(h.opts.Dir, meta.InstanceID)
 	in := &instance{meta: meta, imds: NewIMDS(meta, h.clock), dir: dir, logFile: filepath.Join(dir, "agent.log")}
-	command := make([]string, len(h.opts.Command))
+	in.command = make([]string, len(h.opts.Command))
 	for i, arg := range h.opts.Command {
-		command[i] = strings.ReplaceAll(arg, InstanceDir, dir)
+		in.command[i] = strings.ReplaceAll(arg, InstanceDir, dir)
 	}
-	in.startErr = in.start(command, h.agentEnv(in, own))
+	in.own = own
+	in.startErr = in.start(in.command, h.agentEnv(in, in.own))
 	if in.startErr != nil {
 		h.logf("instance harness: %v", in.startErr)
 	} else {
@@ -278,7 +279,8 @@ func (h *Harness) launch(ctx context.Context, o observed) error {
 	return nil
 }
 
-// retire kills the instance's agent, waits for it and closes its IMDS.
+// retire kills the instance's agent and everything else it left
+// running, waits for the agent and closes its IMDS.
 func (h *Harness) retire(in *instance) {
 	h.mu.Lock()
 	if in.gone {
@@ -287,8 +289,11 @@ func (h *Harness) retire(in *instance) {
 	}
 	in.gone = true
 	in.killed = in.running()
+	proc := in.proc
 	h.mu.Unlock()
-	in.kill()
+	if err := in.kill(proc); err != nil {
+		h.logf("instance harness: %v", err)
+	}
 	in.imds.Close()
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -218,4 +219,92 @@ func killedBySIGKILL(err error) bool {
 	}
 	ws, ok := ee.Sys().(syscall.WaitStatus)
 	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
+// TestKillAgentKillsItsJobsAndRestartAgentStartsAnother: an agent whose
+// job runs in a session of its own (as the process runtime's jobs run in
+// process groups of their own) is killed with its job, the instance goes
+// on running, and a new agent starts on it; terminating the instance then
+// kills the new agent's job too.
+func TestKillAgentKillsItsJobsAndRestartAgentStartsAnother(t *testing.T) {
+	f := &fakeEC2{}
+	f.add("i-1", "s1", "", "")
+	// The "job" is a sleep in a session of its own under the instance's
+	// directory; it writes its pid where the test finds it.
+	agent := []string{"sh", "-c", `mkdir -p "$0/work" && cd "$0/work" && setsid sh -c 'echo $$ > pid.$PPID; exec sleep 300' & exec sleep 300`, instances.InstanceDir}
+	h := instances.Run(t, options(f, nil, agent))
+	await(t, h, "i-1 has an agent", agentsAre(h, "i-1"))
+	a, _ := h.Agent("i-1")
+	job := readPID(t, a.Dir+"/work", a.PID)
+
+	pid, err := h.KillAgent("i-1")
+	if err != nil || pid != a.PID {
+		t.Fatalf("KillAgent = %d, %v; want %d", pid, err, a.PID)
+	}
+	if !dead(job) {
+		t.Errorf("the killed agent's job (pid %d) is still running", job)
+	}
+	if got, _ := h.Agent("i-1"); got.Live || !got.InstanceRunning || got.Killed {
+		t.Errorf("after KillAgent: %+v, want the agent dead and the instance running", got)
+	}
+	if _, err := h.KillAgent("i-1"); err == nil {
+		t.Errorf("KillAgent of a dead agent: no error")
+	}
+
+	if err := h.RestartAgent("i-1", "RESTARTED=1"); err != nil {
+		t.Fatalf("RestartAgent: %v", err)
+	}
+	b, _ := h.Agent("i-1")
+	if !b.Live || b.PID == a.PID || b.Restarts != 1 || b.LogFile == a.LogFile {
+		t.Fatalf("after RestartAgent: %+v, want a new live agent with its own log", b)
+	}
+	if err := h.RestartAgent("i-1"); err == nil {
+		t.Errorf("RestartAgent of a live agent: no error")
+	}
+	job2 := readPID(t, b.Dir+"/work", b.PID)
+
+	f.setState("i-1", ec2types.InstanceStateNameShuttingDown)
+	await(t, h, "i-1's agent is killed", agentsAre(h))
+	if !dead(job2) {
+		t.Errorf("the job (pid %d) of the terminated instance is still running", job2)
+	}
+	if err := h.RestartAgent("i-1"); err == nil {
+		t.Errorf("RestartAgent on a terminated instance: no error")
+	}
+}
+
+// readPID waits for the pid the test agent's job wrote in dir/pid.<agent>.
+func readPID(t *testing.T, dir string, agent int) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, err := os.ReadFile(dir + "/pid." + strconv.Itoa(agent))
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && perr == nil {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pid from the job of agent %d after 10s: %v", agent, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// dead tells whether the process is gone or, killed, waits as a zombie
+// for whoever adopted it to reap it; it gives the kill a second.
+func dead(pid int) bool {
+	deadline := time.Now().Add(time.Second)
+	for {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return true
+		}
+		// pid (comm) STATE ...: comm may hold spaces, so read after the last ')'.
+		if rest := stat[strings.LastIndexByte(string(stat), ')')+1:]; len(rest) > 1 && rest[1] == 'Z' {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -15,17 +15,20 @@ import (
 )
 
 // instance is one instance the harness has seen: its IMDS, and its agent
-// process unless that could not start. Fields other than meta, imds, dir,
-// logFile and proc are guarded by the harness's mutex; proc is set by
-// start before the instance is shared.
+// process unless that could not start. Fields other than meta, imds, dir
+// and command are guarded by the harness's mutex (logFile and proc change
+// when the agent is restarted).
 type instance struct {
 	meta    Metadata
 	imds    *IMDS
 	dir     string
-	logFile string
+	command []string
+	own     []string // the agent's own credentials (Options.Session), for restarts too
 
+	logFile  string
 	proc     *childproc.Process
 	startErr error
+	restarts int // agents started after the first
 
 	gone          bool      // left the running state: agent killed, IMDS closed
 	killed        bool      // the harness killed a live agent
@@ -49,12 +52,15 @@ func (in *instance) start(command, env []string) error {
 	return nil
 }
 
-// kill kills the agent's process group (its jobs too) and waits until the
-// agent is reaped.
-func (in *instance) kill() {
-	if in.proc != nil {
-		in.proc.Kill()
+// kill kills the agent's process group and every process left under the
+// instance's directory (its jobs, in process groups of their own), as the
+// end of an instance does, and waits until the agent is reaped. proc is
+// the agent, read under the harness's mutex.
+func (in *instance) kill(proc *childproc.Process) error {
+	if proc != nil {
+		proc.Kill()
 	}
+	return killStrays(in.dir)
 }
 
 // running tells whether the agent was started and has not ended.
