@@ -25,6 +25,8 @@ type agentOptions struct {
 	credentialsPort int
 	logFormat       string
 	metrics         string
+	// clockOffsetFile skews the agent's clock, for tests (agentClock).
+	clockOffsetFile string
 }
 
 // parseAgent reads `tanda agent`'s flags and environment (getenv).
@@ -41,6 +43,7 @@ func parseAgent(args []string, getenv func(string) string) (agentOptions, error)
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text (key=value) or json (one JSON object a line)")
 	fs.StringVar(&o.metrics, "metrics-listen", "", "address of the Prometheus metrics endpoint (/metrics), e.g. :9265 for a scraper off the instance; empty: not served")
+	fs.StringVar(&o.clockOffsetFile, "clock-offset-file", "", "tests only: skew the agent's clock by the duration in this file (e.g. -5m), re-read as it changes; refused unless IMDS and the stack's AWS endpoint are on loopback")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -83,11 +86,20 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	md := imds.New(o.imdsEndpoint, imds.Options{})
-	inst, be, err := ec2agent.Connect(ctx, md, logger)
+	inst, err := ec2agent.Discover(ctx, md, ec2agent.DiscoverOptions{})
+	if err != nil {
+		return fmt.Errorf("finding out which instance this is: %w", err)
+	}
+	clock, err := agentClock(o.clockOffsetFile, o.imdsEndpoint, inst.Settings.Endpoint)
+	if err != nil {
+		return err
+	}
+	be, err := ec2agent.OpenAWS(ctx, inst.Settings, clock, logger)
 	if err != nil {
 		return err
 	}
 	agent, err := ec2agent.New(ctx, inst, be, ec2agent.Config{
+		Clock:           clock,
 		WorkRoot:        o.workRoot,
 		CredentialsPort: o.credentialsPort,
 		Notices:         imds.NewMonitor(md, imds.MonitorOptions{Logger: logger.With("component", "imds")}),

@@ -29,6 +29,8 @@ func TestParseAgent(t *testing.T) {
 		{"flags win", []string{"--imds-endpoint", "http://a", "--work-root", "/w", "--log-level", "debug", "--credentials-port", "8170", "--log-format", "json", "--metrics-listen", ":9265"},
 			map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://b"},
 			agentOptions{imdsEndpoint: "http://a", workRoot: "/w", level: slog.LevelDebug, credentialsPort: 8170, logFormat: "json", metrics: ":9265"}, ""},
+		{"clock offset file", []string{"--clock-offset-file", "/tmp/offset"}, nil,
+			agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.DefaultPort, logFormat: "text", clockOffsetFile: "/tmp/offset"}, ""},
 		{"any credentials port", []string{"--credentials-port", "0"}, nil,
 			agentOptions{imdsEndpoint: imds.DefaultEndpoint, workRoot: ec2agent.DefaultWorkRoot, level: slog.LevelInfo, credentialsPort: rolecreds.AnyPort, logFormat: "text"}, ""},
 		{"bad credentials port", []string{"--credentials-port", "70000"}, nil, agentOptions{}, "--credentials-port 70000"},
