@@ -5,6 +5,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 )
@@ -42,6 +43,7 @@ func TestParseServe(t *testing.T) {
 		{name: "bad runtime", args: []string{"--runtime", "vm"}, getenv: withRegion, wantErr: "runtime"},
 		{name: "short lease", args: []string{"--lease", "10ms"}, getenv: withRegion, wantErr: "--lease"},
 		{name: "stray argument", args: []string{"now"}, getenv: withRegion, wantErr: "no arguments"},
+		{name: "negative sweep", args: []string{"--sweep-every", "-1s"}, getenv: withRegion, wantErr: "--sweep-every"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,5 +64,18 @@ func TestParseServe(t *testing.T) {
 				t.Errorf("init = %v, want %v", got.doInit, tt.wantInit)
 			}
 		})
+	}
+}
+
+func TestParseServeSweepEvery(t *testing.T) {
+	getenv := func(k string) string { return map[string]string{"AWS_REGION": "eu-west-1"}[k] }
+	for _, c := range []struct {
+		args []string
+		want time.Duration
+	}{{nil, 0}, {[]string{"--sweep-every", "1s"}, time.Second}} {
+		o, err := parseServe(c.args, getenv)
+		if err != nil || o.cfg.Scheduler.SweepEvery != c.want {
+			t.Errorf("parseServe(%q): sweep every %v, %v; want %v", c.args, o.cfg.Scheduler.SweepEvery, err, c.want)
+		}
 	}
 }

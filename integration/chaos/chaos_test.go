@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/tanda-batch/tanda/infra/mototest"
 )
 
 func TestMain(m *testing.M) {
@@ -113,10 +115,17 @@ func TestChaosUp(t *testing.T) {
 	if serr := b.Stop(context.Background()); serr != nil {
 		t.Error(serr)
 	}
+	judge(t, seed, res, err, b.LeaseTTL())
+}
+
+// judge logs a run's figures and fails the test on any violation or
+// fault that could not be injected.
+func judge(t *testing.T, seed uint64, res Result, err error, lease time.Duration) {
+	t.Helper()
 	if err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
-	for _, l := range res.Lines(b.LeaseTTL()) {
+	for _, l := range res.Lines(lease) {
 		t.Log(l)
 	}
 	for _, l := range res.Report.Lines() {
@@ -130,4 +139,72 @@ func TestChaosUp(t *testing.T) {
 			t.Errorf("seed %d: fault %s at +%v: %v", seed, in.Kind, in.Event.At, in.Err)
 		}
 	}
+}
+
+// TestChaosAWS drives a seeded workload through `tanda serve --backend
+// aws` on moto, with a `tanda agent` process per instance, under every
+// fault this backend has, and checks the ledger. Its size comes from the
+// environment (settingsFromEnv); the seed it prints replays it.
+func TestChaosAWS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Tanda on moto under faults with hundreds of jobs: a minute or two")
+	}
+	moto := mototest.Endpoint(t)
+	s := settingsFromEnv(t)
+	seed := seedFromEnv(t)
+	long := os.Getenv("TANDA_CHAOS") == "long"
+	dir := t.TempDir()
+	records := filepath.Join(dir, "records")
+	if err := os.Mkdir(records, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := &AWSBackend{
+		Dir: dir, Moto: moto, Lease: 4 * time.Second, InstanceType: "m6i.2xlarge", MinvCpus: 16,
+		// Two minutes on EC2; 20 s in the short run.
+		SpotNotice: 20 * time.Second,
+		BreakRate:  0.5, BaselineRate: 0.02, Visibility: 2 * time.Second, DupRate: 0.05,
+		Seed: seed, Race: os.Getenv("TANDA_CHAOS_RACE") != "", Logf: t.Logf,
+	}
+	// The short run: fewer jobs than on one machine (moto serves every
+	// call of every job), arrays of 50.
+	window, faults, jobs, arrays, maxv, settle := 40*time.Second, 2, 200, 50, int32(32), 2*time.Minute
+	if os.Getenv("TANDA_CHAOS_JOBS") != "" {
+		jobs = s.jobs
+	}
+	if long {
+		b.SpotNotice = 2 * time.Minute
+		window, faults, jobs, arrays, maxv, settle = s.window, s.faults, s.jobs, s.arrayMax, 64, s.settle
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), window+settle+5*time.Minute)
+	defer cancel()
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			if err := b.Stop(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	kinds := []string{FaultKillControlPlane, FaultKillAgent, FaultTerminateInstance, FaultSpotInterruption, FaultRebalance,
+		FaultAgentsNetwork, FaultControlPlaneAWSNet, FaultQueueRedelivery, FaultAgentClock, FaultClientNetwork}
+	counts := map[string]int{}
+	for _, k := range kinds {
+		counts[k] = faults
+	}
+	res, err := Run(ctx, b, Options{
+		Seed: seed,
+		Workload: Workload{
+			Jobs: jobs, ArrayMin: min(s.arrayMin, arrays), ArrayMax: arrays, SeqArrayMax: 12, NToNMax: 30,
+			TimeoutSecs: 60, ActionsShare: 0.05,
+		},
+		Window: window, Faults: counts, HoldMin: time.Second, HoldMax: 4 * time.Second,
+		ClientBreakRate: 0.5, BaselineBreakRate: 0.1, Settle: settle, MaxvCpus: maxv, Records: records,
+		Logf: t.Logf,
+	})
+	stopped = true
+	if serr := b.Stop(context.Background()); serr != nil {
+		t.Error(serr)
+	}
+	t.Logf("AWS proxy: %v", b.ProxyCounts())
+	judge(t, seed, res, err, b.LeaseTTL())
 }

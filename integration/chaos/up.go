@@ -281,14 +281,19 @@ func (b *UpBackend) Endpoint() string {
 
 // AWSConfig reads the credentials the server wrote.
 func (b *UpBackend) AWSConfig(ctx context.Context) (aws.Config, error) {
-	dir := b.Settings.DataDir
+	return clientConfig(ctx, b.Settings.DataDir)
+}
+
+// clientConfig is the SDK configuration of a client of Tanda's API with
+// the credentials and config files Tanda wrote in its data directory.
+func clientConfig(ctx context.Context, dir string) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithSharedCredentialsFiles([]string{filepath.Join(dir, "credentials")}),
 		config.WithSharedConfigFiles([]string{filepath.Join(dir, "config")}),
 		config.WithSharedConfigProfile(kit.Profile),
 	)
 	if err != nil {
-		return aws.Config{}, fmt.Errorf("loading the chaos server's credentials: %w", err)
+		return aws.Config{}, fmt.Errorf("loading the credentials Tanda wrote in %s: %w", dir, err)
 	}
 	return cfg, nil
 }
