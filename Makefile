@@ -109,11 +109,13 @@ localstack: tanda
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-## chaos: the long chaos run on one-machine Tanda (docs/RELIABILITY.md):
-## 10,000 jobs under every fault for about 15 minutes; TANDA_CHAOS_SEED
-## replays a run. (make test runs a short one.)
+## chaos: the long chaos runs (docs/RELIABILITY.md): 10,000 jobs under
+## every fault on one-machine Tanda, then on tanda serve --backend aws on
+## moto with a tanda agent process per instance; TANDA_CHAOS_SEED replays
+## a run. (make test runs a short one of each.)
 chaos:
 	TANDA_CHAOS=long $(GO) test -count=1 -timeout 40m -run '^TestChaosUp$$' -v ./integration/chaos/
+	TANDA_CHAOS=long scripts/moto.sh $(GO) test -count=1 -timeout 60m -run '^TestChaosAWS$$' -v ./integration/chaos/
 
 ## fuzz: each fuzz target for a short while (FUZZTIME=30s by default)
 FUZZTIME ?= 30s

@@ -74,8 +74,8 @@ func StartAWSProxy(upstream string, callers map[string]string, seed uint64) (*AW
 	}
 	p := &AWSProxy{
 		upstream: strings.TrimRight(upstream, "/"), ln: ln, done: make(chan struct{}),
-		client: &http.Client{Timeout: 90 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 128}},
-		rng:    rand.New(rand.NewPCG(seed, seed^0x5bd1e995)),
+		client:  &http.Client{Timeout: 90 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 128}},
+		rng:     rand.New(rand.NewPCG(seed, seed^0x5bd1e995)),
 		callers: maps.Clone(callers), rate: map[string]float64{}, baseline: map[string]float64{},
 		counts: map[string]int64{}, maxDelay: time.Second,
 	}
