@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tanda-batch/tanda/integration/chaos/jobrecord"
 	"github.com/tanda-batch/tanda/integration/instances"
@@ -121,7 +122,7 @@ func (b *AWSBackend) Start(ctx context.Context, records string) error {
 		return err
 	}
 	var err error
-	b.proxy, err = StartAWSProxy(b.Moto, map[string]string{serverKey: callerServer, agentKey: callerAgents}, b.Seed)
+	b.proxy, err = StartAWSProxy(b.Moto, map[string]string{serverKey: callerServer, AnyOtherKey: callerAgents}, b.Seed)
 	if err != nil {
 		return err
 	}
@@ -145,6 +146,12 @@ func (b *AWSBackend) Start(ctx context.Context, records string) error {
 		Command: []string{b.bin, "agent", "--work-root", filepath.Join(instances.InstanceDir, "work"),
 			"--credentials-port", "0", "--clock-offset-file", filepath.Join(instances.InstanceDir, "clock-offset")},
 		Dir: filepath.Join(b.Dir, "instances"), Logf: b.logf,
+		// Each agent signs as a session of the stack's instance role named
+		// after its instance, as on EC2: the agent API accepts nothing else.
+		Session: instances.RoleSessions(sts.New(sts.Options{
+			Region: "us-east-1", BaseEndpoint: aws.String(b.Moto),
+			Credentials: credentials.NewStaticCredentialsProvider(serverKey, "secret", ""),
+		}), b.instanceRole()),
 	})
 	if err != nil {
 		return err
@@ -197,11 +204,15 @@ func freePort() (string, error) {
 	return addr, nil
 }
 
+// instanceRole names the stack's instance role, whose sessions the agent
+// API accepts (moto's STS assumes a role whether or not IAM has it).
+func (b *AWSBackend) instanceRole() string { return b.stack + "-InstanceRole" }
+
 // startServe starts `tanda serve` (creating the stack's resources when
 // initialise) and returns how long its API took to answer.
 func (b *AWSBackend) startServe(ctx context.Context, initialise bool) (time.Duration, error) {
 	args := []string{"serve", "--backend", "aws", "--data-dir", b.dataDir, "--listen", b.listen,
-		"--stack", b.stack, "--runtime", "process", "--lease", b.Lease.String(), "--sweep-every", "1s", "--idle-grace", "10s"}
+		"--stack", b.stack, "--instance-role", b.instanceRole(), "--runtime", "process", "--lease", b.Lease.String(), "--sweep-every", "1s", "--idle-grace", "10s"}
 	if initialise {
 		args = append(args, "--init")
 	}

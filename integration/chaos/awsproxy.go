@@ -67,6 +67,11 @@ var awsBreakages = []string{awsDropped, awsThrottled, awsUnavailable, awsServerE
 // StartAWSProxy listens on 127.0.0.1 and forwards to upstream until
 // Close. callers maps the access key ids of the callers to break to their
 // names.
+// AnyOtherKey, as a key of StartAWSProxy's callers, names the caller of
+// every access key the map does not name (the agents' sessions, whose
+// keys STS makes up).
+const AnyOtherKey = "*"
+
 func StartAWSProxy(upstream string, callers map[string]string, seed uint64) (*AWSProxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -162,6 +167,8 @@ func (p *AWSProxy) pick(r *http.Request, sqsSend bool) (caller, breakage string,
 	caller = "other"
 	if m := credential.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		if c, ok := p.callers[m[1]]; ok {
+			caller = c
+		} else if c, ok := p.callers[AnyOtherKey]; ok {
 			caller = c
 		}
 	}
