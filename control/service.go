@@ -23,6 +23,10 @@ const SubmissionsQueue = "submissions"
 // ReadyQueue names the ready queue of a job queue.
 func ReadyQueue(jobQueue string) string { return "ready-" + jobQueue }
 
+// DefaultRetention is how long finished jobs are kept unless
+// Options.Retention says otherwise: AWS Batch's 7 days.
+const DefaultRetention = 7 * 24 * time.Hour
+
 // InstanceTypes knows the instance types compute environments may use.
 type InstanceTypes interface {
 	// Check rejects unknown types, a mix of architectures, and types EC2
@@ -37,7 +41,9 @@ type InstanceTypes interface {
 type Options struct {
 	Partition batch.Partition
 	Clock     batch.Clock
-	// Retention is how long finished jobs are kept (at least 7 days).
+	// Retention is how long finished jobs are kept; zero or less is
+	// DefaultRetention. AWS Batch keeps them at least 7 days; a shorter
+	// retention (`tanda up --retention`) saves disk on one machine.
 	Retention time.Duration
 	// LeaseDuration is how long an agent's lease lasts without a heartbeat.
 	LeaseDuration time.Duration
@@ -89,8 +95,8 @@ func New(store Store, opts Options) *Service {
 	if opts.Clock == nil {
 		opts.Clock = batch.SystemClock{}
 	}
-	if opts.Retention < 7*24*time.Hour {
-		opts.Retention = 7 * 24 * time.Hour
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
 	}
 	if opts.LeaseDuration <= 0 {
 		opts.LeaseDuration = 30 * time.Second

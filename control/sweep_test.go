@@ -213,12 +213,36 @@ func TestDeleteExpiredKeepsFinishedJobsSevenDays(t *testing.T) {
 	h.wantStatus(waiting, batch.Runnable)
 }
 
-func TestRetentionIsAtLeastSevenDays(t *testing.T) {
-	h := newHarness(t, func(o *control.Options) { o.Retention = time.Hour })
-	id := h.submit(&batch.SubmitJobInput{})
-	h.drain()
-	j := h.run(id, 1)
-	if got, want := j.Internal.ExpiresAt-j.StoppedAt, (7 * 24 * time.Hour).Milliseconds(); got != want {
-		t.Errorf("retention = %v, want %v", time.Duration(got)*time.Millisecond, 7*24*time.Hour)
+func TestRetention(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  time.Duration
+		want time.Duration
+	}{
+		{"unset is 7 days", 0, 7 * 24 * time.Hour},
+		{"negative is 7 days", -time.Hour, 7 * 24 * time.Hour},
+		{"shorter, as tanda up --retention sets it", 5 * time.Minute, 5 * time.Minute},
+		{"longer", 30 * 24 * time.Hour, 30 * 24 * time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, func(o *control.Options) { o.Retention = tt.set })
+			id := h.submit(&batch.SubmitJobInput{})
+			h.drain()
+			j := h.run(id, 1)
+			if got := time.Duration(j.Internal.ExpiresAt-j.StoppedAt) * time.Millisecond; got != tt.want {
+				t.Errorf("retention = %v, want %v", got, tt.want)
+			}
+			h.clk.Advance(tt.want - time.Second)
+			if n := h.expire(); n != 0 {
+				t.Fatalf("expired %d records before the retention ran out, want 0", n)
+			}
+			h.clk.Advance(2 * time.Second)
+			if n := h.expire(); n != 1 {
+				t.Fatalf("expired %d records after the retention ran out, want 1", n)
+			}
+			if _, err := h.svc.Job(h.ctx, id); !errors.Is(err, batch.ErrNotFound) {
+				t.Errorf("reading the expired job err = %v, want ErrNotFound", err)
+			}
+		})
 	}
 }

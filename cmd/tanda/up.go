@@ -18,6 +18,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/bootstrap/secrets"
+	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/deploy/local"
 	"github.com/tanda-batch/tanda/infra/secretstores"
@@ -34,15 +35,29 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	idle := fs.Duration("idle-grace", 60*time.Second, "idle instances retire after this")
 	rate := fs.Float64("rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
 	runtimeMode := fs.String("runtime", runtimes.ModeAuto, "job runtime: auto (Docker when a daemon answers), docker or process")
+	retention := fs.Duration("retention", control.DefaultRetention, "how long finished jobs (and job logs after their last line) are kept before they are deleted (AWS Batch keeps jobs 7 days; shorter saves disk)")
+	pprofAddr := fs.String("pprof-listen", "", "serve Go's runtime profiles (net/http/pprof) at /debug/pprof/ on this loopback address (\"\": not served)")
 	var lf logFlags
 	lf.register(fs)
 	metricsOpts := metricsFlag(fs, defaultUpMetrics)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *retention < time.Second {
+		return fmt.Errorf("--retention %v: must be at least 1s", *retention)
+	}
 	logger, err := lf.logger(os.Stderr)
 	if err != nil {
 		return err
+	}
+	var prof *profiles
+	if *pprofAddr != "" {
+		if prof, err = listenProfiles(*pprofAddr); err != nil {
+			return err
+		}
+		ctx, stop := context.WithCancel(ctx)
+		wait := prof.run(ctx, logger)
+		defer func() { stop(); wait() }()
 	}
 	rt, why, err := runtimes.Choose(ctx, *runtimeMode, docker.Options{Logger: logger})
 	if err != nil {
@@ -51,11 +66,14 @@ func runUp(ctx context.Context, args []string, out io.Writer) error {
 	user := userAWS(ctx, *region, logger)
 	srv, err := local.Open(ctx, local.Config{
 		DataDir: *dataDir, Listen: *listen, Region: *region, Account: *account,
-		IdleGrace: *idle, RateLimit: *rate, Logger: logger, Runtime: rt,
+		IdleGrace: *idle, RateLimit: *rate, Retention: *retention, Logger: logger, Runtime: rt,
 		Roles: user.roles(), Secrets: user.secrets(), MetricsListen: metricsOpts(),
 	})
 	if err != nil {
 		return err
+	}
+	if prof != nil {
+		fmt.Fprintf(out, "Go profiles at %s\n", prof.URL())
 	}
 	printWelcome(out, srv, *dataDir, why)
 	return srv.Run(ctx)

@@ -47,6 +47,11 @@ type Config struct {
 	// RateLimit caps API requests per second per access key; excess calls
 	// get 429 TooManyRequestsException. 0 means no limit.
 	RateLimit float64
+	// Retention is how long finished jobs are kept (0:
+	// control.DefaultRetention, 7 days). Unless Scheduler.RetentionEvery
+	// is set, expired jobs are deleted every tenth of it, between every
+	// 5 seconds and every 10 minutes.
+	Retention time.Duration
 	Scheduler scheduler.Options
 
 	// Runtime runs attempts; nil runs plain processes.
@@ -107,6 +112,8 @@ func (c *Config) defaults() {
 	set(&c.KillGrace, 30*time.Second)
 	set(&c.ProvisionEvery, time.Second)
 	set(&c.WatchEvery, time.Second)
+	set(&c.Retention, control.DefaultRetention)
+	set(&c.Scheduler.RetentionEvery, min(max(c.Retention/10, 5*time.Second), 10*time.Minute))
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -173,6 +180,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Partition:     batch.Partition{Region: cfg.Region, Account: cfg.Account},
 		Clock:         cfg.Clock,
 		LeaseDuration: cfg.LeaseDuration,
+		Retention:     cfg.Retention,
 		InstanceTypes: kit.InstanceTypes{Catalog: cat},
 		Queues:        s.queues,
 		Metrics:       m.Control(),
