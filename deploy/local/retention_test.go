@@ -37,17 +37,23 @@ func TestRetentionSweepFollowsRetention(t *testing.T) {
 }
 
 // TestFinishedJobsExpire runs a job under a short retention: it is
-// described while it is kept, then gone, and its queue lists it no more.
+// described while it is kept, then gone, and its queue lists it no more;
+// its log goes with it.
 func TestFinishedJobsExpire(t *testing.T) {
 	td := startTanda(t, func(c *Config) {
 		c.Retention = 2 * time.Second
 		c.Scheduler.RetentionEvery = 200 * time.Millisecond
 	})
-	id := td.submit(t, &awsbatch.SubmitJobInput{ContainerOverrides: command("true")})
-	if j := td.waitDone(t, id, 30*time.Second); j.Status != types.JobStatusSucceeded {
+	id := td.submit(t, &awsbatch.SubmitJobInput{ContainerOverrides: command("echo", "kept a while")})
+	j := td.waitDone(t, id, 30*time.Second)
+	if j.Status != types.JobStatusSucceeded {
 		t.Fatalf("job %s: %s (%s)", id, j.Status, aws.ToString(j.StatusReason))
 	}
 	ctx := context.Background()
+	stream := aws.ToString(j.Container.LogStreamName)
+	if _, _, err := td.logs.Read(ctx, stream, "", 0); err != nil {
+		t.Fatalf("reading the finished job's log %q: %v", stream, err)
+	}
 	waitFor(t, 15*time.Second, "the finished job to expire", func() bool {
 		res, err := td.client.DescribeJobs(ctx, &awsbatch.DescribeJobsInput{Jobs: []string{id}})
 		if err != nil {
@@ -65,6 +71,10 @@ func TestFinishedJobsExpire(t *testing.T) {
 	if _, err := td.Control().Job(ctx, id); !errors.Is(err, batch.ErrNotFound) {
 		t.Errorf("reading the expired job: err = %v, want ErrNotFound", err)
 	}
+	waitFor(t, 15*time.Second, "the expired job's log to be deleted", func() bool {
+		_, _, err := td.logs.Read(ctx, stream, "", 0)
+		return errors.Is(err, batch.ErrNotFound)
+	})
 }
 
 func schedulerEvery(d time.Duration) scheduler.Options { return scheduler.Options{RetentionEvery: d} }

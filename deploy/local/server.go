@@ -47,10 +47,10 @@ type Config struct {
 	// RateLimit caps API requests per second per access key; excess calls
 	// get 429 TooManyRequestsException. 0 means no limit.
 	RateLimit float64
-	// Retention is how long finished jobs are kept (0:
-	// control.DefaultRetention, 7 days). Unless Scheduler.RetentionEvery
-	// is set, expired jobs are deleted every tenth of it, between every
-	// 5 seconds and every 10 minutes.
+	// Retention is how long finished jobs, and job logs after their last
+	// line, are kept (0: control.DefaultRetention, 7 days). Unless
+	// Scheduler.RetentionEvery is set, expired ones are deleted every
+	// tenth of it, between every 5 seconds and every 10 minutes.
 	Retention time.Duration
 	Scheduler scheduler.Options
 
@@ -260,6 +260,7 @@ func (s *Server) Run(ctx context.Context) error {
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
 		func(ctx context.Context) { s.watcher.Run(ctx, s.cfg.WatchEvery) },
+		s.expireLogs,
 		func(ctx context.Context) {
 			if err := s.roles.Serve(ctx); err != nil {
 				s.cfg.Logger.Error("job role credentials endpoint stopped", "err", err)
@@ -281,6 +282,28 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.closeStores()
 	return err
+}
+
+// expireLogs deletes, every Scheduler.RetentionEvery until ctx is done,
+// the job logs last written longer than the retention ago, as the
+// scheduler deletes the jobs (on AWS, the log group's retention does it).
+func (s *Server) expireLogs(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Scheduler.RetentionEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.logs.DeleteOlderThan(ctx, s.cfg.Clock.Now().Add(-s.cfg.Retention))
+		if err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("deleting expired job logs", "err", err)
+		}
+		if n > 0 {
+			s.cfg.Logger.Info("deleted expired job logs", "streams", n)
+		}
+	}
 }
 
 func (s *Server) closeStores() {

@@ -125,10 +125,11 @@ func (s *Store) path(ctx context.Context, stream string) (string, error) {
 }
 
 // appendFile writes data at the end of the file at path in one write,
-// creating the file and its directories if needed.
+// creating the file and its directories if needed (again if
+// DeleteOlderThan removes an emptied directory in between).
 func appendFile(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fileMode)
-	if errors.Is(err, fs.ErrNotExist) {
+	for try := 0; try < 3 && errors.Is(err, fs.ErrNotExist); try++ {
 		if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
 			return err
 		}

@@ -1,0 +1,108 @@
+package soak
+
+import (
+	"fmt"
+	"time"
+)
+
+// Series is one figure the soak watches, read from each sample.
+type Series struct {
+	Name  string
+	Unit  string
+	Value func(Sample) float64
+	// Slack is the absolute growth tolerated beyond Tolerance (a fraction
+	// of the earlier peak): GC cycles, a pool that grew by a connection,
+	// a WAL between checkpoints.
+	Slack float64
+}
+
+// Watched are the series that must level off.
+var Watched = []Series{
+	{Name: "RSS", Unit: "MiB", Value: func(s Sample) float64 { return float64(s.RSSKiB) / 1024 }, Slack: 8},
+	{Name: "goroutines", Value: func(s Sample) float64 { return float64(s.Goroutines) }, Slack: 20},
+	{Name: "open file descriptors", Value: func(s Sample) float64 { return float64(s.FDs) }, Slack: 10},
+	{Name: "database (with WAL)", Unit: "MiB", Value: func(s Sample) float64 { return float64(s.DBBytes) / (1 << 20) }, Slack: 4},
+	{Name: "rest of the data directory", Unit: "MiB", Value: func(s Sample) float64 { return float64(s.OtherBytes) / (1 << 20) }, Slack: 1},
+	{Name: "threads", Value: func(s Sample) float64 { return float64(s.Threads) }, Slack: 4},
+}
+
+// Tolerance is the growth from the middle third's peak to the last
+// third's that still counts as a plateau.
+const Tolerance = 0.10
+
+// Verdict is the judgement on one series.
+type Verdict struct {
+	Series
+	First, Last    float64 // the first and last samples
+	Middle, Final  float64 // the peaks of the run's middle and last thirds
+	PerTenMinutes  float64 // least-squares slope over the last two thirds
+	Plateau        bool
+	MiddleFrom, To time.Duration
+}
+
+func (v Verdict) String() string {
+	word := "plateau"
+	if !v.Plateau {
+		word = "GROWS"
+	}
+	unit := v.Unit
+	if unit != "" {
+		unit = " " + unit
+	}
+	return fmt.Sprintf("%s: %s: first %.1f%s, last %.1f%s; peak of the middle third %.1f, of the last third %.1f; slope over the last two thirds %+.2f%s per 10 min",
+		v.Name, word, v.First, unit, v.Last, unit, v.Middle, v.Final, v.PerTenMinutes, unit)
+}
+
+// Judge splits the run in thirds, leaves the first (warm-up, and the
+// retention period before records begin to expire) out, and says of each
+// watched series whether the last third's peak stays within Tolerance and
+// the series' slack of the middle third's.
+func Judge(samples []Sample) ([]Verdict, error) {
+	if len(samples) < 6 {
+		return nil, fmt.Errorf("judging the soak: %d samples, need at least 6", len(samples))
+	}
+	end := samples[len(samples)-1].At
+	third := end / 3
+	var out []Verdict
+	for _, s := range Watched {
+		v := Verdict{Series: s, First: s.Value(samples[0]), Last: s.Value(samples[len(samples)-1]), MiddleFrom: third, To: end}
+		var xs, ys []float64
+		for _, smp := range samples {
+			if smp.At < third {
+				continue
+			}
+			y := s.Value(smp)
+			if smp.At < 2*third {
+				v.Middle = max(v.Middle, y)
+			} else {
+				v.Final = max(v.Final, y)
+			}
+			xs, ys = append(xs, smp.At.Minutes()), append(ys, y)
+		}
+		v.PerTenMinutes = 10 * slope(xs, ys)
+		v.Plateau = v.Final <= v.Middle*(1+Tolerance)+s.Slack
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// slope is the least-squares slope of ys over xs (0 with fewer than two
+// distinct xs).
+func slope(xs, ys []float64) float64 {
+	n := float64(len(xs))
+	if n < 2 {
+		return 0
+	}
+	var sx, sy, sxx, sxy float64
+	for i := range xs {
+		sx += xs[i]
+		sy += ys[i]
+		sxx += xs[i] * xs[i]
+		sxy += xs[i] * ys[i]
+	}
+	d := n*sxx - sx*sx
+	if d == 0 {
+		return 0
+	}
+	return (n*sxy - sx*sy) / d
+}
