@@ -17,7 +17,7 @@ AGENT_ARCHS := amd64 arm64
 export GOFLAGS ?= -trimpath
 
 .PHONY: all run build tanda functions agents test test-short lint validate \
-	deploy moto localstack bench fuzz chaos chaos-aws clean
+	deploy moto localstack bench fuzz chaos chaos-aws soak clean
 
 all: build
 
@@ -122,6 +122,13 @@ chaos:
 ## chaos-aws: the short chaos run on tanda serve --backend aws on moto
 chaos-aws:
 	TANDA_CHAOS=short scripts/moto.sh $(GO) test -count=1 -timeout 20m -run '^TestChaosAWS$$' -v ./integration/chaos/
+
+## soak: tanda up under a steady 200 jobs/s for 30 minutes, with finished
+## jobs kept 5 minutes (a sixth of the run) so that records expire; RSS,
+## goroutines, descriptors and the database sampled to a CSV and a chart
+## (integration/soak; TANDA_SOAK_OUT=DIR keeps them)
+soak:
+	TANDA_SOAK=30m $(GO) test -count=1 -timeout 45m -run '^TestSoak' -v ./integration/soak/
 
 ## fuzz: each fuzz target for a short while (FUZZTIME=30s by default)
 FUZZTIME ?= 30s
