@@ -123,16 +123,25 @@ chaos:
 chaos-aws:
 	TANDA_CHAOS=short scripts/moto.sh $(GO) test -count=1 -timeout 20m -run '^TestChaosAWS$$' -v ./integration/chaos/
 
-## soak: tanda up under a steady 200 jobs/s for 30 minutes, with finished
-## jobs kept 5 minutes (a sixth of the run) so that records expire; RSS,
-## goroutines, descriptors and the database sampled to a CSV and a chart
-## (integration/soak; TANDA_SOAK_OUT=DIR keeps them)
-soak:
-	TANDA_SOAK=30m $(GO) test -count=1 -timeout 45m -run '^TestSoak' -v ./integration/soak/
+## soak: bin/tanda up under a steady SOAK_RATE jobs/s (200) of `true` for
+## SOAK_TIME (30m), retention a sixth of it; writes docs/soak/soak.csv,
+## soak.png and summary.txt and fails if a figure keeps growing
+## (docs/RELIABILITY.md). SOAK_PROFILES=DIR saves CPU and heap profiles.
+SOAK_TIME  ?= 30m
+SOAK_RATE  ?= 200
+SOAK_OUT   ?= docs/soak
+soak: tanda
+	TANDA_SOAK=$(SOAK_TIME) TANDA_SOAK_RATE=$(SOAK_RATE) TANDA_SOAK_BIN=$(CURDIR)/$(BIN)/tanda \
+	  TANDA_SOAK_OUT=$(abspath $(SOAK_OUT)) TANDA_SOAK_PROFILES=$(SOAK_PROFILES) \
+	  $(GO) test -count=1 -timeout 3h -run '^TestSoak$$' -v ./integration/soak/
 
-## fuzz: each fuzz target for a short while (FUZZTIME=30s by default)
-FUZZTIME ?= 30s
+## fuzz: the whole API of one-machine Tanda (FuzzAPI: no 5xx, no write
+## from a rejected request) for API_FUZZTIME (10m), then each other fuzz
+## target for FUZZTIME (30s); docs/RELIABILITY.md
+FUZZTIME     ?= 30s
+API_FUZZTIME ?= 10m
 fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzAPI$$' -fuzztime $(API_FUZZTIME) ./deploy/local
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./api/sigv4
 	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime $(FUZZTIME) ./api/sigv4
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./api/httpapi

@@ -35,7 +35,7 @@ type Sample struct {
 	P50, P99   time.Duration
 	Backlog    int // jobs of the queue not yet finished
 	TotalAcked int // acknowledged since the start
-	// Of the last jobs to succeed (up to 100): the median time from
+	// Of up to 100 jobs created 5 to 35 s before: the median time from
 	// creation to start and from start to stop.
 	Wait, Run time.Duration
 }

@@ -108,9 +108,18 @@ func TestSoak(t *testing.T) {
 	}
 
 	start := time.Now()
+	driverCPU0, err := readCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
 	samples := sampleUntil(ctx, t, proc, pacer, client, start, s.every, paced)
 	total := pacer.Total()
 	elapsed := time.Since(start)
+	driverCPU1, err := readCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	driverCores := float64(driverCPU1-driverCPU0) / float64(elapsed)
 
 	drainStart := time.Now()
 	backlog := drain(ctx, t, client, 5*time.Minute)
@@ -124,7 +133,7 @@ func TestSoak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	summary := summarize(s, total, elapsed, samples, verdicts, backlog, drained)
+	summary := summarize(s, total, elapsed, samples, verdicts, backlog, drained, driverCores)
 	t.Log("\n" + summary)
 	writeReports(t, s.out, samples, summary, s)
 
@@ -250,7 +259,7 @@ func setUp(ctx context.Context, t *testing.T, c *awsbatch.Client, vcpus int) {
 		ComputeEnvironmentName: aws.String(soakName), Type: types.CETypeManaged,
 		ComputeResources: &types.ComputeResource{
 			Type: types.CRTypeEc2, MinvCpus: aws.Int32(v), MaxvCpus: aws.Int32(v), DesiredvCpus: aws.Int32(v),
-			InstanceTypes: []string{"local"}, AllocationStrategy: types.CRAllocationStrategyBestFitProgressive,
+			InstanceTypes: []string{"local.medium"}, AllocationStrategy: types.CRAllocationStrategyBestFitProgressive,
 			Subnets: []string{"subnet-local"}, InstanceRole: aws.String("ecsInstanceRole"),
 		},
 	}); err != nil {
@@ -317,7 +326,8 @@ func sampleUntil(ctx context.Context, t *testing.T, proc *Process, pacer *Pacer,
 		s.At, s.Submitted, s.Errors, s.P50, s.P99, s.TotalAcked = now.Sub(start), f.Acked, f.Errors, f.P50, f.P99, acked
 		s.Rate = float64(f.Acked) / now.Sub(last).Seconds()
 		last = now
-		if s.Backlog, err = countBacklog(ctx, c); err != nil {
+		var by string
+		if s.Backlog, by, err = countBacklog(ctx, c); err != nil {
 			t.Fatalf("counting the backlog: %v", err)
 		}
 		if s.Wait, s.Run, err = lastRuns(ctx, c); err != nil {
@@ -325,10 +335,10 @@ func sampleUntil(ctx context.Context, t *testing.T, proc *Process, pacer *Pacer,
 		}
 		samples = append(samples, s)
 		if len(samples) == 1 || len(samples)%max(int(time.Minute/every), 1) == 0 {
-			t.Logf("%6.0fs rss %6.1f MiB goroutines %4d threads %3d fds %4d cpu %.2f db %6.1f MiB (wal %5.1f) other %6.1f MiB/%d files; %5.1f jobs/s p50 %v p99 %v errors %d backlog %d; wait %v run %v",
+			t.Logf("%6.0fs rss %6.1f MiB goroutines %4d threads %3d fds %4d cpu %.2f db %6.1f MiB (wal %5.1f) other %6.1f MiB/%d files; %5.1f jobs/s p50 %v p99 %v errors %d backlog %d (%s); wait %v run %v",
 				s.At.Seconds(), float64(s.RSSKiB)/1024, s.Goroutines, s.Threads, s.FDs, s.CPU,
 				float64(s.DBBytes)/(1<<20), float64(s.WALBytes)/(1<<20), float64(s.OtherBytes)/(1<<20), s.OtherFiles,
-				s.Rate, s.P50.Round(10*time.Microsecond), s.P99.Round(10*time.Microsecond), s.Errors, s.Backlog, s.Wait, s.Run)
+				s.Rate, s.P50.Round(10*time.Microsecond), s.P99.Round(10*time.Microsecond), s.Errors, s.Backlog, by, s.Wait, s.Run)
 		}
 	}
 	take()
@@ -346,38 +356,51 @@ func sampleUntil(ctx context.Context, t *testing.T, proc *Process, pacer *Pacer,
 // backlogCap bounds the jobs countBacklog pages through.
 const backlogCap = 20_000
 
+// activeStatuses are the statuses of jobs not yet finished.
+var activeStatuses = []types.JobStatus{types.JobStatusSubmitted, types.JobStatusPending, types.JobStatusRunnable, types.JobStatusStarting, types.JobStatusRunning}
+
 // countBacklog counts the soak queue's jobs that have not finished, up to
-// backlogCap.
-func countBacklog(ctx context.Context, c *awsbatch.Client) (int, error) {
+// backlogCap, and says how many are in each status.
+func countBacklog(ctx context.Context, c *awsbatch.Client) (int, string, error) {
 	n := 0
-	for _, st := range []types.JobStatus{types.JobStatusSubmitted, types.JobStatusPending, types.JobStatusRunnable, types.JobStatusStarting, types.JobStatusRunning} {
+	var by []string
+	for _, st := range activeStatuses {
 		p := awsbatch.NewListJobsPaginator(c, &awsbatch.ListJobsInput{JobQueue: aws.String(soakName), JobStatus: st, MaxResults: aws.Int32(1000)})
-		for p.HasMorePages() && n < backlogCap {
+		k := 0
+		for p.HasMorePages() && n+k < backlogCap {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return n, fmt.Errorf("listing %s jobs: %w", st, err)
+				return n, "", fmt.Errorf("listing %s jobs: %w", st, err)
 			}
-			n += len(page.JobSummaryList)
+			k += len(page.JobSummaryList)
 		}
+		if k > 0 {
+			by = append(by, fmt.Sprintf("%s %d", st, k))
+		}
+		n += k
 	}
-	return n, nil
+	return n, strings.Join(by, ", "), nil
 }
 
-// lastRuns reads the last 100 jobs the soak queue lists as SUCCEEDED and
-// returns their median wait (creation to start) and run (start to stop).
+// lastRuns reads up to 100 of the soak queue's jobs created in the 30 s
+// before the last 5 and returns the median wait (creation to start) of
+// those that started and run (start to stop) of those that ended.
 func lastRuns(ctx context.Context, c *awsbatch.Client) (wait, run time.Duration, err error) {
-	page, err := c.ListJobs(ctx, &awsbatch.ListJobsInput{JobQueue: aws.String(soakName), JobStatus: types.JobStatusSucceeded, MaxResults: aws.Int32(100)})
+	after := strconv.FormatInt(time.Now().Add(-35*time.Second).UnixMilli(), 10)
+	page, err := c.ListJobs(ctx, &awsbatch.ListJobsInput{JobQueue: aws.String(soakName), MaxResults: aws.Int32(100),
+		Filters: []types.KeyValuesPair{{Name: aws.String("AFTER_CREATED_AT"), Values: []string{after}}}})
 	if err != nil {
-		return 0, 0, fmt.Errorf("listing succeeded jobs: %w", err)
+		return 0, 0, fmt.Errorf("listing recent jobs: %w", err)
 	}
 	var waits, runs []time.Duration
 	for _, j := range page.JobSummaryList {
 		created, started, stopped := aws.ToInt64(j.CreatedAt), aws.ToInt64(j.StartedAt), aws.ToInt64(j.StoppedAt)
-		if created == 0 || started == 0 || stopped == 0 {
-			continue
+		if created != 0 && started != 0 {
+			waits = append(waits, time.Duration(started-created)*time.Millisecond)
 		}
-		waits = append(waits, time.Duration(started-created)*time.Millisecond)
-		runs = append(runs, time.Duration(stopped-started)*time.Millisecond)
+		if started != 0 && stopped != 0 {
+			runs = append(runs, time.Duration(stopped-started)*time.Millisecond)
+		}
 	}
 	return figures(waits, 0).P50, figures(runs, 0).P50, nil
 }
@@ -388,7 +411,7 @@ func drain(ctx context.Context, t *testing.T, c *awsbatch.Client, limit time.Dur
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		n, err := countBacklog(ctx, c)
+		n, _, err := countBacklog(ctx, c)
 		if err != nil {
 			t.Fatalf("counting the backlog: %v", err)
 		}
@@ -441,7 +464,7 @@ func saveProfile(ctx context.Context, t *testing.T, url, path string) {
 
 // summarize states the run's figures: what was asked and achieved, and the
 // verdict on each watched series.
-func summarize(s settings, total Figures, elapsed time.Duration, samples []Sample, verdicts []Verdict, backlog int, drained time.Duration) string {
+func summarize(s settings, total Figures, elapsed time.Duration, samples []Sample, verdicts []Verdict, backlog int, drained time.Duration, driverCores float64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "soak of tanda up: %v at %.0f jobs/s asked (retention %v, %d vCPUs, %d submitters, sampled every %v)\n",
 		s.duration, s.rate, s.retention, s.vcpus, s.workers, s.every)
@@ -454,11 +477,22 @@ func summarize(s settings, total Figures, elapsed time.Duration, samples []Sampl
 		cpu += smp.CPU
 	}
 	fmt.Fprintf(&b, "backlog: peak %d jobs while submitting; %d left %v after the submissions stopped\n", peak, backlog, drained.Round(100*time.Millisecond))
-	fmt.Fprintf(&b, "tanda up's CPU: %.2f cores on average (of %d)\n", cpu/float64(max(len(samples)-1, 1)), runtime.NumCPU())
+	fmt.Fprintf(&b, "CPU: tanda up %.2f cores on average, this driver %.2f (of %d); load average at the end: %s\n",
+		cpu/float64(max(len(samples)-1, 1)), driverCores, runtime.NumCPU(), loadAverage())
 	for _, v := range verdicts {
 		fmt.Fprintf(&b, "%v\n", v)
 	}
 	return b.String()
+}
+
+// loadAverage is /proc/loadavg's first three figures.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // writeReports writes soak.csv, soak.png and summary.txt into dir.
