@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"slices"
 	"strconv"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -48,6 +50,40 @@ func WriteCSV(w io.Writer, samples []Sample) error {
 		return fmt.Errorf("writing CSV: %w", err)
 	}
 	return nil
+}
+
+// ReadCSV reads samples WriteCSV wrote (the columns the judgement and
+// the chart use), so that a recorded run can be judged and drawn again.
+func ReadCSV(r io.Reader) ([]Sample, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("reading CSV: %w", err)
+	}
+	if len(rows) == 0 || !slices.Equal(rows[0], csvHeader) {
+		return nil, fmt.Errorf("reading CSV: not the soak's header")
+	}
+	var out []Sample
+	for n, row := range rows[1:] {
+		num := func(i int) float64 {
+			v, perr := strconv.ParseFloat(row[i], 64)
+			if perr != nil && err == nil {
+				err = fmt.Errorf("reading CSV: row %d, %s: %w", n+2, csvHeader[i], perr)
+			}
+			return v
+		}
+		ms := func(i int) time.Duration { return time.Duration(num(i) * float64(time.Millisecond)) }
+		s := Sample{
+			At: time.Duration(num(0) * float64(time.Second)), RSSKiB: int64(num(1)), Goroutines: int(num(2)), Threads: int(num(3)),
+			FDs: int(num(4)), CPU: num(5), DBBytes: int64(num(6)), WALBytes: int64(num(7)), OtherBytes: int64(num(8)), OtherFiles: int(num(9)),
+			Submitted: int(num(10)), Rate: num(11), Errors: int(num(12)), P50: ms(13), P99: ms(14), Backlog: int(num(15)), TotalAcked: int(num(16)),
+			Wait: ms(17), Run: ms(18),
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // panel is one chart of the PNG: lines of values over minutes.

@@ -156,8 +156,14 @@ func TestJudge(t *testing.T) {
 		}
 		return vs[0]
 	}
-	// Warms up over the first third, then level with GC's sawtooth.
-	flat := verdict(series(30, func(i int) float64 { return min(40+float64(i)*5, 80) + float64(i%3) }))
+	// Warms up over the first third, then level with GC's sawtooth and a
+	// burst near the end.
+	flat := verdict(series(30, func(i int) float64 {
+		if i == 27 {
+			return 200
+		}
+		return min(40+float64(i)*5, 80) + float64(i%3)
+	}))
 	if !flat.Plateau {
 		t.Errorf("a level series judged growing: %v", flat)
 	}
@@ -210,5 +216,16 @@ func TestReports(t *testing.T) {
 	}
 	if err := WriteChart(&bytes.Buffer{}, "test", nil, 900, 700); err == nil {
 		t.Error("drew a chart of no samples")
+	}
+	var again bytes.Buffer
+	if err := WriteCSV(&again, samples); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadCSV(&again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(samples) || back[3].P99 != samples[3].P99 || back[2].RSSKiB != samples[2].RSSKiB || back[9].At != samples[9].At {
+		t.Errorf("read back %+v, want %+v", back[3], samples[3])
 	}
 }

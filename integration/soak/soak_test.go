@@ -354,7 +354,7 @@ func sampleUntil(ctx context.Context, t *testing.T, proc *Process, pacer *Pacer,
 }
 
 // backlogCap bounds the jobs countBacklog pages through.
-const backlogCap = 20_000
+const backlogCap = 2_000
 
 // activeStatuses are the statuses of jobs not yet finished.
 var activeStatuses = []types.JobStatus{types.JobStatusSubmitted, types.JobStatusPending, types.JobStatusRunnable, types.JobStatusStarting, types.JobStatusRunning}
@@ -518,4 +518,32 @@ func writeReports(t *testing.T, dir string, samples []Sample, summary string, s 
 	write("soak.png", func(w io.Writer) error { return WriteChart(w, title, samples, 1400, 1200) })
 	write("summary.txt", func(w io.Writer) error { _, err := io.WriteString(w, summary); return err })
 	t.Logf("soak reports in %s", dir)
+}
+
+// TestJudgeRecordedSoak judges and draws again the run recorded in the CSV
+// TANDA_SOAK_CSV names, writing summary lines and soak.png beside it.
+func TestJudgeRecordedSoak(t *testing.T) {
+	path := os.Getenv("TANDA_SOAK_CSV")
+	if path == "" {
+		t.Skip("set TANDA_SOAK_CSV to a soak.csv to judge a recorded run again")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	samples, err := ReadCSV(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts, err := Judge(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range verdicts {
+		t.Log(v)
+		if !v.Plateau {
+			t.Errorf("%v", v)
+		}
+	}
 }
