@@ -201,3 +201,13 @@ func summarize(j batch.Job) batch.JobSummary {
 	}
 	return sum
 }
+
+// Dependents lists the ids of the jobs recorded as waiting on a job (those
+// whose dependencies were not done when the scheduler looked at them).
+func (s *Service) Dependents(ctx context.Context, jobID string) ([]string, error) {
+	ids, err := s.store.Dependents(ctx, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("listing dependents of %s: %w", jobID, err)
+	}
+	return ids, nil
+}

@@ -149,3 +149,28 @@ func isName(s string) bool {
 	}
 	return true
 }
+
+// ReadAWSKeyID reads the access key id of a profile from dir/credentials,
+// as WriteAWSFiles wrote it; a file or profile without one is an error
+// wrapping fs.ErrNotExist.
+func ReadAWSKeyID(dir, profile string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "credentials"))
+	if err != nil {
+		return "", fmt.Errorf("reading AWS credentials: %w", err)
+	}
+	in := false
+	for line := range strings.Lines(string(data)) {
+		if name, ok := sectionName(line); ok {
+			in = name == profile
+			continue
+		}
+		if !in || isComment(line) {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(k) == "aws_access_key_id" {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return "", fmt.Errorf("reading AWS credentials: no access key id for profile %s: %w", profile, fs.ErrNotExist)
+}

@@ -1,6 +1,8 @@
 package accesskeys
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,5 +113,22 @@ func TestWriteAWSFilesRefusesBadInput(t *testing.T) {
 		if err := WriteAWSFiles(dir, tc.profile, tc.region, tc.key); err == nil {
 			t.Errorf("%s: WriteAWSFiles succeeded, want an error", tc.name)
 		}
+	}
+}
+
+func TestReadAWSKeyID(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteAWSFiles(dir, "other", "us-east-1", AccessKey{ID: "TKIAOTHER", Secret: "s1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteAWSFiles(dir, "tanda", "us-east-1", AccessKey{ID: "TKIAMINE", Secret: "s2"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadAWSKeyID(dir, "tanda")
+	if err != nil || got != "TKIAMINE" {
+		t.Fatalf("ReadAWSKeyID(tanda) = %q, %v; want TKIAMINE", got, err)
+	}
+	if _, err := ReadAWSKeyID(dir, "absent"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ReadAWSKeyID(absent): got %v, want fs.ErrNotExist", err)
 	}
 }

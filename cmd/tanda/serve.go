@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/api/agentapi"
+	"github.com/tanda-batch/tanda/console"
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/kit"
@@ -115,6 +116,7 @@ func printServeBanner(out io.Writer, srv *awsserver.Server) {
 	}
 	fmt.Fprintf(out, "Tanda serves stack %s on the AWS APIs (%s, region %s)\n", st.Stack, where, st.Region)
 	fmt.Fprintf(out, "endpoint: %s\n", srv.Endpoint())
+	fmt.Fprintf(out, "console: %s%s (sign in with an access key)\n", srv.Endpoint(), console.Prefix)
 	fmt.Fprintf(out, "stack: %s\n", describeStack(st))
 	if url, ok := srv.MetricsURL(); ok {
 		fmt.Fprintf(out, "metrics: %s\n", url)

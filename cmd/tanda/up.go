@@ -142,6 +142,11 @@ func printWelcome(out io.Writer, srv *local.Server, dataDir, runtimeWhy string) 
 	if url, ok := srv.MetricsURL(); ok {
 		fmt.Fprintf(out, "Prometheus metrics at %s\n", url)
 	}
+	if link, err := srv.SignInLink(); err == nil {
+		fmt.Fprintf(out, "Web console at %s\n  sign in (once; then with an access key): %s\n", srv.ConsoleURL(), link)
+	} else {
+		fmt.Fprintf(out, "Web console at %s (sign in with an access key: %v)\n", srv.ConsoleURL(), err)
+	}
 	if key, ok := srv.IssuedKey(); ok {
 		fmt.Fprintf(out, "Issued access key %s; credentials in %s (profile %s)\n", key.ID, srv.CredentialsFile(), kit.Profile)
 	} else {

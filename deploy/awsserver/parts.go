@@ -32,14 +32,17 @@ const silentLeases = 10
 // stack's access keys: AccessKeys, or kit.OpenKeys under `tanda serve`),
 // job logs read from CloudWatch Logs; and beside it, under
 // agentapi.PathPrefix, the agent API, through which the stack's instances
-// make all their writes.
+// make all their writes; and the web console under console.Prefix.
 func (b *Backend) APIHandler(ctx context.Context, keys sigv4.SecretSource) (http.Handler, error) {
 	st := b.Settings
 	logs := cwlogs.NewRouter(b.awsCfg, cwlogs.Options{Group: st.LogGroup, Logger: b.logger("logs")})
-	api := kit.NewAPI(b.Control, kit.APIOptions{
+	api, err := kit.NewAPI(b.Control, kit.APIOptions{
 		Region: st.Region, Keys: keys, Logs: logs, RateLimit: b.opts.RateLimit,
 		Logger: b.logger("api"), Clock: b.opts.Clock, Metrics: b.opts.Metrics.API(),
 	})
+	if err != nil {
+		return nil, err
+	}
 	agents, err := b.AgentAPI(ctx)
 	if err != nil {
 		return nil, err

@@ -65,7 +65,11 @@ func newStack(t *testing.T, clock batch.Clock) *stack {
 	if s.key, err = s.keys.Issue(ctx, "test"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(kit.NewAPI(ctl, kit.APIOptions{Region: "us-east-1", Keys: s.keys, Clock: clock}))
+	api, err := kit.NewAPI(ctl, kit.APIOptions{Region: "us-east-1", Keys: s.keys, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s

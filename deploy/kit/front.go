@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/tanda-batch/tanda/api/httpapi"
 	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/console"
 	"github.com/tanda-batch/tanda/control"
 )
 
@@ -36,27 +38,68 @@ type APIOptions struct {
 	RateLimit float64
 	// Metrics, when set, counts and times the requests.
 	Metrics httpapi.Metrics
-	Logger  *slog.Logger
-	Clock   batch.Clock
+	// Chart, if set, draws the console's capacity charts.
+	Chart  console.Chart
+	Logger *slog.Logger
+	Clock  batch.Clock
+}
+
+// API is the AWS Batch API with the web console mounted at
+// console.Prefix: the handler every deployment serves.
+type API struct {
+	http.Handler
+	// Console is the console, for sign-in links (`tanda up`).
+	Console *console.Console
 }
 
 // NewAPI is the AWS Batch API over ctl, assembled the same way for every
 // deployment: SigV4 verified against o.Keys with AWS's five-minute skew,
-// job logs read from o.Logs, trigger rules kept by ctl.
-func NewAPI(ctl *control.Service, o APIOptions) http.Handler {
+// job logs read from o.Logs, trigger rules kept by ctl; and the web console
+// beside it, whose sessions are checked against the same keys and whose
+// actions run through the same operations.
+func NewAPI(ctl *control.Service, o APIOptions) (API, error) {
 	verifier := &sigv4.Verifier{
 		Region: o.Region, Service: sigv4.DefaultService, Secrets: o.Keys,
 		Clock: o.Clock, MaxSkew: sigv4.DefaultMaxSkew,
 	}
-	return httpapi.New(ctl, httpapi.Options{
+	logs := LogReader{Control: ctl, Logs: o.Logs}
+	api := httpapi.New(ctl, httpapi.Options{
 		Auth:      Authenticator{Verifier: verifier},
-		Logs:      LogReader{Control: ctl, Logs: o.Logs},
+		Logs:      logs,
 		Triggers:  ctl,
 		Explainer: Explainer{Control: ctl, Clock: o.Clock},
 		RateLimit: o.RateLimit,
 		Logger:    o.Logger,
 		Clock:     o.Clock,
 		Metrics:   o.Metrics,
+	})
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	con, err := console.New(console.Options{
+		Backend: ctl, Logs: logs, State: ctl, Keys: o.Keys, Chart: o.Chart,
+		Logger: logger.With("part", "console"), Clock: o.Clock,
+	})
+	if err != nil {
+		return API{}, err
+	}
+	return API{Handler: mountConsole(api, con), Console: con}, nil
+}
+
+// mountConsole serves the console under console.Prefix and the API
+// everywhere else.
+func mountConsole(api http.Handler, con *console.Console) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case p == strings.TrimSuffix(console.Prefix, "/") && r.Method == http.MethodGet:
+			http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(p, console.Prefix):
+			con.ServeHTTP(w, r)
+		default:
+			api.ServeHTTP(w, r)
+		}
 	})
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/process"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
+	"github.com/tanda-batch/tanda/console"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/localfleet"
@@ -146,6 +147,7 @@ type Server struct {
 	roles   *rolecreds.Roles
 	metrics *metrics.Server // nil when not served
 	queues  control.Queues  // the store's queues, timed
+	console *console.Console
 }
 
 // Open opens (or creates) the data directory, seeds a first start with a
@@ -212,10 +214,14 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	s.sched = scheduler.New(s.ctl, s.queues, so)
 	s.watcher = s.newWatcher()
-	api := kit.NewAPI(s.ctl, kit.APIOptions{
+	api, err := kit.NewAPI(s.ctl, kit.APIOptions{
 		Region: cfg.Region, Keys: s.keys, Logs: s.logs, RateLimit: cfg.RateLimit,
 		Logger: cfg.Logger.With("component", "api"), Clock: cfg.Clock, Metrics: m.API(),
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.console = api.Console
 	if s.metrics, err = kit.ListenMetrics(m, cfg.MetricsListen, cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -226,6 +232,20 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ConsoleURL is the web console's address.
+func (s *Server) ConsoleURL() string { return s.Endpoint() + console.Prefix }
+
+// SignInLink is a one-time link that signs the local user into the
+// console as the access key of the data directory's credentials file
+// (profile kit.Profile).
+func (s *Server) SignInLink() (string, error) {
+	id, err := accesskeys.ReadAWSKeyID(s.cfg.DataDir, kit.Profile)
+	if err != nil {
+		return "", fmt.Errorf("making a console sign-in link: %w", err)
+	}
+	return s.Endpoint() + s.console.SignInLink(id), nil
 }
 
 // MetricsURL is where the metrics are served, if they are.

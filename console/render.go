@@ -1,0 +1,82 @@
+package console
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// funcs are the templates' helpers.
+var funcs = template.FuncMap{
+	"ms":    formatMillis,
+	"last":  lastSegment,
+	"deref": deref,
+	"derefInt64": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
+	"lower": strings.ToLower,
+	"inc":   func(i int) int { return i + 1 },
+	"took": func(start, stop int64) string {
+		if start == 0 || stop == 0 || stop < start {
+			return ""
+		}
+		return (time.Duration(stop-start) * time.Millisecond).Round(time.Millisecond).String()
+	},
+	"exitCode": func(p *int) string {
+		if p == nil {
+			return ""
+		}
+		return fmt.Sprint(*p)
+	},
+	"cancellable": func(s batch.Status) bool { return s == batch.Submitted || s == batch.Pending || s == batch.Runnable },
+	"terminable":  func(s batch.Status) bool { return !s.Terminal() },
+	"vcpus":       func(f float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") },
+	"resource": func(c *batch.ContainerProperties, typ string) string {
+		if c == nil {
+			return ""
+		}
+		for _, r := range c.ResourceRequirements {
+			if r.Type == typ {
+				return r.Value
+			}
+		}
+		switch {
+		case typ == batch.ResourceVCPU && c.Vcpus != nil:
+			return fmt.Sprint(*c.Vcpus)
+		case typ == batch.ResourceMemory && c.Memory != nil:
+			return fmt.Sprint(*c.Memory)
+		}
+		return ""
+	},
+	"join": strings.Join,
+}
+
+// parsePages parses each page template with the layout and the parts
+// pages share.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("listing console templates: %w", err)
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".html")
+		if base == "layout" || base == "parts" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parsing console template %s: %w", base, err)
+		}
+		pages[base] = t
+	}
+	return pages, nil
+}

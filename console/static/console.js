@@ -1,0 +1,95 @@
+// Tanda console: keeps a job's page live (status, reasons, attempts, log)
+// by polling the console's JSON. No library; served from 'self' under a
+// Content-Security-Policy that allows no inline script.
+(function () {
+  'use strict';
+
+  var every = 1000;
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (r) {
+        if (r.status === 401) { window.location.reload(); throw new Error('signed out'); }
+        if (!r.ok) { throw new Error(url + ': ' + r.status); }
+        return r.json();
+      });
+  }
+
+  function setText(id, text) {
+    var el = document.getElementById(id);
+    if (el && el.textContent !== text) { el.textContent = text; }
+  }
+
+  // Job status, reasons and attempts.
+  var live = document.getElementById('live');
+  var jobDone = !live || live.dataset.terminal === 'true';
+  if (live) {
+    var attempts = parseInt(live.dataset.attemptCount, 10) || 0;
+    var refreshAttempts = function () {
+      return fetch(live.dataset.attempts, { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error(String(r.status))); })
+        .then(function (html) { document.getElementById('attempts').innerHTML = html; });
+    };
+    var pollJob = function () {
+      getJSON(live.dataset.live).then(function (j) {
+        var status = document.getElementById('job-status');
+        if (status.textContent !== j.status) {
+          status.textContent = j.status;
+          status.className = 'status status-' + j.status.toLowerCase();
+        }
+        setText('job-reason', j.statusReason || '');
+        setText('job-why', j.why || '');
+        setText('job-started', j.startedAt || '');
+        setText('job-stopped', j.stoppedAt || '');
+        var list = document.getElementById('job-reasons');
+        list.textContent = '';
+        j.reasons.forEach(function (t) {
+          var li = document.createElement('li');
+          li.textContent = t;
+          list.appendChild(li);
+        });
+        var changed = j.attempts !== attempts || (j.terminal && !jobDone);
+        attempts = j.attempts;
+        if (j.terminal) {
+          jobDone = true;
+          document.querySelectorAll('.actions form').forEach(function (f) { f.hidden = true; });
+        }
+        return changed ? refreshAttempts() : null;
+      }).catch(function () {}).then(function () {
+        if (!jobDone) { setTimeout(pollJob, every); }
+      });
+    };
+    if (!jobDone) { setTimeout(pollJob, every); }
+  }
+
+  // The log: read page after page; while the job runs, keep asking for
+  // more from the last token.
+  var log = document.getElementById('log');
+  if (log) {
+    var token = '';
+    var finalRead = false;
+    var pollLog = function () {
+      var url = log.dataset.log + (token ? '?token=' + encodeURIComponent(token) : '');
+      getJSON(url).then(function (p) {
+        if (p.lines.length) {
+          var atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+          log.appendChild(document.createTextNode(p.lines.join('\n') + '\n'));
+          if (atEnd) { log.scrollTop = log.scrollHeight; }
+        }
+        var more = p.lines.length > 0 && p.nextToken && p.nextToken !== token;
+        if (p.nextToken) { token = p.nextToken; }
+        if (more) { return setTimeout(pollLog, 0); }
+        if (jobDone) {
+          if (finalRead) {
+            setText('log-state', 'The latest attempt\'s log' + (log.textContent ? '.' : ': empty.'));
+            return null;
+          }
+          finalRead = true;
+          return setTimeout(pollLog, 0);
+        }
+        return setTimeout(pollLog, every);
+      }).catch(function () { setTimeout(pollLog, 5 * every); });
+    };
+    pollLog();
+  }
+}());
