@@ -473,3 +473,25 @@ func base64Decode(s string) (string, error) {
 }
 
 func base64Encode(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestSignInGoesOnlyToConsolePages(t *testing.T) {
+	f := newFixture(t)
+	for next, want := range map[string]string{
+		"/console/jobs?queue=q": "/console/jobs?queue=q",
+		"//evil.example/":       "/console/",
+		"/\\evil.example/":      "/console/",
+		"https://evil.example/": "/console/",
+		"/metrics":              "/console/",
+	} {
+		resp, _ := f.do(f.client(), http.MethodPost, "/console/signin",
+			url.Values{"accessKeyId": {f.key.ID}, "secretAccessKey": {f.key.Secret}, "next": {next}})
+		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != want {
+			t.Errorf("sign-in with next=%q: %d to %q, want %q", next, resp.StatusCode, got, want)
+		}
+	}
+	resp, _ := f.do(f.client(), http.MethodPost, "/console/signin",
+		url.Values{"accessKeyId": {f.key.ID}, "secretAccessKey": {f.key.Secret}}, "Origin", "http://evil.example")
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("a sign-in posted from another site: %d, want 403 and no session", resp.StatusCode)
+	}
+}

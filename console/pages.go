@@ -320,14 +320,14 @@ func (c *Console) job(w http.ResponseWriter, r *http.Request, s *session) error 
 
 // jobLive is what the job page's script polls.
 type jobLive struct {
-	Status       string   `json:"status"`
-	StatusReason string   `json:"statusReason"`
-	Why          string   `json:"why"`
-	Reasons      []string `json:"reasons"`
-	Attempts     int      `json:"attempts"`
-	Terminal     bool     `json:"terminal"`
-	StartedAt    string   `json:"startedAt"`
-	StoppedAt    string   `json:"stoppedAt"`
+	Status       string           `json:"status"`
+	StatusReason string           `json:"statusReason"`
+	Why          string           `json:"why"`
+	Reasons      []explain.Reason `json:"reasons"`
+	Attempts     int              `json:"attempts"`
+	Terminal     bool             `json:"terminal"`
+	StartedAt    string           `json:"startedAt"`
+	StoppedAt    string           `json:"stoppedAt"`
 }
 
 func (c *Console) jobLive(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -343,10 +343,10 @@ func (c *Console) jobLive(w http.ResponseWriter, r *http.Request, s *session) er
 	live := jobLive{
 		Status: j.Status.String(), StatusReason: j.StatusReason, Why: why.Summary, Attempts: len(j.Attempts),
 		Terminal: j.Status.Terminal(), StartedAt: formatMillis(j.StartedAt), StoppedAt: formatMillis(j.StoppedAt),
-		Reasons: []string{},
+		Reasons: why.Reasons,
 	}
-	for _, re := range why.Reasons {
-		live.Reasons = append(live.Reasons, re.Text)
+	if live.Reasons == nil {
+		live.Reasons = []explain.Reason{}
 	}
 	writeJSON(w, http.StatusOK, live)
 	return nil

@@ -27,7 +27,11 @@
     var attempts = parseInt(live.dataset.attemptCount, 10) || 0;
     var refreshAttempts = function () {
       return fetch(live.dataset.attempts, { credentials: 'same-origin' })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error(String(r.status))); })
+        .then(function (r) {
+          // A signed-out request is sent to the sign-in page: show it whole.
+          if (r.redirected) { window.location.reload(); }
+          return r.ok && !r.redirected ? r.text() : Promise.reject(new Error(String(r.status)));
+        })
         .then(function (html) { document.getElementById('attempts').innerHTML = html; });
     };
     var pollJob = function () {
@@ -41,11 +45,13 @@
         setText('job-why', j.why || '');
         setText('job-started', j.startedAt || '');
         setText('job-stopped', j.stoppedAt || '');
+        // The reasons are listed when there is more than the summary.
         var list = document.getElementById('job-reasons');
         list.textContent = '';
-        j.reasons.forEach(function (t) {
+        (j.reasons.length > 1 ? j.reasons : []).forEach(function (r) {
           var li = document.createElement('li');
-          li.textContent = t;
+          li.textContent = r.text;
+          if (r.blocking) { li.className = 'blocking'; }
           list.appendChild(li);
         });
         var changed = j.attempts !== attempts || (j.terminal && !jobDone);
