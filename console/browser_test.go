@@ -259,6 +259,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the attempt's exit code shows %q, want 0", code)
 	}
 	b.shot("job")
+	b.run("opening attempt 1's log", chromedp.Click(css(`#attempts a[href*="attempt=1"]`)), chromedp.WaitVisible(css("#log[data-final]")))
+	b.poll("reading attempt 1's log", `document.getElementById('log').textContent.includes('second-line')`)
+	if state := b.text("#log-state"); !strings.Contains(state, "attempt 1") {
+		t.Fatalf("the attempt's log says %q, want it to name attempt 1", state)
+	}
 
 	// Cancel a waiting job (it waits on a long one), through the confirm
 	// step; then terminate the long one.

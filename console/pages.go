@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -264,7 +265,8 @@ type jobBody struct {
 	ChildStatus, ChildNext, ChildToken string
 	Statuses                           []string
 	HasLog                             bool
-	Queues                             []string
+	// LogAttempt is the attempt whose log the page shows; 0: the latest.
+	LogAttempt int
 }
 
 // describeJob reads one job through DescribeJobs.
@@ -286,6 +288,9 @@ func (c *Console) job(w http.ResponseWriter, r *http.Request, s *session) error 
 		return err
 	}
 	b := jobBody{Job: j, HasLog: c.o.Logs != nil}
+	if n, err := strconv.Atoi(r.URL.Query().Get("attempt")); err == nil && n > 0 && n <= len(j.Attempts) {
+		b.LogAttempt = n
+	}
 	if b.Why, err = explain.Why(ctx, c.o.State, j.JobID, c.o.Clock.Now()); err != nil {
 		return fmt.Errorf("explaining job %s: %w", j.JobID, err)
 	}

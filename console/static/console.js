@@ -74,8 +74,11 @@
   if (log) {
     var token = '';
     var finalRead = false;
+    // An earlier attempt's log is complete: read it, do not follow it.
+    var fixed = log.dataset.final === 'true';
     var pollLog = function () {
-      var url = log.dataset.log + (token ? '?token=' + encodeURIComponent(token) : '');
+      var sep = log.dataset.log.indexOf('?') < 0 ? '?' : '&';
+      var url = log.dataset.log + (token ? sep + 'token=' + encodeURIComponent(token) : '');
       getJSON(url).then(function (p) {
         if (p.lines.length) {
           var atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
@@ -85,6 +88,7 @@
         var more = p.lines.length > 0 && p.nextToken && p.nextToken !== token;
         if (p.nextToken) { token = p.nextToken; }
         if (more) { return setTimeout(pollLog, 0); }
+        if (fixed) { return null; }
         if (jobDone) {
           if (finalRead) {
             setText('log-state', 'The latest attempt\'s log' + (log.textContent ? '.' : ': empty.'));
