@@ -212,6 +212,9 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, s *session) error 
 		c.renderError(w, r, s, http.StatusNotFound, "Not found", "There is no console action "+name+".")
 		return nil
 	}
+	if err := r.ParseForm(); err != nil {
+		return &callError{op: a.op, requestID: c.o.RequestID(), err: batch.Clientf("reading the form: %v", err)}
+	}
 	f := r.PostForm
 	in, summary, err := a.build(f)
 	if err != nil {

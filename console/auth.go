@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tanda-batch/tanda/api/sigv4"
 )
 
 // CookieName is the session cookie's name.
@@ -47,6 +49,12 @@ type session struct {
 	expires time.Time
 	nonce   string
 	mac     []byte // the sealing key, derived from the access key's secret
+}
+
+// signedOut reports whether err means the request has no valid session
+// (rather than that checking it failed).
+func signedOut(err error) bool {
+	return errors.Is(err, errNoSession) || errors.Is(err, errExpired) || errors.Is(err, errBadSession) || errors.Is(err, errKeyUnavailable)
 }
 
 // Why a request has no session.
@@ -132,10 +140,12 @@ func openSession(ctx context.Context, keys Keys, value string, now time.Time) (*
 		return nil, errExpired
 	}
 	secret, err := keys.SecretFor(ctx, s.keyID)
-	if err != nil {
-		// Unknown, revoked, or the store failed: no session either way;
-		// the caller logs the cause.
+	if errors.Is(err, sigv4.ErrUnknownKey) {
 		return nil, fmt.Errorf("%w: %w", errKeyUnavailable, err)
+	}
+	if err != nil {
+		// The store failed: not the session's fault, so it is kept.
+		return nil, fmt.Errorf("reading the access key of a session: %w", err)
 	}
 	s.mac = sessionKey(secret)
 	if !hmac.Equal(mac, s.sign("session|"+s.payload())) {

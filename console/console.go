@@ -111,9 +111,15 @@ func (c *Console) SignInLink(keyID string) string {
 	return Prefix + "signin?" + url.Values{"token": {token}}.Encode()
 }
 
+// maxFormBytes caps a posted form (a submitted job's form is the largest).
+const maxFormBytes = 64 << 10
+
 // ServeHTTP serves the console's pages.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w.Header())
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	}
 	c.mux.ServeHTTP(w, r)
 }
 
@@ -158,6 +164,11 @@ func (c *Console) routes() {
 func (c *Console) signedIn(h handlerFunc, changes bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := c.session(r)
+		if err != nil && !signedOut(err) {
+			c.o.Logger.Error("console: checking a session", "err", err)
+			c.renderError(w, r, nil, http.StatusInternalServerError, "Failed", "The session could not be checked; try again.")
+			return
+		}
 		if err != nil {
 			if !errors.Is(err, errNoSession) {
 				clearSessionCookie(w, r)
@@ -188,14 +199,16 @@ func (c *Console) session(r *http.Request) (*session, error) {
 		return nil, errNoSession
 	}
 	s, err := openSession(r.Context(), c.o.Keys, ck.Value, c.o.Clock.Now())
-	if err != nil {
+	switch {
+	case err == nil:
+		return s, nil
+	case errors.Is(err, errKeyUnavailable):
 		c.o.Logger.Info("console session refused", "err", err)
-		if errors.Is(err, errKeyUnavailable) {
-			return nil, errKeyUnavailable
-		}
-		return nil, err
+		return nil, errKeyUnavailable
+	case signedOut(err):
+		c.o.Logger.Info("console session refused", "err", err)
 	}
-	return s, nil
+	return nil, err
 }
 
 func wantsJSON(r *http.Request) bool {

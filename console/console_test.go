@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -493,5 +495,40 @@ func TestSignInGoesOnlyToConsolePages(t *testing.T) {
 		url.Values{"accessKeyId": {f.key.ID}, "secretAccessKey": {f.key.Secret}}, "Origin", "http://evil.example")
 	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
 		t.Errorf("a sign-in posted from another site: %d, want 403 and no session", resp.StatusCode)
+	}
+}
+
+// failingKeys is a key store that fails while fail is set.
+type failingKeys struct {
+	keys *accesskeys.Keys
+	fail atomic.Bool
+}
+
+func (k *failingKeys) SecretFor(ctx context.Context, id string) (string, error) {
+	if k.fail.Load() {
+		return "", errors.New("store unreachable")
+	}
+	return k.keys.SecretFor(ctx, id)
+}
+
+func TestStoreFailureKeepsTheSession(t *testing.T) {
+	f := newFixture(t)
+	keys := &failingKeys{keys: f.keys}
+	con, err := console.New(console.Options{Backend: f.ctl, State: f.ctl, Keys: keys, Clock: f.clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Config.Handler = con
+	c := f.client()
+	f.signIn(c)
+	f.clk.Advance(accesskeys.CacheTTL) // past the key cache
+	keys.fail.Store(true)
+	resp, _ := f.do(c, http.MethodGet, "/console/", nil)
+	if resp.StatusCode != http.StatusInternalServerError || len(resp.Cookies()) != 0 {
+		t.Fatalf("a store failure: %d, cookies %v; want 500 and the cookie kept", resp.StatusCode, resp.Cookies())
+	}
+	keys.fail.Store(false)
+	if !f.signedIn(c) {
+		t.Fatal("the session did not survive a store failure")
 	}
 }

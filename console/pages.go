@@ -392,9 +392,11 @@ func (c *Console) jobLog(w http.ResponseWriter, r *http.Request, s *session) err
 	q := r.URL.Query()
 	attempt := 0
 	if a := q.Get("attempt"); a != "" {
-		if _, err := fmt.Sscan(a, &attempt); err != nil || attempt < 0 {
+		n, err := strconv.Atoi(a)
+		if err != nil || n < 0 {
 			return &callError{op: "GetJobLog", requestID: c.o.RequestID(), err: batch.Clientf("attempt must be a whole number, got %q", a)}
 		}
+		attempt = n
 	}
 	pg, err := c.o.Logs.ReadJobLog(ctx, j.JobID, attempt, q.Get("token"), 500)
 	if err != nil {
