@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-
-	"github.com/tanda-batch/tanda/api/httpapi"
-	"github.com/tanda-batch/tanda/batch"
 )
 
 // callError is an operation that failed, with the request id it ran under.
@@ -21,8 +18,8 @@ func (e *callError) Error() string { return e.op + ": " + e.err.Error() }
 func (e *callError) Unwrap() error { return e.err }
 
 // invoke runs an AWS Batch operation as the session's access key, through
-// the API's decoding and Backend (httpapi.Invoke). in is the request body
-// (marshalled to JSON unless it is already []byte).
+// the API (Options.API: its decoding, Backend, rate limit and request log).
+// in is the request body (marshalled to JSON unless it is already []byte).
 func (c *Console) invoke(ctx context.Context, s *session, op string, in any) (any, error) {
 	body, ok := in.([]byte)
 	if !ok {
@@ -31,10 +28,10 @@ func (c *Console) invoke(ctx context.Context, s *session, op string, in any) (an
 			return nil, fmt.Errorf("encoding %s request: %w", op, err)
 		}
 	}
-	ri := batch.RequestInfo{AccessKeyID: s.keyID, RequestID: c.o.RequestID()}
-	out, err := httpapi.Invoke(batch.WithRequestInfo(ctx, ri), c.o.Backend, op, body)
+	out, err := c.o.API.Call(ctx, s.keyID, op, body)
 	if err != nil {
-		return nil, &callError{op: op, requestID: ri.RequestID, err: err}
+		// The API's answer already: it names its own request id.
+		return nil, &callError{op: op, err: err}
 	}
 	return out, nil
 }

@@ -43,11 +43,18 @@ type State interface {
 // dashboard and its page. It is optional.
 type Chart func(ctx context.Context, ce string) (template.HTML, error)
 
-// Options configure the console. Backend, State and Keys are required.
+// API runs AWS Batch operations for an access key the console has
+// authenticated, under the API's rules: *httpapi.Handler (its Call).
+type API interface {
+	Call(ctx context.Context, accessKeyID, op string, body []byte) (any, error)
+}
+
+// Options configure the console. API, State and Keys are required.
 type Options struct {
-	// Backend runs the AWS Batch operations, through httpapi.Invoke: the
-	// API's own decoding and validation.
-	Backend httpapi.Backend
+	// API runs every operation the console reads or acts with, as the
+	// session's access key: the API's own decoding, validation, rate limit
+	// and request log.
+	API API
 	// Logs reads jobs' logs; nil shows none.
 	Logs  httpapi.LogReader
 	State State
@@ -76,8 +83,8 @@ type Console struct {
 
 // New makes the console.
 func New(o Options) (*Console, error) {
-	if o.Backend == nil || o.State == nil || o.Keys == nil {
-		return nil, errors.New("making console: Backend, State and Keys are required")
+	if o.API == nil || o.State == nil || o.Keys == nil {
+		return nil, errors.New("making console: API, State and Keys are required")
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = DefaultSessionTTL

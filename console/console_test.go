@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/api/accesskeys"
+	"github.com/tanda-batch/tanda/api/httpapi"
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/console"
@@ -58,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	con, err := console.New(console.Options{
-		Backend: ctl, State: ctl, Keys: keys, Clock: clk,
+		API: httpapi.New(ctl, httpapi.Options{Clock: clk, Logger: slog.New(slog.DiscardHandler)}), State: ctl, Keys: keys, Clock: clk,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -514,7 +515,7 @@ func (k *failingKeys) SecretFor(ctx context.Context, id string) (string, error) 
 func TestStoreFailureKeepsTheSession(t *testing.T) {
 	f := newFixture(t)
 	keys := &failingKeys{keys: f.keys}
-	con, err := console.New(console.Options{Backend: f.ctl, State: f.ctl, Keys: keys, Clock: f.clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	con, err := console.New(console.Options{API: httpapi.New(f.ctl, httpapi.Options{Clock: f.clk}), State: f.ctl, Keys: keys, Clock: f.clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,10 @@
 //
 // It is served at /console/ beside the API, by every deployment (kit.NewAPI
 // mounts it). It holds no business logic: every read and every action is an
-// AWS Batch operation run through httpapi.Invoke, the API's own decoding
-// and Backend, so the console refuses what the API refuses, with the API's
-// message.
+// AWS Batch operation run through the API's handler (httpapi.Handler.Call)
+// as the session's access key: the API's own decoding, Backend, rate limit
+// and request log, so the console refuses what the API refuses, with the
+// API's message.
 //
 // Nothing is shown without a session. A session is a cookie (HttpOnly,
 // SameSite=Strict, expiring) sealed with a key derived from the secret of

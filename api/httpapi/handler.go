@@ -66,8 +66,9 @@ type Metrics interface {
 // logs and metrics.
 const Unrouted = "unknown"
 
-// handler is the http.Handler New returns.
-type handler struct {
+// Handler is the AWS Batch API over a Backend: an http.Handler, and Call
+// for callers that authenticated the caller themselves (the web console).
+type Handler struct {
 	backend   Backend
 	auth      Authenticator
 	logs      LogReader
@@ -82,8 +83,8 @@ type handler struct {
 }
 
 // New returns the API handler serving b.
-func New(b Backend, opts Options) http.Handler {
-	h := &handler{
+func New(b Backend, opts Options) *Handler {
+	h := &Handler{
 		backend:   b,
 		auth:      opts.Auth,
 		logs:      opts.Logs,
@@ -115,7 +116,7 @@ func New(b Backend, opts Options) http.Handler {
 
 // ServeHTTP answers one request. Every answer carries a request id, a Date
 // (SDKs correct clock skew from it) and a JSON content type.
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{requestID: h.requestID(), start: h.clock.Now()}
 	hdr := w.Header()
 	hdr.Set("X-Amzn-Requestid", c.requestID)
@@ -163,7 +164,7 @@ type call struct {
 // nonce, so two distinct calls with one body in one second carry the same
 // signature). Confidentiality and replay protection are TLS's job; SubmitJob
 // retries are made idempotent by the backend from the invocation id.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, error) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, error) {
 	if op, ok := operations[strings.TrimPrefix(r.URL.EscapedPath(), opsPrefix)]; ok {
 		c.operation = op.name // named in the log even if refused before routing
 	}
@@ -201,7 +202,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, e
 
 // readBody reads the whole body once, refusing more than the cap.
 // A body over the cap is a 400, never a 413 or a 5xx, as AWS answers.
-func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
@@ -236,7 +237,7 @@ func writeError(w http.ResponseWriter, ae *apiError) {
 // key id (never its secret nor its signature), operation, status and
 // duration, and tells Metrics of it: server faults at Error with their
 // cause (which the client never sees), everything else at Info.
-func (h *handler) logCall(ctx context.Context, c *call, ae *apiError) {
+func (h *Handler) logCall(ctx context.Context, c *call, ae *apiError) {
 	if c.operation == "" {
 		c.operation = Unrouted
 	}

@@ -38,7 +38,7 @@ func jobQuery(r *http.Request) (url.Values, string, error) {
 }
 
 // logsEndpoint routes GET /tanda/v1/logs?jobId=&attempt=&nextToken=&limit=.
-func (h *handler) logsEndpoint(r *http.Request) (endpoint, error) {
+func (h *Handler) logsEndpoint(r *http.Request) (endpoint, error) {
 	const name = "GetJobLog"
 	if r.Method != http.MethodGet {
 		return endpoint{}, wrongMethod(name, r.Method, http.MethodGet)

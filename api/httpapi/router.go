@@ -26,7 +26,7 @@ type endpoint struct {
 // route finds the endpoint of an authenticated request. It routes on the
 // escaped path, so a percent-encoded "/" inside a tag ARN stays inside its
 // segment. Every failure is a 400 ClientException.
-func (h *handler) route(r *http.Request) (endpoint, error) {
+func (h *Handler) route(r *http.Request) (endpoint, error) {
 	path := r.URL.EscapedPath()
 	switch {
 	case path == logsPath:

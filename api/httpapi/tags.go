@@ -12,7 +12,7 @@ import (
 // tagsEndpoint routes /v1/tags/{resourceArn}: POST tags, GET lists, DELETE
 // untags. label is the escaped ARN segment; SDKs percent-encode the ARN's
 // ":" and "/", so it must be one segment and is unescaped here.
-func (h *handler) tagsEndpoint(r *http.Request, label string) (endpoint, error) {
+func (h *Handler) tagsEndpoint(r *http.Request, label string) (endpoint, error) {
 	if strings.Contains(label, "/") {
 		return endpoint{}, clientErrorf("unknown operation %q: the resource ARN must be percent-encoded in one path segment",
 			truncate(r.Method+" "+r.URL.EscapedPath(), 200))
@@ -47,7 +47,7 @@ func (h *handler) tagsEndpoint(r *http.Request, label string) (endpoint, error) 
 }
 
 // tagResource serves TagResource: body {"tags":{...}}, answer {}.
-func (h *handler) tagResource(ctx context.Context, arn string, body []byte) (any, error) {
+func (h *Handler) tagResource(ctx context.Context, arn string, body []byte) (any, error) {
 	var in batch.TagResourceInput
 	if err := decode(body, &in, []string{"tags"}); err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (h *handler) tagResource(ctx context.Context, arn string, body []byte) (any
 }
 
 // untagResource serves UntagResource; answer {}.
-func (h *handler) untagResource(ctx context.Context, arn string, keys []string) (any, error) {
+func (h *Handler) untagResource(ctx context.Context, arn string, keys []string) (any, error) {
 	if err := h.backend.UntagResource(ctx, arn, keys); err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (h *handler) untagResource(ctx context.Context, arn string, keys []string) 
 
 // listTags serves ListTagsForResource; a resource without tags answers
 // {"tags":{}}.
-func (h *handler) listTags(ctx context.Context, arn string) (any, error) {
+func (h *Handler) listTags(ctx context.Context, arn string) (any, error) {
 	tags, err := h.backend.ListTagsForResource(ctx, arn)
 	if err != nil {
 		return nil, err

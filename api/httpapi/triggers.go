@@ -28,7 +28,7 @@ type triggerRuleList struct {
 
 // triggersEndpoint routes /tanda/v1/triggers and /tanda/v1/triggers/{name};
 // rest is the escaped path after triggersPath.
-func (h *handler) triggersEndpoint(r *http.Request, rest string) (endpoint, error) {
+func (h *Handler) triggersEndpoint(r *http.Request, rest string) (endpoint, error) {
 	if h.triggers == nil {
 		return endpoint{}, clientErrorf("this server does not manage trigger rules")
 	}
@@ -58,7 +58,7 @@ func (h *handler) triggersEndpoint(r *http.Request, rest string) (endpoint, erro
 }
 
 // createTriggerRule decodes a rule and creates it.
-func (h *handler) createTriggerRule(ctx context.Context, body []byte) (any, error) {
+func (h *Handler) createTriggerRule(ctx context.Context, body []byte) (any, error) {
 	var rule triggers.Rule
 	if err := decode(body, &rule, []string{"name", "bucket", "jobQueue", "jobDefinition"}); err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func (h *handler) createTriggerRule(ctx context.Context, body []byte) (any, erro
 }
 
 // listTriggerRules lists the rules.
-func (h *handler) listTriggerRules(ctx context.Context, _ []byte) (any, error) {
+func (h *Handler) listTriggerRules(ctx context.Context, _ []byte) (any, error) {
 	rules, err := h.triggers.TriggerRules(ctx)
 	if err != nil {
 		return nil, err

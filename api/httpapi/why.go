@@ -15,7 +15,7 @@ type Explainer interface {
 }
 
 // whyEndpoint routes GET /tanda/v1/why?jobId=.
-func (h *handler) whyEndpoint(r *http.Request) (endpoint, error) {
+func (h *Handler) whyEndpoint(r *http.Request) (endpoint, error) {
 	const name = "ExplainJob"
 	if r.Method != http.MethodGet {
 		return endpoint{}, wrongMethod(name, r.Method, http.MethodGet)

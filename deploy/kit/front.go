@@ -78,7 +78,7 @@ func NewAPI(ctl *control.Service, o APIOptions) (API, error) {
 		logger = slog.Default()
 	}
 	con, err := console.New(console.Options{
-		Backend: ctl, Logs: logs, State: ctl, Keys: o.Keys, Chart: o.Chart,
+		API: api, Logs: logs, State: ctl, Keys: o.Keys, Chart: o.Chart,
 		Logger: logger.With("part", "console"), Clock: o.Clock,
 	})
 	if err != nil {
