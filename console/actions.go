@@ -37,24 +37,8 @@ var actions = map[string]action{
 			return Prefix + "jobs"
 		},
 	},
-	"cancel-job": {
-		op: "CancelJob", title: "Cancel a job",
-		build: func(f url.Values) (map[string]any, []string, error) {
-			return map[string]any{"jobId": f.Get("jobId"), "reason": f.Get("reason")},
-				[]string{fmt.Sprintf("Cancel job %s (%s): it will not run if it has not started.", f.Get("jobId"), f.Get("jobName")),
-					"Reason: " + f.Get("reason")}, nil
-		},
-		done: func(f url.Values, _ any) string { return jobPath(f.Get("jobId")) },
-	},
-	"terminate-job": {
-		op: "TerminateJob", title: "Terminate a job",
-		build: func(f url.Values) (map[string]any, []string, error) {
-			return map[string]any{"jobId": f.Get("jobId"), "reason": f.Get("reason")},
-				[]string{fmt.Sprintf("Terminate job %s (%s): a running attempt is stopped and the job FAILS.", f.Get("jobId"), f.Get("jobName")),
-					"Reason: " + f.Get("reason")}, nil
-		},
-		done: func(f url.Values, _ any) string { return jobPath(f.Get("jobId")) },
-	},
+	"cancel-job":    jobAction("CancelJob", "Cancel a job", "Cancel job %s (%s): it will not run if it has not started."),
+	"terminate-job": jobAction("TerminateJob", "Terminate a job", "Terminate job %s (%s): a running attempt is stopped and the job FAILS."),
 	"job-queue-state": {
 		op: "UpdateJobQueue", title: "Change a job queue's state",
 		build: func(f url.Values) (map[string]any, []string, error) {
@@ -87,6 +71,19 @@ var actions = map[string]action{
 		},
 		done: func(f url.Values, _ any) string { return cePath(f.Get("computeEnvironment")) },
 	},
+}
+
+// jobAction is cancel or terminate: op on the form's job, with its reason;
+// said is what it does, given the job's id and name.
+func jobAction(op, title, said string) action {
+	return action{
+		op: op, title: title,
+		build: func(f url.Values) (map[string]any, []string, error) {
+			return map[string]any{"jobId": f.Get("jobId"), "reason": f.Get("reason")},
+				[]string{fmt.Sprintf(said, f.Get("jobId"), f.Get("jobName")), "Reason: " + f.Get("reason")}, nil
+		},
+		done: func(f url.Values, _ any) string { return jobPath(f.Get("jobId")) },
+	}
 }
 
 func stateEffect(state, kind string) string {

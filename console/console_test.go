@@ -462,6 +462,21 @@ func TestEveryPageRenders(t *testing.T) {
 		t.Fatalf("submitting from the console: %d %s", resp.StatusCode, body)
 	}
 	id := strings.TrimPrefix(resp.Header.Get("Location"), "/console/jobs/")
+	for _, a := range []struct{ action, field, name, page string }{
+		{"job-queue-state", "jobQueue", "q", "/console/job-queues/q"},
+		{"ce-state", "computeEnvironment", "ce", "/console/compute-environments/ce"},
+	} {
+		if _, page := f.do(c, http.MethodGet, a.page, nil); !strings.Contains(page, `id="disable"`) {
+			t.Fatalf("%s shows no disable button", a.page)
+		}
+		resp, body := f.do(c, http.MethodPost, "/console/actions/"+a.action, url.Values{a.field: {a.name}, "state": {"DISABLED"}, "csrf": {token}, "confirm": {"yes"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != a.page {
+			t.Fatalf("disabling %s: %d %s", a.name, resp.StatusCode, body)
+		}
+		if _, page := f.do(c, http.MethodGet, a.page, nil); !strings.Contains(page, `id="enable"`) {
+			t.Fatalf("%s shows no enable button once disabled", a.page)
+		}
+	}
 	j, err := f.ctl.Job(context.Background(), id)
 	if err != nil || j.JobName != "from-console" || j.Parameters["p"] != "v" || strings.Join(j.Container.Command, " ") != "echo hi there" {
 		t.Fatalf("the submitted job: %v %+v", err, j)

@@ -57,6 +57,19 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"join": strings.Join,
+	"toggle": func(action, field, name, state, csrf, back string) toggle {
+		t := toggle{Action: action, Field: field, Name: name, CSRF: csrf, Back: back, To: batch.StateDisabled, Label: "Disable…"}
+		if state != batch.StateEnabled {
+			t.To, t.Label = batch.StateEnabled, "Enable…"
+		}
+		return t
+	},
+}
+
+// toggle is a form that enables or disables a queue or a compute
+// environment (template "stateform").
+type toggle struct {
+	Action, Field, Name, CSRF, Back, To, Label string
 }
 
 // parsePages parses each page template with the layout and the parts
