@@ -42,6 +42,9 @@ const (
 	KindAccessKey          = "accesskey"
 	KindSequence           = "sequence"
 	KindLease              = "lease"
+	// KindCapacity items are the capacity history: a compute environment's
+	// demand and vCPUs, one item a minute (package capacity).
+	KindCapacity = "capacity"
 )
 
 // JobOrder is the order of a job listing.
