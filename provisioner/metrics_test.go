@@ -27,7 +27,9 @@ type callLog struct {
 	calls *[]string
 }
 
-func (c callLog) Pass(r PassReport) { *c.calls = append(*c.calls, c.name+" pass "+r.ComputeEnvironment) }
+func (c callLog) Pass(r PassReport) {
+	*c.calls = append(*c.calls, c.name+" pass "+r.ComputeEnvironment)
+}
 
 func (c callLog) Reconciled(ces []string, _ time.Duration, err error) {
 	*c.calls = append(*c.calls, c.name+" reconciled "+err.Error())

@@ -38,6 +38,8 @@ type Options struct {
 	Triggers TriggerRules
 	// Explainer serves /tanda/v1/why; nil answers it with an error.
 	Explainer Explainer
+	// Capacity serves /tanda/v1/capacity; nil answers it with an error.
+	Capacity CapacityHistory
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// RateLimit is the sustained requests per second allowed per access key
@@ -73,6 +75,7 @@ type handler struct {
 	logs      LogReader
 	triggers  TriggerRules
 	explainer Explainer
+	capacity  CapacityHistory
 	maxBody   int64
 	limiter   *rateLimiter
 	log       *slog.Logger
@@ -89,6 +92,7 @@ func New(b Backend, opts Options) http.Handler {
 		logs:      opts.Logs,
 		triggers:  opts.Triggers,
 		explainer: opts.Explainer,
+		capacity:  opts.Capacity,
 		maxBody:   opts.MaxBodyBytes,
 		log:       opts.Logger,
 		clock:     opts.Clock,
