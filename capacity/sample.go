@@ -26,7 +26,7 @@ const Resolution = time.Minute
 
 // DefaultRetention is how long samples are kept: a day, enough for the
 // console's "last hours" and for a daily cycle, while a compute
-// environment's history stays at 1,440 items (about 200 KB, one DynamoDB
+// environment's history stays at 1,440 items (about 330 KB, one DynamoDB
 // Query page) and costs 1,440 writes a day.
 const DefaultRetention = 24 * time.Hour
 
