@@ -141,6 +141,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		ae := toAPIError(err, c.requestID)
+		if ae.status >= http.StatusInternalServerError && clientGone(r) {
+			// Whatever failed, failed because the client went away: the
+			// store call its context cancelled, most likely.
+			ae = clientClosed(err)
+		}
 		h.logCall(r.Context(), c, ae)
 		writeError(w, ae)
 		return
@@ -239,7 +244,8 @@ func writeError(w http.ResponseWriter, ae *apiError) {
 // logCall records one request in one line, with its request id, access
 // key id (never its secret nor its signature), operation, status and
 // duration, and tells Metrics of it: server faults at Error with their
-// cause (which the client never sees), everything else at Info.
+// cause (which the client never sees), everything else at Info, requests
+// their client gave up on with the cause too (StatusClientClosedRequest).
 func (h *handler) logCall(ctx context.Context, c *call, ae *apiError) {
 	if c.operation == "" {
 		c.operation = Unrouted
@@ -264,6 +270,10 @@ func (h *handler) logCall(ctx context.Context, c *call, ae *apiError) {
 		return
 	}
 	attrs = append(attrs, slog.String("errorType", ae.code), slog.String("message", ae.message))
+	if ae.status == StatusClientClosedRequest {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "api request abandoned by its client", append(attrs, slog.Any("error", ae.cause))...)
+		return
+	}
 	if ae.cause != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "api request failed", append(attrs, slog.Any("error", ae.cause))...)
 		return
