@@ -42,6 +42,9 @@ const (
 	KindAccessKey          = "accesskey"
 	KindSequence           = "sequence"
 	KindLease              = "lease"
+	// KindCapacity items are the capacity history: a compute environment's
+	// demand and vCPUs, one item a minute (package capacity).
+	KindCapacity = "capacity"
 )
 
 // JobOrder is the order of a job listing.
@@ -82,6 +85,57 @@ type JobQuery struct {
 	Limit int
 	// Cursor continues a listing from the opaque token a previous page gave.
 	Cursor string
+}
+
+// DemandQuery selects the front of a queue's RUNNABLE jobs, in dispatch
+// order (QueueOrder), to summarize what they need without reading them
+// (the provisioner's demand).
+type DemandQuery struct {
+	Queue string
+	// Limit bounds the jobs summarized, from the front of the queue.
+	Limit int
+	// WaitedSince (ms) splits the runs: a run holds only jobs RUNNABLE at
+	// a known time no later than WaitedSince, or only others.
+	WaitedSince int64
+}
+
+// DemandRun is jobs in a row of a queue's dispatch order that need the
+// same resources and are on the same side of DemandQuery.WaitedSince.
+type DemandRun struct {
+	VCPUs     float64
+	MemoryMiB int64
+	GPUs      int64
+	// RunnableAt is the earliest time a job of the run became RUNNABLE
+	// (ms; Job.Internal.RunnableAt), 0 if unknown.
+	RunnableAt int64
+	Count      int
+}
+
+// DemandRuns builds a summary: jobs added in dispatch order, run by run.
+type DemandRuns []DemandRun
+
+// Add appends a job (Count 0 or 1) or a run to the summary, as part of the
+// last run when it is alike (same resources, same side of waitedSince).
+func (rs *DemandRuns) Add(r DemandRun, waitedSince int64) {
+	r.Count = max(r.Count, 1)
+	if n := len(*rs); n > 0 {
+		last := &(*rs)[n-1]
+		if last.VCPUs == r.VCPUs && last.MemoryMiB == r.MemoryMiB && last.GPUs == r.GPUs &&
+			last.waited(waitedSince) == r.waited(waitedSince) {
+			last.Count += r.Count
+			if r.RunnableAt > 0 && (last.RunnableAt == 0 || r.RunnableAt < last.RunnableAt) {
+				last.RunnableAt = r.RunnableAt
+			}
+			return
+		}
+	}
+	*rs = append(*rs, r)
+}
+
+// waited reports whether the run's jobs became RUNNABLE at a known time no
+// later than waitedSince.
+func (r DemandRun) waited(waitedSince int64) bool {
+	return r.RunnableAt > 0 && r.RunnableAt <= waitedSince
 }
 
 // JobPage is one page of a job listing.

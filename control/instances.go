@@ -95,12 +95,14 @@ func (s *Service) Instances(ctx context.Context, ce string) ([]InstanceRecord, e
 	return recs, err
 }
 
-// Demand lists the RUNNABLE jobs a compute environment should provide
+// Demand summarizes the RUNNABLE jobs a compute environment should provide
 // capacity for: those of the ENABLED queues it serves, highest queue
-// priority first, each queue in its own order, at most limit. A queue's
-// demand counts towards one compute environment at a time, the first in its
-// order that can grow, so two environments never launch for the same jobs.
-func (s *Service) Demand(ctx context.Context, ceName string, limit int) ([]batch.Job, error) {
+// priority first, each queue in its own order, at most limit, as runs of
+// jobs alike (Store.SummarizeRunnable; waitedSince splits the runs). A
+// queue's demand counts towards one compute environment at a time, the
+// first in its order that can grow, so two environments never launch for
+// the same jobs.
+func (s *Service) Demand(ctx context.Context, ceName string, limit int, waitedSince time.Time) ([]batch.DemandRun, error) {
 	queues, err := s.QueuesOf(ctx, ceName)
 	if err != nil {
 		return nil, err
@@ -113,19 +115,23 @@ func (s *Service) Demand(ctx context.Context, ceName string, limit int) ([]batch
 	for _, ce := range ces {
 		byArn[ce.ComputeEnvironmentArn] = ce
 	}
-	var out []batch.Job
+	var out []batch.DemandRun
+	n := 0
 	for _, q := range queues {
-		if len(out) >= limit {
+		if n >= limit {
 			break
 		}
 		if growing(q, byArn) != ceName {
 			continue
 		}
-		pg, err := s.store.ListJobs(ctx, batch.JobQuery{Queue: q.JobQueueName, Statuses: []batch.Status{batch.Runnable}, Order: batch.QueueOrder, Limit: limit - len(out)})
+		runs, err := s.store.SummarizeRunnable(ctx, batch.DemandQuery{Queue: q.JobQueueName, Limit: limit - n, WaitedSince: batch.Millis(waitedSince)})
 		if err != nil {
-			return nil, fmt.Errorf("listing demand of %s: %w", q.JobQueueName, err)
+			return nil, fmt.Errorf("reading demand of %s: %w", q.JobQueueName, err)
 		}
-		out = append(out, pg.Jobs...)
+		for _, r := range runs {
+			n += r.Count
+		}
+		out = append(out, runs...)
 	}
 	return out, nil
 }

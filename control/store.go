@@ -46,6 +46,10 @@ type Store interface {
 	GetJobs(ctx context.Context, ids []string) ([]batch.Job, error)
 	// ListJobs pages through the jobs a query selects.
 	ListJobs(ctx context.Context, q batch.JobQuery) (batch.JobPage, error)
+	// SummarizeRunnable summarizes the front of a queue's RUNNABLE jobs in
+	// dispatch order (the order ListJobs gives in QueueOrder), as runs of
+	// jobs alike, reading no job documents where the backend can.
+	SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]batch.DemandRun, error)
 	// CountChildren counts an array parent's children by status.
 	CountChildren(ctx context.Context, parentID string) (map[batch.Status]int, error)
 	// AddDependents records that each dependent waits on a job.

@@ -52,11 +52,11 @@ func (o *fakeObserver) ComputeEnvironments(context.Context) ([]batch.ComputeEnvi
 	return slices.Clone(o.ces), nil
 }
 
-func (o *fakeObserver) Demand(_ context.Context, ce string, limit int) ([]Job, error) {
+func (o *fakeObserver) Demand(_ context.Context, ce string, limit int, waitedSince time.Time) ([]DemandRun, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	jobs := o.demand[ce]
-	return jobs[:min(limit, len(jobs))], nil
+	return RunsOf(jobs[:min(limit, len(jobs))], waitedSince), nil
 }
 
 func (o *fakeObserver) Loads(_ context.Context, ce string) (map[string]Load, error) {

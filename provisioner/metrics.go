@@ -43,6 +43,42 @@ type PassReport struct {
 	Loads     map[string]Load
 }
 
+// VCPUs are the vCPUs of the pass's instances that are not terminating
+// (pending or running: what is paid for), and those the attempts on them
+// hold.
+func (r PassReport) VCPUs() (provisioned, used float64) {
+	for _, i := range r.Instances {
+		if i.State != InstanceTerminating {
+			provisioned += i.VCPUs
+			used += r.Loads[i.ID].UsedVCPUs
+		}
+	}
+	return provisioned, used
+}
+
+// MultiMetrics tells each of ms, in order, what a pass saw and did, as
+// io.MultiWriter writes to each writer (the Prometheus metrics and the
+// capacity history, for example). Nil members are skipped.
+func MultiMetrics(ms ...Metrics) Metrics { return multiMetrics(ms) }
+
+type multiMetrics []Metrics
+
+func (ms multiMetrics) Pass(r PassReport) {
+	for _, m := range ms {
+		if m != nil {
+			m.Pass(r)
+		}
+	}
+}
+
+func (ms multiMetrics) Reconciled(ces []string, took time.Duration, err error) {
+	for _, m := range ms {
+		if m != nil {
+			m.Reconciled(ces, took, err)
+		}
+	}
+}
+
 // Unknown is the ErrorCode of an error that carries none.
 const Unknown = "Unknown"
 

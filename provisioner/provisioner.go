@@ -13,8 +13,8 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 )
 
-// DefaultDemandLimit bounds the RUNNABLE jobs read per compute environment
-// and pass.
+// DefaultDemandLimit bounds the RUNNABLE jobs counted per compute
+// environment and pass.
 const DefaultDemandLimit = 10000
 
 // maxLaunchAttempts is how often one pass calls Launch for a compute
@@ -304,14 +304,16 @@ func (p *Provisioner) observe(ctx context.Context, ce batch.ComputeEnvironment) 
 	if err := p.forgetSilent(ctx, name, loads, now); err != nil {
 		return PlanInput{}, err
 	}
-	demand, err := p.obs.Demand(ctx, name, p.opts.DemandLimit)
+	// Runs split where the packing rule's patience does: the planner
+	// tells jobs apart by it (planner.classify).
+	runs, err := p.obs.Demand(ctx, name, p.opts.DemandLimit, now.Add(-PackingPatience))
 	if err != nil {
 		return PlanInput{}, fmt.Errorf("reading demand: %w", err)
 	}
 	return PlanInput{
 		CE: ce, Types: types,
 		Unavailable: p.unavailable.names(ce.ComputeResources.Type == ResourceSpot, now),
-		Instances:   instances, Loads: loads, Demand: demand, Now: now,
+		Instances:   instances, Loads: loads, Demand: expand(runs), Now: now,
 		IdleGrace: p.opts.IdleGrace, RegistrationTimeout: p.opts.RegistrationTimeout, AnyFit: p.opts.AnyFit,
 	}, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/internal/backoff"
 )
 
 // TokenSource gives the agent's identity, encoded for IdentityHeader
@@ -108,7 +108,7 @@ func (c *Client) call(ctx context.Context, op string, in, out any) error {
 	fresh := false
 	for try := 0; try < c.tries(); try++ {
 		if try > 0 {
-			if werr := wait(ctx, try); werr != nil {
+			if werr := backoff.Sleep(ctx, backoff.Jitter(backoff.Exponential(retryBase, retryMax, try))); werr != nil {
 				return err
 			}
 		}
@@ -125,19 +125,13 @@ func (c *Client) call(ctx context.Context, op string, in, out any) error {
 	return err
 }
 
-// wait backs off before try (1, 2, ...): 100 ms, 200 ms, ... with jitter.
-func wait(ctx context.Context, try int) error {
-	d := time.Duration(50<<try) * time.Millisecond
-	d += rand.N(d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// retryBase and retryMax bound the waits between tries of one call:
+// 200 ms doubling to at most 2 s, each spread over its upper half
+// (100–200 ms before the second try).
+const (
+	retryBase = 200 * time.Millisecond
+	retryMax  = 2 * time.Second
+)
 
 func (c *Client) once(ctx context.Context, op string, in, out any, fresh bool) error {
 	body, err := json.Marshal(in)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,7 +15,14 @@ const (
 	codeServer       = "ServerException"
 	codeThrottled    = "TooManyRequestsException"
 	codeAccessDenied = "AccessDeniedException"
+	codeClientClosed = "ClientClosedRequest"
 )
+
+// StatusClientClosedRequest is what a request whose client went away
+// before its answer is logged and counted with: nginx's 499, "client
+// closed request". No client reads it, and it is no server fault: the
+// client's SDK retries a call it gave up on, or its caller chose to stop.
+const StatusClientClosedRequest = 499
 
 // apiError is an answer in AWS's error shape. cause, if set, is logged and
 // never sent.
@@ -68,6 +76,23 @@ func toAPIError(err error, requestID string) *apiError {
 		message: fmt.Sprintf("internal error (request id %s)", requestID),
 		cause:   err,
 	}
+}
+
+// clientClosed is the answer to a request that failed because its
+// client went away (clientGone): cause is logged, at Info.
+func clientClosed(cause error) *apiError {
+	return &apiError{status: StatusClientClosedRequest, code: codeClientClosed, message: "client closed request", cause: cause}
+}
+
+// clientGone reports whether the client of r has gone away: net/http
+// cancels a request's context when its client's connection closes (or,
+// with HTTP/2, when the client resets the stream), and otherwise only once
+// ServeHTTP returns. A deadline is not the client's doing (a Lambda
+// function's, or one the server sets) and does not count; nor does a
+// context.Canceled of the server's own making while the request's context
+// is live.
+func clientGone(r *http.Request) bool {
+	return errors.Is(r.Context().Err(), context.Canceled)
 }
 
 // authError maps an authentication failure: one with an AuthCode is the

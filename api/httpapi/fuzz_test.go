@@ -64,6 +64,7 @@ func FuzzRoute(f *testing.F) {
 		"/v1/tags/a?tagKeys=x&tagKeys=%zz", "/v1/tags/a?tagKeys=;", "/v1/createquotashare",
 		"/tanda/v1/logs?jobId=j&attempt=99999999999999999999", "/v1//submitjob", "/v1/submitjob?x=%",
 		"/v1/%73ubmitjob", "//v1/submitjob", "/v1/tags/" + strings.Repeat("%41", 300),
+		"/tanda/v1/capacity?computeEnvironment=ce&hours=99999999999999999999", "/tanda/v1/capacity?hours=-1",
 	} {
 		for _, m := range []string{"GET", "POST", "DELETE", "PUT", "HEAD", "OPTIONS", "PATCH"} {
 			f.Add(m, s)

@@ -38,6 +38,8 @@ type Options struct {
 	Triggers TriggerRules
 	// Explainer serves /tanda/v1/why; nil answers it with an error.
 	Explainer Explainer
+	// Capacity serves /tanda/v1/capacity; nil answers it with an error.
+	Capacity CapacityHistory
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// RateLimit is the sustained requests per second allowed per access key
@@ -74,6 +76,7 @@ type Handler struct {
 	logs      LogReader
 	triggers  TriggerRules
 	explainer Explainer
+	capacity  CapacityHistory
 	maxBody   int64
 	limiter   *rateLimiter
 	log       *slog.Logger
@@ -90,6 +93,7 @@ func New(b Backend, opts Options) *Handler {
 		logs:      opts.Logs,
 		triggers:  opts.Triggers,
 		explainer: opts.Explainer,
+		capacity:  opts.Capacity,
 		maxBody:   opts.MaxBodyBytes,
 		log:       opts.Logger,
 		clock:     opts.Clock,
@@ -138,6 +142,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		ae := toAPIError(err, c.requestID)
+		if ae.status >= http.StatusInternalServerError && clientGone(r) {
+			// Whatever failed, failed because the client went away: the
+			// store call its context cancelled, most likely.
+			ae = clientClosed(err)
+		}
 		h.logCall(r.Context(), c, ae)
 		writeError(w, ae)
 		return
@@ -236,7 +245,8 @@ func writeError(w http.ResponseWriter, ae *apiError) {
 // logCall records one request in one line, with its request id, access
 // key id (never its secret nor its signature), operation, status and
 // duration, and tells Metrics of it: server faults at Error with their
-// cause (which the client never sees), everything else at Info.
+// cause (which the client never sees), everything else at Info, requests
+// their client gave up on with the cause too (StatusClientClosedRequest).
 func (h *Handler) logCall(ctx context.Context, c *call, ae *apiError) {
 	if c.operation == "" {
 		c.operation = Unrouted
@@ -261,6 +271,10 @@ func (h *Handler) logCall(ctx context.Context, c *call, ae *apiError) {
 		return
 	}
 	attrs = append(attrs, slog.String("errorType", ae.code), slog.String("message", ae.message))
+	if ae.status == StatusClientClosedRequest {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "api request abandoned by its client", append(attrs, slog.Any("error", ae.cause))...)
+		return
+	}
 	if ae.cause != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "api request failed", append(attrs, slog.Any("error", ae.cause))...)
 		return

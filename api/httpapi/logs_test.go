@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -61,18 +62,7 @@ func TestLogs(t *testing.T) {
 			logs := &fakeLogs{page: tt.page, err: tt.err}
 			opts := testOptions()
 			opts.Logs = logs
-			rec := do(t, New(&fakeBackend{}, opts), tt.method, tt.target, "")
-			if rec.Code != tt.wantStatus {
-				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.wantStatus, rec.Body)
-			}
-			if tt.wantStatus == 200 && rec.Body.String() != tt.wantBody {
-				t.Errorf("body = %s, want %s", rec.Body, tt.wantBody)
-			}
-			if tt.wantStatus != 200 {
-				if e := decodeErrorBody(t, rec); !strings.Contains(e.Message, tt.wantBody) {
-					t.Errorf("message = %q, want it to contain %q", e.Message, tt.wantBody)
-				}
-			}
+			checkAnswer(t, do(t, New(&fakeBackend{}, opts), tt.method, tt.target, ""), tt.wantStatus, tt.wantBody)
 			switch {
 			case tt.wantCall == nil && len(logs.calls) != 0:
 				t.Errorf("reader called with %+v, want no call", logs.calls)
@@ -98,5 +88,23 @@ func TestLogsAuthenticated(t *testing.T) {
 	rec := do(t, New(&fakeBackend{}, opts), "GET", "/tanda/v1/logs?jobId=j", "")
 	if rec.Code != http.StatusForbidden || len(logs.calls) != 0 {
 		t.Errorf("status = %d with %d reads, want 403 and none", rec.Code, len(logs.calls))
+	}
+}
+
+// checkAnswer checks an answer's status, and its body when it is 200, or
+// else that it is a ClientException whose message contains want.
+func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, want string) {
+	t.Helper()
+	if rec.Code != wantStatus {
+		t.Fatalf("status = %d, want %d; body %s", rec.Code, wantStatus, rec.Body)
+	}
+	if wantStatus == http.StatusOK {
+		if rec.Body.String() != want {
+			t.Errorf("body = %s, want %s", rec.Body, want)
+		}
+		return
+	}
+	if e := decodeErrorBody(t, rec); e.Type != "ClientException" || !strings.Contains(e.Message, want) {
+		t.Errorf("error = %s %q, want a ClientException saying %q", e.Type, e.Message, want)
 	}
 }

@@ -33,6 +33,8 @@ func (h *Handler) route(r *http.Request) (endpoint, error) {
 		return h.logsEndpoint(r)
 	case path == whyPath:
 		return h.whyEndpoint(r)
+	case path == capacityPath:
+		return h.capacityEndpoint(r)
 	case path == triggersPath || strings.HasPrefix(path, triggersPath+"/"):
 		return h.triggersEndpoint(r, strings.TrimPrefix(path, triggersPath))
 	case strings.HasPrefix(path, tagsPrefix):

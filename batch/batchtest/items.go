@@ -72,6 +72,16 @@ func (s *Items) GetItem(_ context.Context, kind, key string) (batch.Item, error)
 
 // ListItems lists a kind's items whose key starts with prefix, by key.
 func (s *Items) ListItems(_ context.Context, kind, prefix string) ([]batch.Item, error) {
+	return s.list(kind, func(key string) bool { return strings.HasPrefix(key, prefix) })
+}
+
+// ListItemRange lists a kind's items whose keys lie in [from, to), by key.
+func (s *Items) ListItemRange(_ context.Context, kind, from, to string) ([]batch.Item, error) {
+	return s.list(kind, func(key string) bool { return key >= from && key < to })
+}
+
+// list lists a kind's items whose keys pass keep, by key.
+func (s *Items) list(kind string, keep func(key string) bool) ([]batch.Item, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
@@ -79,8 +89,8 @@ func (s *Items) ListItems(_ context.Context, kind, prefix string) ([]batch.Item,
 	}
 	var out []batch.Item
 	for _, id := range slices.Sorted(maps.Keys(s.items)) {
-		if strings.HasPrefix(id, kind+"/"+prefix) {
-			out = append(out, s.items[id])
+		if it := s.items[id]; it.Kind == kind && keep(it.Key) {
+			out = append(out, it)
 		}
 	}
 	return out, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/internal/backoff"
 )
 
 // DefaultEndpoint is the link-local address of IMDS on EC2.
@@ -129,7 +130,7 @@ func (c *Client) send(ctx context.Context, method, path string, h http.Header) (
 	var lastErr error
 	for try := 0; try < c.opts.Tries; try++ {
 		if try > 0 {
-			if err := wait(ctx, c.opts.Backoff<<(try-1)); err != nil {
+			if err := backoff.Sleep(ctx, c.opts.Backoff<<(try-1)); err != nil {
 				return 0, nil, fmt.Errorf("%s %s: %w (last: %w)", method, path, err, lastErr)
 			}
 		}
@@ -164,16 +165,4 @@ func (c *Client) sendOnce(ctx context.Context, method, path string, h http.Heade
 		return 0, nil, fmt.Errorf("reading %s %s: %w", method, path, err)
 	}
 	return resp.StatusCode, body, nil
-}
-
-// wait sleeps for d or until ctx is done.
-func wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tanda-batch/tanda/api/agentapi"
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/capacity"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
 	"github.com/tanda-batch/tanda/deploy/kit"
@@ -88,6 +89,11 @@ type Backend struct {
 	// Control is the control plane over Store and Queues, publishing job
 	// state changes to the stack's event bus.
 	Control *control.Service
+	// Capacity records the provisioner's passes in the items table (the
+	// provisioner function and tanda serve write it); CapacityHistory reads
+	// them back.
+	Capacity        *capacity.Recorder
+	CapacityHistory *capacity.History
 
 	// timedQueues are Queues, timed for the metrics.
 	timedQueues control.Queues
@@ -131,7 +137,9 @@ func OpenBackend(ctx context.Context, awsCfg aws.Config, st awsstack.Settings, o
 	})
 	return &Backend{
 		Settings: st, Store: store, Queues: queues, Control: ctl, timedQueues: timed,
-		awsCfg: awsCfg, opts: o, catalog: cat, catalogSrc: catSrc,
+		Capacity:        capacity.NewRecorder(store, capacity.RecorderOptions{Clock: o.Clock, Logger: log.With("component", "capacity")}),
+		CapacityHistory: capacity.NewHistory(store, ctl, o.Clock),
+		awsCfg:          awsCfg, opts: o, catalog: cat, catalogSrc: catSrc,
 	}, nil
 }
 

@@ -40,6 +40,7 @@ func (b *Backend) ProvisionerFunction(ctx context.Context, interruptionQueue str
 		},
 		Instances: b.Control,
 		Idle:      b.nothingProvisioned,
+		Capacity:  b.Capacity,
 	}
 	if interruptionQueue != "" {
 		deps.Notices = provisionfn.NewSQSNotices(sqs.NewFromConfig(b.awsCfg), interruptionQueue)

@@ -37,7 +37,7 @@ func (b *Backend) APIHandler(ctx context.Context, keys sigv4.SecretSource) (http
 	st := b.Settings
 	logs := cwlogs.NewRouter(b.awsCfg, cwlogs.Options{Group: st.LogGroup, Logger: b.logger("logs")})
 	api, err := kit.NewAPI(b.Control, kit.APIOptions{
-		Region: st.Region, Keys: keys, Logs: logs, RateLimit: b.opts.RateLimit,
+		Region: st.Region, Keys: keys, Logs: logs, Capacity: b.CapacityHistory, RateLimit: b.opts.RateLimit,
 		Logger: b.logger("api"), Clock: b.opts.Clock, Metrics: b.opts.Metrics.API(),
 	})
 	if err != nil {
@@ -124,7 +124,7 @@ func (b *Backend) Provisioner(ctx context.Context) *provisioner.Provisioner {
 		Clock: b.opts.Clock, IdleGrace: b.opts.IdleGrace, Logger: b.logger("provisioner"),
 		ForgetSilentAfter: silentLeases * b.lease(),
 		SpotPrices:        ec2catalog.NewSpotPrices(api, 0, b.opts.Clock),
-		Metrics:           b.opts.Metrics.Provisioner(),
+		Metrics:           provisioner.MultiMetrics(b.opts.Metrics.Provisioner(), b.Capacity),
 	})
 }
 

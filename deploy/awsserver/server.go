@@ -125,6 +125,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.backend.RunCatalogRefresh,
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
+		func(ctx context.Context) { s.backend.Capacity.Run(ctx, kit.CapacityFlushEvery) },
 		func(ctx context.Context) {
 			if s.metrics == nil {
 				return

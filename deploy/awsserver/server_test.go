@@ -2,7 +2,12 @@ package awsserver_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/batch"
@@ -18,6 +24,7 @@ import (
 
 	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/batch/batchtest"
+	"github.com/tanda-batch/tanda/capacity"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/awsserver"
 	"github.com/tanda-batch/tanda/deploy/awsstack"
@@ -53,13 +60,7 @@ func batchClient(t *testing.T, srv *awsserver.Server) *batch.Client {
 			t.Errorf("%s: %v, want mode 0600", f, err)
 		}
 	}
-	prof, err := config.LoadSharedConfigProfile(context.Background(), kit.Profile, func(o *config.LoadSharedConfigOptions) {
-		o.CredentialsFiles = []string{srv.CredentialsFile()}
-		o.ConfigFiles = []string{srv.ConfigFile()}
-	})
-	if err != nil {
-		t.Fatalf("reading profile %s: %v", kit.Profile, err)
-	}
+	prof := profile(t, srv)
 	if prof.Region != srv.Stack().Region {
 		t.Errorf("profile region = %q, want %q", prof.Region, srv.Stack().Region)
 	}
@@ -69,6 +70,44 @@ func batchClient(t *testing.T, srv *awsserver.Server) *batch.Client {
 		Credentials:  credentials.StaticCredentialsProvider{Value: prof.Credentials},
 		HTTPClient:   awsclient.HTTPClient(),
 	})
+}
+
+// profile is the AWS CLI profile the server wrote.
+func profile(t *testing.T, srv *awsserver.Server) config.SharedConfig {
+	t.Helper()
+	prof, err := config.LoadSharedConfigProfile(context.Background(), kit.Profile, func(o *config.LoadSharedConfigOptions) {
+		o.CredentialsFiles = []string{srv.CredentialsFile()}
+		o.ConfigFiles = []string{srv.ConfigFile()}
+	})
+	if err != nil {
+		t.Fatalf("reading profile %s: %v", kit.Profile, err)
+	}
+	return prof
+}
+
+// signedGet sends GET path to the server, signed with its profile's key,
+// and returns the status and body.
+func signedGet(t *testing.T, srv *awsserver.Server, path string) (int, []byte) {
+	t.Helper()
+	prof := profile(t, srv)
+	req, err := http.NewRequest(http.MethodGet, srv.Endpoint()+path, http.NoBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := sha256.Sum256(nil)
+	if err := v4.NewSigner().SignHTTP(context.Background(), prof.Credentials, req, hex.EncodeToString(empty[:]), "batch", prof.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := awsclient.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, body
 }
 
 func TestServedAPI(t *testing.T) {
@@ -139,6 +178,47 @@ func TestServedAPI(t *testing.T) {
 	}
 	if want := "arn:aws:batch:" + st.Region + ":"; !strings.HasPrefix(aws.ToString(job.JobArn), want) {
 		t.Errorf("job ARN = %s, want one starting %s", aws.ToString(job.JobArn), want)
+	}
+	checkCapacityHistory(t, srv)
+}
+
+// checkCapacityHistory waits for a provisioner pass to see the RUNNABLE
+// job of compute environment "ce" (its decision is recorded after the
+// pass is reported to the capacity recorder), has the recorder write the
+// current minute, as the server does when it stops, and reads it through
+// the signed capacity endpoint.
+func checkCapacityHistory(t *testing.T, srv *awsserver.Server) {
+	t.Helper()
+	ctx := context.Background()
+	b := srv.Backend()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ce, err := b.Control.ComputeEnvironment(ctx, "ce")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ce.Decision != nil && ce.Decision.DesiredvCpus > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no provisioner decision for the RUNNABLE job: %+v", ce.Decision)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := b.Capacity.Close(ctx); err != nil {
+		t.Fatalf("writing the capacity history: %v", err)
+	}
+	status, body := signedGet(t, srv, "/tanda/v1/capacity?computeEnvironment=ce&hours=1")
+	var series capacity.Series
+	if err := json.Unmarshal(body, &series); status != http.StatusOK || err != nil {
+		t.Fatalf("GET capacity: %d %s (%v)", status, body, err)
+	}
+	if n := len(series.Samples); n == 0 || series.Samples[n-1].DemandvCpus != 1 {
+		t.Errorf("capacity history %s; want the current minute, with the job's 1 vCPU of demand", body)
+	}
+	status, body = signedGet(t, srv, "/tanda/v1/capacity?computeEnvironment=nope")
+	if status != http.StatusBadRequest || !strings.Contains(string(body), "ComputeEnvironment nope not found.") {
+		t.Errorf("GET capacity of an unknown compute environment: %d %s, want 400 saying it is not found", status, body)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/tanda-batch/tanda/api/httpapi"
 	"github.com/tanda-batch/tanda/api/sigv4"
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/capacity"
 	"github.com/tanda-batch/tanda/console"
 	"github.com/tanda-batch/tanda/control"
 )
@@ -33,6 +34,9 @@ type APIOptions struct {
 	Keys sigv4.SecretSource
 	// Logs are the job logs Tanda's logs endpoint reads.
 	Logs LogSource
+	// Capacity is the capacity history Tanda's capacity endpoint reads;
+	// nil: the endpoint answers that there is none.
+	Capacity *capacity.History
 	// RateLimit is the requests per second allowed per access key; 0 is
 	// no limit.
 	RateLimit float64
@@ -54,13 +58,18 @@ type API struct {
 
 // NewAPI is the AWS Batch API over ctl, assembled the same way for every
 // deployment: SigV4 verified against o.Keys with AWS's five-minute skew,
-// job logs read from o.Logs, trigger rules kept by ctl; and the web console
-// beside it, whose sessions are checked against the same keys and whose
-// actions run through the same operations.
+// job logs read from o.Logs, trigger rules kept by ctl, the capacity
+// history read from o.Capacity; and the web console beside it, whose
+// sessions are checked against the same keys and whose actions run through
+// the same operations.
 func NewAPI(ctl *control.Service, o APIOptions) (API, error) {
 	verifier := &sigv4.Verifier{
 		Region: o.Region, Service: sigv4.DefaultService, Secrets: o.Keys,
 		Clock: o.Clock, MaxSkew: sigv4.DefaultMaxSkew,
+	}
+	var history httpapi.CapacityHistory
+	if o.Capacity != nil {
+		history = CapacityHistory{History: o.Capacity}
 	}
 	logs := LogReader{Control: ctl, Logs: o.Logs}
 	api := httpapi.New(ctl, httpapi.Options{
@@ -68,6 +77,7 @@ func NewAPI(ctl *control.Service, o APIOptions) (API, error) {
 		Logs:      logs,
 		Triggers:  ctl,
 		Explainer: Explainer{Control: ctl, Clock: o.Clock},
+		Capacity:  history,
 		RateLimit: o.RateLimit,
 		Logger:    o.Logger,
 		Clock:     o.Clock,

@@ -24,19 +24,20 @@ func (o Observer) ComputeEnvironments(ctx context.Context) ([]batch.ComputeEnvir
 	return o.Control.ComputeEnvironments(ctx)
 }
 
-// Demand lists the RUNNABLE jobs a compute environment provides for.
-func (o Observer) Demand(ctx context.Context, ce string, limit int) ([]provisioner.Job, error) {
-	jobs, err := o.Control.Demand(ctx, ce, limit)
+// Demand summarizes the RUNNABLE jobs a compute environment provides for,
+// from the store's summary: no job is read.
+func (o Observer) Demand(ctx context.Context, ce string, limit int, waitedSince time.Time) ([]provisioner.DemandRun, error) {
+	runs, err := o.Control.Demand(ctx, ce, limit, waitedSince)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]provisioner.Job, 0, len(jobs))
-	for _, j := range jobs {
-		job := provisioner.Job{ID: j.JobID, VCPUs: j.Internal.VCPUs, MemoryMiB: j.Internal.MemoryMiB, GPUs: j.Internal.GPUs}
-		if j.Internal.RunnableAt > 0 {
-			job.RunnableSince = time.UnixMilli(j.Internal.RunnableAt)
+	out := make([]provisioner.DemandRun, 0, len(runs))
+	for _, r := range runs {
+		job := provisioner.Job{VCPUs: r.VCPUs, MemoryMiB: r.MemoryMiB, GPUs: r.GPUs}
+		if r.RunnableAt > 0 {
+			job.RunnableSince = time.UnixMilli(r.RunnableAt)
 		}
-		out = append(out, job)
+		out = append(out, provisioner.DemandRun{Job: job, Count: r.Count})
 	}
 	return out, nil
 }

@@ -81,11 +81,11 @@ func TestObserverGivesDemandTheTimeItBecameRunnable(t *testing.T) {
 	}
 	clk.Advance(time.Minute)
 
-	demand, err := kit.Observer{Control: ctl, Clock: clk}.Demand(ctx, "ce", 10)
-	if err != nil || len(demand) != 1 {
+	demand, err := kit.Observer{Control: ctl, Clock: clk}.Demand(ctx, "ce", 10, clk.Now().Add(-provisioner.PackingPatience))
+	if err != nil || len(demand) != 1 || demand[0].Count != 1 {
 		t.Fatalf("Demand = %+v, %v; want the one RUNNABLE job", demand, err)
 	}
-	if got := demand[0].RunnableSince; !got.Equal(runnableAt) {
+	if got := demand[0].Job.RunnableSince; !got.Equal(runnableAt) {
 		t.Errorf("RunnableSince = %v, want %v, when the job became RUNNABLE", got, runnableAt)
 	}
 }

@@ -38,8 +38,8 @@ var fuzzOperations = []string{
 }
 
 // fuzzRoutes is the whole API surface: every AWS Batch operation, the
-// tag operations on resources that exist and that do not, job logs and
-// trigger rules.
+// tag operations on resources that exist and that do not, job logs,
+// trigger rules and the capacity history.
 func fuzzRoutes(p batch.Partition) []fuzzRoute {
 	var rs []fuzzRoute
 	for _, op := range fuzzOperations {
@@ -58,6 +58,7 @@ func fuzzRoutes(p batch.Partition) []fuzzRoute {
 		fuzzRoute{http.MethodPost, "/tanda/v1/triggers"},
 		fuzzRoute{http.MethodGet, "/tanda/v1/triggers"},
 		fuzzRoute{http.MethodDelete, "/tanda/v1/triggers/rule"},
+		fuzzRoute{http.MethodGet, "/tanda/v1/capacity"},
 		fuzzRoute{http.MethodPost, "/v1/nosuchoperation"},
 		fuzzRoute{http.MethodPost, "/v1/createconsumableresource"},
 	)
@@ -115,6 +116,8 @@ var fuzzSeeds = [][2]string{
 	{"POST /tanda/v1/triggers", `{"name":"rule","bucket":"uploads-bucket","jobQueue":"default","jobDefinition":"example"}`},
 	{"GET /tanda/v1/triggers", ``},
 	{"DELETE /tanda/v1/triggers/rule", ``},
+	{"GET /tanda/v1/capacity", `computeEnvironment=default&hours=24`},
+	{"GET /tanda/v1/capacity", `computeEnvironment=nope&hours=99999999999999999999`},
 	{"POST /v1/nosuchoperation", `{}`},
 	{"", `{}`}, {"", `null`}, {"", `[]`}, {"", `{"a":` + strings.Repeat("[", 10000)},
 }

@@ -69,6 +69,12 @@ func startTanda(t *testing.T, mutate ...func(*Config)) *tanda {
 func runTanda(t testing.TB, cfg Config) *tanda {
 	t.Helper()
 	srv, _ := runUntilStopped(t, cfg)
+	return connect(t, srv, cfg)
+}
+
+// connect is a client of srv, with the credentials it wrote.
+func connect(t testing.TB, srv *Server, cfg Config) *tanda {
+	t.Helper()
 	awsCfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithSharedCredentialsFiles([]string{filepath.Join(cfg.DataDir, "credentials")}),
 		config.WithSharedConfigFiles([]string{filepath.Join(cfg.DataDir, "config")}),

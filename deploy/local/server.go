@@ -20,6 +20,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/process"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
+	"github.com/tanda-batch/tanda/capacity"
 	"github.com/tanda-batch/tanda/console"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/deploy/kit"
@@ -148,6 +149,9 @@ type Server struct {
 	metrics *metrics.Server // nil when not served
 	queues  control.Queues  // the store's queues, timed
 	console *console.Console
+	// capacity records the provisioner's passes; history reads them.
+	capacity *capacity.Recorder
+	history  *capacity.History
 }
 
 // Open opens (or creates) the data directory, seeds a first start with a
@@ -204,9 +208,11 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.fleet = localfleet.New(s.startAgent, s.ctl.ForgetInstance, cfg.Clock)
+	s.capacity = capacity.NewRecorder(s.db, capacity.RecorderOptions{Clock: cfg.Clock, Logger: cfg.Logger.With("component", "capacity")})
+	s.history = capacity.NewHistory(s.db, s.ctl, cfg.Clock)
 	s.prov = provisioner.New(kit.Observer{Control: s.ctl, Clock: cfg.Clock}, s.fleet, cat, provisioner.Options{
 		Clock: cfg.Clock, IdleGrace: cfg.IdleGrace, Logger: cfg.Logger.With("component", "provisioner"),
-		Metrics: m.Provisioner(),
+		Metrics: provisioner.MultiMetrics(m.Provisioner(), s.capacity),
 	})
 	so := cfg.Scheduler
 	if so.Logger == nil {
@@ -215,7 +221,7 @@ func Open(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.sched = scheduler.New(s.ctl, s.queues, so)
 	s.watcher = s.newWatcher()
 	api, err := kit.NewAPI(s.ctl, kit.APIOptions{
-		Region: cfg.Region, Keys: s.keys, Logs: s.logs, RateLimit: cfg.RateLimit,
+		Region: cfg.Region, Keys: s.keys, Logs: s.logs, Capacity: s.history, RateLimit: cfg.RateLimit,
 		Logger: cfg.Logger.With("component", "api"), Clock: cfg.Clock, Metrics: m.API(),
 	})
 	if err != nil {
@@ -259,6 +265,10 @@ func (s *Server) MetricsURL() (string, bool) {
 // Metrics is the registry the server's parts count in.
 func (s *Server) Metrics() *metrics.Registry { return s.cfg.Metrics }
 
+// CapacityHistory is the compute environments' capacity history, for the
+// console's chart (package capacity/chart).
+func (s *Server) CapacityHistory() *capacity.History { return s.history }
+
 // RuntimeName names the job runtime in use.
 func (s *Server) RuntimeName() string { return s.runtime.Name() }
 
@@ -279,6 +289,7 @@ func (s *Server) Run(ctx context.Context) error {
 	err := s.Serve(ctx,
 		func(ctx context.Context) { _ = s.sched.Run(ctx) },
 		func(ctx context.Context) { _ = s.prov.Run(ctx, s.cfg.ProvisionEvery) },
+		func(ctx context.Context) { s.capacity.Run(ctx, kit.CapacityFlushEvery) },
 		func(ctx context.Context) { s.watcher.Run(ctx, s.cfg.WatchEvery) },
 		s.expireLogs,
 		func(ctx context.Context) {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/infra/backoff"
+	"github.com/tanda-batch/tanda/internal/backoff"
 )
 
 // retrier is how calls that CloudWatch throttles are retried.

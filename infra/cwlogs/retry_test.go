@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/infra/backoff"
+	"github.com/tanda-batch/tanda/internal/backoff"
 )
 
 func TestBackoff(t *testing.T) {

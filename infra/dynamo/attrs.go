@@ -21,6 +21,7 @@ const (
 	attrSweep       = "sweep"       // SUBMITTED or PENDING
 	attrSweepKey    = "sweepKey"    // <updatedAt>#<id>
 	attrInstance    = "instance"
+	attrDemand      = "demand" // while RUNNABLE: <runnableAt>|<vcpus>|<memoryMiB>|<gpus> (demandValue)
 	attrTTL         = "ttl"
 	attrWriteID     = "writeId" // random per write: tells a retried write from another
 

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/infra/backoff"
+	"github.com/tanda-batch/tanda/internal/backoff"
 )
 
 const (

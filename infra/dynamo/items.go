@@ -114,17 +114,49 @@ func (s *Store) ListItems(ctx context.Context, kind, prefix string) ([]batch.Ite
 		in.ExpressionAttributeNames["#key"] = attrKey
 		in.ExpressionAttributeValues[":prefix"] = str(prefix)
 	}
+	items, err := s.queryItems(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
+	}
+	return items, nil
+}
+
+// ListItemRange lists the items of a kind whose keys lie in [from, to), by
+// key. It reads eventually consistent pages, at half the cost of a
+// strongly consistent one: what it serves (the capacity history) may lag
+// a write by a second.
+func (s *Store) ListItemRange(ctx context.Context, kind, from, to string) ([]batch.Item, error) {
+	if from >= to {
+		return nil, nil // DynamoDB refuses a BETWEEN whose bounds are reversed
+	}
+	items, err := s.queryItems(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.opts.ItemsTable),
+		KeyConditionExpression:    aws.String("#kind = :kind AND #key BETWEEN :from AND :to"),
+		ExpressionAttributeNames:  map[string]string{"#kind": attrKind, "#key": attrKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":kind": str(kind), ":from": str(from), ":to": str(to)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing items %s/[%s, %s): %w", kind, from, to, err)
+	}
+	if n := len(items); n > 0 && items[n-1].Key == to {
+		items = items[:n-1] // BETWEEN includes its upper bound
+	}
+	return items, nil
+}
+
+// queryItems reads every page of an items-table Query.
+func (s *Store) queryItems(ctx context.Context, in *dynamodb.QueryInput) ([]batch.Item, error) {
 	var items []batch.Item
 	pages := dynamodb.NewQueryPaginator(s.api, in)
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, translate(err))
+			return nil, translate(err)
 		}
 		for _, m := range out.Items {
 			it, err := decodeItem(m)
 			if err != nil {
-				return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
+				return nil, err
 			}
 			items = append(items, it)
 		}

@@ -136,6 +136,49 @@ func TestListItems(t *testing.T) {
 	}
 }
 
+func TestListItemRange(t *testing.T) {
+	ctx := context.Background()
+	s, _, _, _ := newStore(t)
+	for _, it := range []batch.Item{
+		{Kind: batch.KindCapacity, Key: "a#3"}, {Kind: batch.KindCapacity, Key: "a#1"},
+		{Kind: batch.KindCapacity, Key: "a#2"}, {Kind: batch.KindCapacity, Key: "a-b#2"},
+		{Kind: batch.KindCapacity, Key: "b#2"}, {Kind: batch.KindComputeEnvironment, Key: "a#2"},
+	} {
+		it.Doc = []byte(it.Key)
+		if _, err := s.PutItem(ctx, it, 0); err != nil {
+			t.Fatalf("PutItem(%s/%s): %v", it.Kind, it.Key, err)
+		}
+	}
+	tests := []struct {
+		kind, from, to string
+		want           []string
+	}{
+		{batch.KindCapacity, "a#2", "a#3", []string{"a#2"}},
+		{batch.KindCapacity, "a#", "a#9", []string{"a#1", "a#2", "a#3"}},
+		{batch.KindCapacity, "a#0", "a#1", nil},
+		{batch.KindCapacity, "a#3", "a#2", nil},
+		{batch.KindCapacity, "a#2", "a#2", nil},
+		{batch.KindCapacity, "a", "b#3", []string{"a#1", "a#2", "a#3", "a-b#2", "b#2"}},
+		{batch.KindComputeEnvironment, "a#", "a#9", []string{"a#2"}},
+	}
+	for _, tt := range tests {
+		items, err := s.ListItemRange(ctx, tt.kind, tt.from, tt.to)
+		if err != nil {
+			t.Fatalf("ListItemRange(%s, %q, %q): %v", tt.kind, tt.from, tt.to, err)
+		}
+		var got []string
+		for _, it := range items {
+			if it.Kind != tt.kind || string(it.Doc) != it.Key || it.Version != 1 {
+				t.Errorf("ListItemRange(%s, ...) item = %+v, want kind %s, doc = key, version 1", tt.kind, it, tt.kind)
+			}
+			got = append(got, it.Key)
+		}
+		if !equalStrings(got, tt.want) {
+			t.Errorf("ListItemRange(%s, %q, %q) keys = %v, want %v", tt.kind, tt.from, tt.to, got, tt.want)
+		}
+	}
+}
+
 func TestNextSequence(t *testing.T) {
 	ctx := context.Background()
 	s, _, _, _ := newStore(t)

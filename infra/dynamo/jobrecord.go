@@ -95,6 +95,9 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 		m[attrQueue] = str(queuePartition(in.QueueName, j.Status))
 		m[attrQueueKey] = str(timeKey(j.CreatedAt, j.JobID))
 	}
+	if j.Status == batch.Runnable {
+		m[attrDemand] = str(demandValue(in))
+	}
 	if in.ArrayParent != "" {
 		m[attrParent] = str(in.ArrayParent)
 		m[attrChildKey] = str(childKey(childIndex(j)))

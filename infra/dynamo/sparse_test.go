@@ -11,7 +11,7 @@ import (
 )
 
 // indexAttrs are the attributes whose presence follows a job's state.
-var indexAttrs = []string{"queueStatus", "queueKey", "jobQueue", "parent", "childKey", "childStatus", "sweep", "sweepKey", "instance", "ttl"}
+var indexAttrs = []string{"queueStatus", "queueKey", "jobQueue", "parent", "childKey", "childStatus", "sweep", "sweepKey", "instance", "ttl", "demand"}
 
 func TestSparseAttributes(t *testing.T) {
 	index := 7
@@ -31,9 +31,9 @@ func TestSparseAttributes(t *testing.T) {
 		},
 		{
 			name: "runnable", status: batch.Runnable,
-			edit: func(j *batch.Job) { j.Internal.RunnableAt = 42 },
+			edit: func(j *batch.Job) { j.Internal.RunnableAt, j.Internal.VCPUs, j.Internal.MemoryMiB = 42, 0.5, 1024 },
 			want: map[string]string{
-				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j",
+				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j", "demand": "42|0.5|1024|0",
 			},
 		},
 		{
@@ -65,7 +65,7 @@ func TestSparseAttributes(t *testing.T) {
 				j.ArrayProperties = &batch.ArrayPropertiesDetail{Index: &index}
 			},
 			want: map[string]string{
-				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j",
+				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j", "demand": "42|0|0|0",
 				"parent": "p1", "childKey": "000007", "childStatus": "RUNNABLE",
 			},
 		},

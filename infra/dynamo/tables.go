@@ -14,8 +14,10 @@ import (
 const tableWait = 5 * time.Minute
 
 // index is a global secondary index of the jobs table. Every index keeps
-// only keys and at most one small attribute: listings read the documents
-// with BatchGetItem, so a job's transitions write small index entries.
+// only keys and a few small attributes: listings read the documents with
+// BatchGetItem, so a job's transitions write small index entries. The
+// demand of RUNNABLE jobs is read from byQueueStatus alone
+// (SummarizeRunnable).
 type index struct {
 	name, hash, sort string
 	include          []string
@@ -23,7 +25,7 @@ type index struct {
 
 // The jobs table's GSIs (docs/DYNAMODB.md).
 var (
-	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey, include: []string{attrJobQueue, attrInstance}}
+	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey, include: []string{attrJobQueue, attrInstance, attrDemand}}
 	children      = index{name: "children", hash: attrParent, sort: attrChildKey, include: []string{attrChildStatus}}
 	sweep         = index{name: "sweep", hash: attrSweep, sort: attrSweepKey}
 	jobIndexes    = []index{byQueueStatus, children, sweep}

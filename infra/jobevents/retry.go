@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/tanda-batch/tanda/infra/backoff"
+	"github.com/tanda-batch/tanda/internal/backoff"
 )
 
 // retrier says how failed entries and throttled requests are retried.

@@ -84,17 +84,38 @@ func (db *DB) ListItems(ctx context.Context, kind, prefix string) ([]batch.Item,
 	if err != nil {
 		return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
 	}
+	items, err := scanItems(rows, kind)
+	if err != nil {
+		return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
+	}
+	return items, nil
+}
+
+// scanItems reads the items of a kind rows hold (key, doc, version,
+// expires_at) and closes rows.
+func scanItems(rows *sql.Rows, kind string) ([]batch.Item, error) {
 	defer rows.Close()
 	var items []batch.Item
 	for rows.Next() {
 		it := batch.Item{Kind: kind}
 		if err := rows.Scan(&it.Key, &it.Doc, &it.Version, &it.ExpiresAt); err != nil {
-			return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
+			return nil, err
 		}
 		items = append(items, it)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing items %s/%s*: %w", kind, prefix, err)
+	return items, rows.Err()
+}
+
+// ListItemRange lists the items of a kind whose keys lie in [from, to),
+// by key.
+func (db *DB) ListItemRange(ctx context.Context, kind, from, to string) ([]batch.Item, error) {
+	rows, err := db.read.query(ctx, listItemsSQL, kind, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("listing items %s/[%s, %s): %w", kind, from, to, err)
+	}
+	items, err := scanItems(rows, kind)
+	if err != nil {
+		return nil, fmt.Errorf("listing items %s/[%s, %s): %w", kind, from, to, err)
 	}
 	return items, nil
 }

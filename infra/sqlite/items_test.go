@@ -85,6 +85,46 @@ func TestListItemsByPrefix(t *testing.T) {
 	}
 }
 
+func TestListItemRange(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, sqlite.Options{})
+	for _, it := range []batch.Item{
+		{Kind: "capacity", Key: "a#1"}, {Kind: "capacity", Key: "a#2"}, {Kind: "capacity", Key: "a#3"},
+		{Kind: "capacity", Key: "a-b#2"}, {Kind: "capacity", Key: "b#2"}, {Kind: "ce", Key: "a#2"},
+	} {
+		if _, err := db.PutItem(ctx, it, 0); err != nil {
+			t.Fatalf("PutItem: %v", err)
+		}
+	}
+	tests := []struct {
+		kind, from, to string
+		want           []string
+	}{
+		{"capacity", "a#2", "a#3", []string{"a#2"}},
+		{"capacity", "a#", "a#9", []string{"a#1", "a#2", "a#3"}},
+		{"capacity", "a#0", "a#1", nil},
+		{"capacity", "a#3", "a#2", nil},
+		{"capacity", "a", "b#3", []string{"a#1", "a#2", "a#3", "a-b#2", "b#2"}},
+		{"ce", "a#", "a#9", []string{"a#2"}},
+	}
+	for _, tt := range tests {
+		items, err := db.ListItemRange(ctx, tt.kind, tt.from, tt.to)
+		if err != nil {
+			t.Fatalf("ListItemRange(%q, %q, %q): %v", tt.kind, tt.from, tt.to, err)
+		}
+		var got []string
+		for _, it := range items {
+			if it.Kind != tt.kind {
+				t.Errorf("ListItemRange(%q, ...) item of kind %q", tt.kind, it.Kind)
+			}
+			got = append(got, it.Key)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ListItemRange(%q, %q, %q) = %q; want %q", tt.kind, tt.from, tt.to, got, tt.want)
+		}
+	}
+}
+
 func TestDeleteItem(t *testing.T) {
 	tests := []struct {
 		name      string

@@ -20,6 +20,7 @@ var jobColumns = []string{
 	"id", "queue", "status", "created_at", "runnable_at", "updated_at",
 	"parent", "array_index", "name_lower", "def_name", "def_arn", "share_id",
 	"instance", "lease_expires_at", "expires_at", "top_level", "version", "doc",
+	"vcpus", "memory_mib", "gpus",
 }
 
 // insertJobSQL inserts a job row.
@@ -56,6 +57,8 @@ type jobRow struct {
 	topLevel                         bool
 	version                          int64
 	doc                              []byte
+	vcpus                            float64
+	memoryMiB, gpus                  int64
 }
 
 // newJobRow makes the row of j stored at version.
@@ -92,6 +95,9 @@ func newJobRow(j batch.Job, version int64) (jobRow, error) {
 		topLevel:       in.ArrayParent == "",
 		version:        version,
 		doc:            doc,
+		vcpus:          in.VCPUs,
+		memoryMiB:      in.MemoryMiB,
+		gpus:           in.GPUs,
 	}, nil
 }
 
@@ -101,6 +107,7 @@ func (r jobRow) args() []any {
 		r.id, r.queue, r.status, r.createdAt, r.runnableAt, r.updatedAt,
 		r.parent, r.arrayIndex, r.nameLower, r.defName, r.defArn, r.shareID,
 		r.instance, r.leaseExpiresAt, r.expiresAt, r.topLevel, r.version, r.doc,
+		r.vcpus, r.memoryMiB, r.gpus,
 	}
 }
 

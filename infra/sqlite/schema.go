@@ -96,6 +96,23 @@ CREATE INDEX jobs_lease         ON jobs (lease_expires_at) WHERE lease_expires_a
 CREATE INDEX jobs_instance      ON jobs (instance) WHERE instance != '';
 CREATE INDEX jobs_runnable      ON jobs (queue, runnable_at, id) WHERE status = 'RUNNABLE';
 `,
+	// 4: what a job needs, in columns, and in the index of RUNNABLE jobs,
+	// so that the provisioner's demand (SummarizeRunnable) is read from
+	// the index alone, without the job documents. Waiting jobs get their
+	// values from their documents; the others are rewritten whole before
+	// they are RUNNABLE again.
+	`
+ALTER TABLE jobs ADD COLUMN vcpus      REAL    NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN memory_mib INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN gpus       INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET
+	vcpus      = coalesce(json_extract(CAST(doc AS TEXT), '$.internal.vcpus'), 0),
+	memory_mib = coalesce(json_extract(CAST(doc AS TEXT), '$.internal.memoryMiB'), 0),
+	gpus       = coalesce(json_extract(CAST(doc AS TEXT), '$.internal.gpus'), 0)
+WHERE status NOT IN ('SUCCEEDED', 'FAILED');
+DROP INDEX jobs_runnable;
+CREATE INDEX jobs_runnable ON jobs (queue, runnable_at, id, vcpus, memory_mib, gpus) WHERE status = 'RUNNABLE';
+`,
 }
 
 // migrate brings the schema to the newest version in one transaction.

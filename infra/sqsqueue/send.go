@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/infra/backoff"
+	"github.com/tanda-batch/tanda/internal/backoff"
 )
 
 const (

@@ -57,14 +57,10 @@ func (m provMetrics) Pass(p provisioner.PassReport) {
 
 	type key struct{ typ, life, state string }
 	counts := map[key]int{}
-	var provisioned, used float64
 	for _, i := range p.Instances {
 		counts[key{i.Type, lifecycle(i), i.State}]++
-		if i.State != provisioner.InstanceTerminating {
-			provisioned += i.VCPUs
-			used += p.Loads[i.ID].UsedVCPUs
-		}
 	}
+	provisioned, used := p.VCPUs()
 	r.instances.DeletePartialMatch(prometheus.Labels{"compute_environment": ce})
 	for k, n := range counts {
 		r.instances.WithLabelValues(ce, k.typ, k.life, k.state).Set(float64(n))

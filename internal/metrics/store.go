@@ -67,6 +67,7 @@ func (r *Registry) Store(s control.Store) control.Store {
 		getJobs:   r.storeOp("GetJobs"),
 		listJobs:  r.storeOp("ListJobs"),
 		children:  r.storeOp("CountChildren"),
+		demand:    r.storeOp("SummarizeRunnable"),
 		addDeps:   r.storeOp("AddDependents"),
 		deps:      r.storeOp("Dependents"),
 		expired:   r.storeOp("DeleteExpired"),
@@ -74,10 +75,10 @@ func (r *Registry) Store(s control.Store) control.Store {
 }
 
 type store struct {
-	s                                             control.Store
-	putItem, getItem, listItems, delItem, nextSeq op
-	create, update, updateDel, getJob, getJobs    op
-	listJobs, children, addDeps, deps, expired    op
+	s                                                  control.Store
+	putItem, getItem, listItems, delItem, nextSeq      op
+	create, update, updateDel, getJob, getJobs         op
+	listJobs, children, demand, addDeps, deps, expired op
 }
 
 func (s *store) PutItem(ctx context.Context, it batch.Item, expectVersion int64) (int64, error) {
@@ -154,6 +155,13 @@ func (s *store) ListJobs(ctx context.Context, q batch.JobQuery) (batch.JobPage, 
 	start := time.Now()
 	v, err := s.s.ListJobs(ctx, q)
 	s.listJobs.done(start, err)
+	return v, err
+}
+
+func (s *store) SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]batch.DemandRun, error) {
+	start := time.Now()
+	v, err := s.s.SummarizeRunnable(ctx, q)
+	s.demand.done(start, err)
 	return v, err
 }
 

@@ -78,7 +78,7 @@ func (w *world) ComputeEnvironments(context.Context) ([]batch.ComputeEnvironment
 }
 
 // Demand lists the waiting jobs in dispatch order.
-func (w *world) Demand(_ context.Context, _ string, limit int) ([]provisioner.Job, error) {
+func (w *world) Demand(_ context.Context, _ string, limit int, waitedSince time.Time) ([]provisioner.DemandRun, error) {
 	n := min(limit, len(w.waiting))
 	out := make([]provisioner.Job, n)
 	for k, i := range w.waiting[:n] {
@@ -87,7 +87,7 @@ func (w *world) Demand(_ context.Context, _ string, limit int) ([]provisioner.Jo
 		// job's place in the queue, as production's RunnableAt does.
 		out[k] = provisioner.Job{ID: j.ID, VCPUs: j.VCPUs, MemoryMiB: j.MemoryMiB, GPUs: j.GPUs, RunnableSince: w.start.Add(j.Submit)}
 	}
-	return out, nil
+	return provisioner.RunsOf(out, waitedSince), nil
 }
 
 // Loads reports the registered instances, as their agents would.

@@ -45,6 +45,18 @@ type Deps struct {
 	// (no managed EC2 or Spot compute environment): the invocation ends
 	// then rather than loop, so an idle stack costs one pass a minute.
 	Idle func(ctx context.Context) (bool, error)
+	// Capacity, when set, records the passes (*capacity.Recorder): it is
+	// flushed after each pass and closed before the lease is released,
+	// so that the next invocation finds the minute it takes over in
+	// written.
+	Capacity Recorder
+}
+
+// Recorder writes what the passes saw: the minutes that have ended
+// (Flush), or all of them (Close).
+type Recorder interface {
+	Flush(ctx context.Context) error
+	Close(ctx context.Context) error
 }
 
 // Options tune the function; zero values take the defaults.
@@ -127,6 +139,11 @@ func (f *Function) Handle(ctx context.Context, ev events.EventBridgeEvent) error
 		return nil
 	}
 	defer func() {
+		if f.deps.Capacity != nil {
+			if err := f.deps.Capacity.Close(ctx); err != nil {
+				log.Warn("writing the capacity history", "err", err)
+			}
+		}
 		if err := releaseLease(ctx, f.deps.Store, f.opts.Holder, f.opts.Clock.Now()); err != nil {
 			log.Warn("releasing the provisioner's lease", "err", err)
 		}
@@ -174,6 +191,11 @@ func (f *Function) pass(ctx context.Context, log *slog.Logger) bool {
 	}
 	if err := f.deps.Provisioner.Reconcile(ctx); err != nil && ctx.Err() == nil {
 		log.Error("provisioner pass failed", "err", err)
+	}
+	if f.deps.Capacity != nil {
+		if err := f.deps.Capacity.Flush(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("writing the capacity history", "err", err)
+		}
 	}
 	if f.deps.Idle == nil {
 		return false

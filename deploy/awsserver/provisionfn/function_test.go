@@ -202,3 +202,36 @@ func TestNewNeedsItsDependencies(t *testing.T) {
 		t.Errorf("New with what it needs: %v", err)
 	}
 }
+
+// recorderCalls records a Recorder's calls, and whether the lease was
+// still held at each Close.
+type recorderCalls struct {
+	t          *testing.T
+	store      *memStore
+	clock      *fakeTime
+	flushes    int
+	closesHeld []bool
+}
+
+func (r *recorderCalls) Flush(context.Context) error { r.flushes++; return nil }
+
+func (r *recorderCalls) Close(context.Context) error {
+	l := r.store.lease(r.t)
+	r.closesHeld = append(r.closesHeld, l.Holder == "me" && l.Until > r.clock.Now().UnixMilli())
+	return nil
+}
+
+func TestHandleWritesTheCapacityHistoryBeforeHandingOver(t *testing.T) {
+	rec := &recorderCalls{t: t}
+	r := newRig(t, Deps{Capacity: rec})
+	rec.store, rec.clock = r.store, r.clock
+	if err := r.invoke(t); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if passes := len(r.prov.starts); rec.flushes != passes || passes == 0 {
+		t.Errorf("%d flushes after %d passes, want one after each", rec.flushes, passes)
+	}
+	if !slices.Equal(rec.closesHeld, []bool{true}) {
+		t.Errorf("closes with the lease held: %v, want one, before the lease is released", rec.closesHeld)
+	}
+}

@@ -1,4 +1,4 @@
-// Package backoff holds the waiting that Tanda's AWS adapters share when
+// Package backoff holds the waiting that Tanda's clients share when
 // they retry throttled or partly failed calls: exponential waits with
 // jitter, cut short by the caller's context.
 package backoff

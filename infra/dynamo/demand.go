@@ -1,0 +1,143 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/tanda-batch/tanda/batch"
+)
+
+// demandPage is how many index entries one Query of a demand summary asks
+// for: the entries are small, so a page is one call rather than many.
+const demandPage = 1000
+
+// demandValue is a RUNNABLE job's demand attribute: when it became
+// RUNNABLE and what it needs, projected into byQueueStatus so that the
+// provisioner reads a queue's demand from the index alone.
+func demandValue(in batch.JobInternal) string {
+	return strconv.FormatInt(in.RunnableAt, 10) + "|" + strconv.FormatFloat(in.VCPUs, 'g', -1, 64) + "|" +
+		strconv.FormatInt(in.MemoryMiB, 10) + "|" + strconv.FormatInt(in.GPUs, 10)
+}
+
+// parseDemand reads a demand attribute as a run of one job.
+func parseDemand(v string) (batch.DemandRun, error) {
+	parts := strings.Split(v, "|")
+	if len(parts) != 4 {
+		return batch.DemandRun{}, fmt.Errorf("demand %q: want 4 fields", v)
+	}
+	var r batch.DemandRun
+	var errs [4]error
+	r.RunnableAt, errs[0] = strconv.ParseInt(parts[0], 10, 64)
+	r.VCPUs, errs[1] = strconv.ParseFloat(parts[1], 64)
+	r.MemoryMiB, errs[2] = strconv.ParseInt(parts[2], 10, 64)
+	r.GPUs, errs[3] = strconv.ParseInt(parts[3], 10, 64)
+	for _, err := range errs {
+		if err != nil {
+			return batch.DemandRun{}, fmt.Errorf("demand %q: %w", v, err)
+		}
+	}
+	return r, nil
+}
+
+// demandEntry is one job of a summary: its demand, or, for an entry
+// written before the attribute existed, its id, whose document is read.
+type demandEntry struct {
+	id  string
+	run batch.DemandRun
+	ok  bool
+}
+
+// SummarizeRunnable summarizes the front of a queue's RUNNABLE jobs, in
+// dispatch order, as runs of jobs alike (batch.DemandRun). It reads the
+// queue's RUNNABLE partition of byQueueStatus and the demand attribute
+// projected there, and no document, except those of entries written
+// without the attribute. A Query is billed by the size of the entries it
+// reads, whatever it returns, so it asks for whole entries (about 100
+// bytes each: 4 KB, half a read unit, holds about 40). Like any read of an index it may lag a write by
+// a moment: a job that has just left RUNNABLE may still be counted.
+func (s *Store) SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]batch.DemandRun, error) {
+	if q.Limit <= 0 {
+		return nil, nil
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.opts.JobsTable),
+		IndexName:                 aws.String(byQueueStatus.name),
+		KeyConditionExpression:    aws.String("#h = :h"),
+		ExpressionAttributeNames:  map[string]string{"#h": byQueueStatus.hash},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(queuePartition(q.Queue, batch.Runnable))},
+		ScanIndexForward:          aws.Bool(true),
+	}
+	var entries []demandEntry
+	var missing []string
+	for len(entries) < q.Limit {
+		in.Limit = aws.Int32(int32(min(demandPage, q.Limit-len(entries))))
+		out, err := s.api.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: %w", q.Queue, translate(err))
+		}
+		for _, m := range out.Items {
+			id, err := getString(m, attrID)
+			if err != nil {
+				return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: %w", q.Queue, err)
+			}
+			v, err := getString(m, attrDemand)
+			if err != nil {
+				return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: job %s: %w", q.Queue, id, err)
+			}
+			e := demandEntry{id: id}
+			if v == "" {
+				missing = append(missing, id)
+			} else {
+				if e.run, err = parseDemand(v); err != nil {
+					return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: job %s: %w", q.Queue, id, err)
+				}
+				e.ok = true
+			}
+			entries = append(entries, e)
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if err := s.fillDemand(ctx, entries, missing); err != nil {
+		return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: %w", q.Queue, err)
+	}
+	var runs batch.DemandRuns
+	for _, e := range entries {
+		if e.ok {
+			runs.Add(e.run, q.WaitedSince)
+		}
+	}
+	return runs, nil
+}
+
+// fillDemand reads the documents of the entries without a demand
+// attribute; a job gone or no longer RUNNABLE is left out.
+func (s *Store) fillDemand(ctx context.Context, entries []demandEntry, missing []string) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	jobs, err := s.GetJobs(ctx, missing)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]batch.Job, len(jobs))
+	for _, j := range jobs {
+		byID[j.JobID] = j
+	}
+	for i := range entries {
+		e := &entries[i]
+		if j, ok := byID[e.id]; ok && !e.ok && j.Status == batch.Runnable {
+			in := j.Internal
+			e.run = batch.DemandRun{VCPUs: in.VCPUs, MemoryMiB: in.MemoryMiB, GPUs: in.GPUs, RunnableAt: in.RunnableAt}
+			e.ok = true
+		}
+	}
+	return nil
+}
