@@ -57,6 +57,16 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"join": strings.Join,
+	// definitionName is the name in a job definition's ARN (name:revision).
+	"definitionName": func(arn string) string {
+		name, _, _ := strings.Cut(lastSegment(arn), ":")
+		return name
+	},
+	// arrayParent is the parent's id in an array child's id (parent:index).
+	"arrayParent": func(id string) string {
+		parent, _, _ := strings.Cut(id, ":")
+		return parent
+	},
 	"toggle": func(action, field, name, state, csrf, back string) toggle {
 		t := toggle{Action: action, Field: field, Name: name, CSRF: csrf, Back: back, To: batch.StateDisabled, Label: "Disable…"}
 		if state != batch.StateEnabled {
