@@ -265,9 +265,25 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the attempt's log says %q, want it to name attempt 1", state)
 	}
 
+	// An array job: its children by status, each a link.
+	ctx := context.Background()
+	size := 3
+	arr, err := srv.Control().SubmitJob(ctx, &batch.SubmitJobInput{
+		JobName: "array", JobQueue: local.DefaultJobQueue, JobDefinition: local.ExampleJobDefinition,
+		ArrayProperties: &batch.ArrayProperties{Size: &size},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.run("opening the array job", chromedp.Navigate(console+"jobs/"+arr.JobID), chromedp.WaitVisible(css("#job-status.status-succeeded")),
+		chromedp.Navigate(console+"jobs/"+arr.JobID+"?childStatus=SUCCEEDED"), chromedp.WaitVisible(css("#children")))
+	if n := get(b, "counting children", chromedp.Evaluate[int](`document.querySelectorAll('#children td a').length`)); n != size {
+		t.Fatalf("the array job lists %d SUCCEEDED children, want %d", n, size)
+	}
+	b.shot("array-job")
+
 	// Cancel a waiting job (it waits on a long one), through the confirm
 	// step; then terminate the long one.
-	ctx := context.Background()
 	blocker, err := srv.Control().SubmitJob(ctx, &batch.SubmitJobInput{
 		JobName: "long", JobQueue: local.DefaultJobQueue, JobDefinition: local.ExampleJobDefinition,
 		ContainerOverrides: &batch.ContainerOverrides{Command: []string{"sleep", "120"}},

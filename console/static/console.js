@@ -26,6 +26,7 @@
   if (live) {
     var attempts = parseInt(live.dataset.attemptCount, 10) || 0;
     var refreshAttempts = function () {
+      if (!document.getElementById('attempts')) { return null; } // an array job's
       return fetch(live.dataset.attempts, { credentials: 'same-origin' })
         .then(function (r) {
           // A signed-out request is sent to the sign-in page: show it whole.
