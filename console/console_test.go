@@ -548,3 +548,21 @@ func TestStoreFailureKeepsTheSession(t *testing.T) {
 		t.Fatal("the session did not survive a store failure")
 	}
 }
+
+func TestJobsWithoutQueues(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	state := batch.StateDisabled
+	if _, err := f.ctl.UpdateJobQueue(ctx, &batch.UpdateJobQueueInput{JobQueue: "q", State: state}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ctl.DeleteJobQueue(ctx, &batch.DeleteJobQueueInput{JobQueue: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client()
+	f.signIn(c)
+	resp, body := f.do(c, http.MethodGet, "/console/jobs", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "no job queue yet") {
+		t.Fatalf("the jobs page without queues: %d %.300s", resp.StatusCode, body)
+	}
+}

@@ -218,6 +218,10 @@ func (c *Console) jobs(w http.ResponseWriter, r *http.Request, s *session) error
 	if b.Status == "" {
 		b.Status = batch.Running.String()
 	}
+	if b.Queue == "" {
+		c.render(w, s, http.StatusOK, "jobs", "Jobs", b) // no queue, no jobs
+		return nil
+	}
 	size := pageSize
 	in := map[string]any{"jobQueue": b.Queue, "jobStatus": b.Status, "maxResults": size}
 	if b.Token != "" {
