@@ -112,7 +112,8 @@ func numberOrString(v string) any {
 
 // buildSubmit makes a SubmitJob request of the submit form: job name,
 // queue, definition, parameters and environment (name=value a line),
-// command (one argument a line), vCPUs and memory, array size.
+// command (one argument a line), vCPUs and memory, attempts, attempt
+// timeout, array size.
 func buildSubmit(f url.Values) (map[string]any, []string, error) {
 	in := map[string]any{"jobName": f.Get("jobName"), "jobQueue": f.Get("jobQueue"), "jobDefinition": f.Get("jobDefinition")}
 	said := []string{fmt.Sprintf("Submit job %q to queue %s from job definition %s.", f.Get("jobName"), f.Get("jobQueue"), f.Get("jobDefinition"))}
@@ -157,6 +158,14 @@ func buildSubmit(f url.Values) (map[string]any, []string, error) {
 	}
 	if len(overrides) > 0 {
 		in["containerOverrides"] = overrides
+	}
+	if v := strings.TrimSpace(f.Get("attempts")); v != "" {
+		in["retryStrategy"] = map[string]any{"attempts": numberOrString(v)}
+		said = append(said, "Attempts: "+v+".")
+	}
+	if v := strings.TrimSpace(f.Get("timeout")); v != "" {
+		in["timeout"] = map[string]any{"attemptDurationSeconds": numberOrString(v)}
+		said = append(said, "Attempt timeout: "+v+" s.")
 	}
 	if v := strings.TrimSpace(f.Get("arraySize")); v != "" {
 		in["arrayProperties"] = map[string]any{"size": numberOrString(v)}

@@ -456,7 +456,8 @@ func TestEveryPageRenders(t *testing.T) {
 	}
 	resp, body := f.do(c, http.MethodPost, "/console/actions/submit-job", url.Values{
 		"jobName": {"from-console"}, "jobQueue": {"q"}, "jobDefinition": {"d"}, "parameters": {"p=v"},
-		"command": {"echo\nhi there"}, "environment": {"A=1"}, "vcpus": {"1"}, "memory": {"256"}, "csrf": {token}, "confirm": {"yes"},
+		"command": {"echo\nhi there"}, "environment": {"A=1"}, "vcpus": {"1"}, "memory": {"256"},
+		"attempts": {"2"}, "timeout": {"120"}, "csrf": {token}, "confirm": {"yes"},
 	})
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/console/jobs/") {
 		t.Fatalf("submitting from the console: %d %s", resp.StatusCode, body)
@@ -478,12 +479,21 @@ func TestEveryPageRenders(t *testing.T) {
 		}
 	}
 	j, err := f.ctl.Job(context.Background(), id)
-	if err != nil || j.JobName != "from-console" || j.Parameters["p"] != "v" || strings.Join(j.Container.Command, " ") != "echo hi there" {
+	if err != nil || j.JobName != "from-console" || j.Parameters["p"] != "v" || strings.Join(j.Container.Command, " ") != "echo hi there" ||
+		j.RetryStrategy == nil || deref(j.RetryStrategy.Attempts) != 2 || j.Timeout == nil || deref(j.Timeout.AttemptDurationSeconds) != 120 {
 		t.Fatalf("the submitted job: %v %+v", err, j)
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
 
 func base64Decode(s string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
