@@ -343,6 +343,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		b.run("opening "+p.shot, chromedp.Navigate(console+p.path), chromedp.WaitVisible(css(p.sel)))
 		b.shot(p.shot)
 	}
+	// The dashboard refreshes itself when asked, without reloading.
+	b.run("opening the dashboard", chromedp.Navigate(console), chromedp.WaitVisible(css(`a.count[data-status="SUCCEEDED"]`)))
+	before := b.text(`a.count[data-status="SUCCEEDED"]`)
+	b.run("asking for refreshes", chromedp.Click(css("#auto-refresh")))
+	get(b, "marking the dashboard", chromedp.Evaluate[bool](`window.__notReloaded = true`))
+	if _, err := srv.Control().SubmitJob(ctx, &batch.SubmitJobInput{
+		JobName: "counted", JobQueue: local.DefaultJobQueue, JobDefinition: local.ExampleJobDefinition,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.poll("waiting for the dashboard's count to move", fmt.Sprintf(
+		`document.querySelector('a.count[data-status="SUCCEEDED"]').textContent.trim() !== %q`, before))
+	if !get(b, "checking the dashboard was not reloaded", chromedp.Evaluate[bool](`window.__notReloaded === true`)) {
+		t.Fatal("the dashboard reloaded to refresh; it should swap its cards in place")
+	}
+
 	if rows := b.countRows(console + "jobs?queue=default&status=SUCCEEDED"); rows < 1 {
 		t.Fatalf("the SUCCEEDED jobs list has %d rows, want the job that ran", rows)
 	}

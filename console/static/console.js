@@ -103,4 +103,40 @@
     };
     pollLog();
   }
+
+  // Lists and the dashboard: when asked (the choice is remembered), read
+  // the page again every 5 s and swap in its fresh part. The HTML is the
+  // console's own, escaped on the server; parsing it runs no script.
+  var box = document.getElementById('auto-refresh');
+  var region = document.getElementById('refreshable');
+  if (box && region) {
+    var timer = null;
+    var busy = false;
+    var schedule = function () {
+      busy = false;
+      timer = box.checked ? setTimeout(refresh, 5 * every) : null;
+    };
+    var refresh = function () {
+      busy = true;
+      fetch(window.location.href, { credentials: 'same-origin' })
+        .then(function (r) {
+          if (r.redirected) { window.location.reload(); }
+          return r.ok && !r.redirected ? r.text() : Promise.reject(new Error(String(r.status)));
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('refreshable');
+          if (fresh) { region.innerHTML = fresh.innerHTML; }
+        })
+        .catch(function () {})
+        .then(schedule);
+    };
+    try { box.checked = window.localStorage.getItem('tanda.autoRefresh') === 'on'; } catch (e) { /* no storage */ }
+    box.addEventListener('change', function () {
+      try { window.localStorage.setItem('tanda.autoRefresh', box.checked ? 'on' : 'off'); } catch (e) { /* no storage */ }
+      if (timer) { clearTimeout(timer); }
+      timer = null;
+      if (box.checked && !busy) { refresh(); } // a read under way schedules the next itself
+    });
+    schedule();
+  }
 }());
