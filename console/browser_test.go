@@ -183,6 +183,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives a browser")
 	}
+	chromium(t) // before starting anything
 	srv := startTanda(t)
 	b := newBrowser(t, srv.Endpoint())
 	console := srv.ConsoleURL()
