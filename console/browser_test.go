@@ -316,7 +316,8 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// A refused action shows the API's message.
 	ce := console + "compute-environments/" + local.DefaultComputeEnvironment
-	b.run("opening the compute environment", chromedp.Navigate(ce), chromedp.WaitVisible(css("#maxvCpus")))
+	b.run("opening the compute environment", chromedp.Navigate(ce), chromedp.WaitVisible(css("#maxvCpus")),
+		chromedp.WaitVisible(css(`figure.capacity svg[role="img"]`))) // the capacity chart, drawn
 	b.shot("compute-environment")
 	b.run("asking for maxvCpus below minvCpus",
 		chromedp.SetValue(css("#minvCpus"), "4"),
@@ -334,7 +335,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// The other main pages render.
 	for _, p := range []struct{ path, shot, sel string }{
-		{"", "dashboard", ".card.queue"},
+		{"", "dashboard", `figure.capacity svg[role="img"]`},
 		{"jobs?queue=default&status=SUCCEEDED", "jobs", "#jobs"},
 		{"job-queues/default", "job-queue", ".card.queue"},
 		{"job-definitions", "job-definitions", "#definitions"},

@@ -168,8 +168,8 @@ func (c *Console) ceCard(ctx context.Context, ce batch.ComputeEnvironment, qs []
 			}
 		}
 	}
-	// CAPACITY CHART: the chart of demand against provisioned and used
-	// vCPUs over the last hours (package capacity) comes in through
+	// The chart of demand against provisioned and used vCPUs over the last
+	// hours (package capacity, drawn by kit.CapacityChart) comes in through
 	// Options.Chart and shows in the "capacity" block of the ce template.
 	if c.o.Chart != nil {
 		chart, err := c.o.Chart(ctx, ce.ComputeEnvironmentName)

@@ -42,10 +42,8 @@ type APIOptions struct {
 	RateLimit float64
 	// Metrics, when set, counts and times the requests.
 	Metrics httpapi.Metrics
-	// Chart, if set, draws the console's capacity charts.
-	Chart  console.Chart
-	Logger *slog.Logger
-	Clock  batch.Clock
+	Logger  *slog.Logger
+	Clock   batch.Clock
 }
 
 // API is the AWS Batch API with the web console mounted at
@@ -68,8 +66,10 @@ func NewAPI(ctl *control.Service, o APIOptions) (API, error) {
 		Clock: o.Clock, MaxSkew: sigv4.DefaultMaxSkew,
 	}
 	var history httpapi.CapacityHistory
+	var drawChart console.Chart
 	if o.Capacity != nil {
 		history = CapacityHistory{History: o.Capacity}
+		drawChart = CapacityChart{History: o.Capacity, Clock: o.Clock}.Draw
 	}
 	logs := LogReader{Control: ctl, Logs: o.Logs}
 	api := httpapi.New(ctl, httpapi.Options{
@@ -88,7 +88,7 @@ func NewAPI(ctl *control.Service, o APIOptions) (API, error) {
 		logger = slog.Default()
 	}
 	con, err := console.New(console.Options{
-		API: api, Logs: logs, State: ctl, Keys: o.Keys, Chart: o.Chart,
+		API: api, Logs: logs, State: ctl, Keys: o.Keys, Chart: drawChart,
 		Logger: logger.With("part", "console"), Clock: o.Clock,
 	})
 	if err != nil {
