@@ -383,7 +383,10 @@ type ComputeEnvironment struct {
 
 	// Decision is the provisioner's last decision, Tanda's own addition.
 	Decision *ScalingDecision `json:"tandaLastScalingDecision,omitempty"`
-	Version  int64            `json:"-"`
+	// LastChange is the provisioner's last decision that launched or
+	// retired instances, kept while later passes change nothing.
+	LastChange *ScalingDecision `json:"tandaLastScalingChange,omitempty"`
+	Version    int64            `json:"-"`
 }
 
 // ScalingDecision is what the provisioner decided for a compute environment

@@ -194,8 +194,9 @@ func (s *Service) QueuesOf(ctx context.Context, ceName string) ([]batch.JobQueue
 
 // RecordDecision stores the provisioner's latest decision for a compute
 // environment and its desiredvCpus, for DescribeComputeEnvironments: in
-// tandaLastScalingDecision, and in words in statusReason, which every
-// client shows.
+// tandaLastScalingDecision (and, if it launched or retired instances, in
+// tandaLastScalingChange), and in words in statusReason, which every
+// client shows: the latest decision, and the last change if it was earlier.
 func (s *Service) RecordDecision(ctx context.Context, ceName string, d batch.ScalingDecision) error {
 	_, err := updateDoc(ctx, s.store, batch.KindComputeEnvironment, ceName, func(ce *batch.ComputeEnvironment) error {
 		if ce.ComputeResources == nil {
@@ -206,12 +207,20 @@ func (s *Service) RecordDecision(ctx context.Context, ceName string, d batch.Sca
 			return errNoChange // nothing new to say: spare the write
 		}
 		ce.Decision = &d
+		if len(d.Launch) > 0 || len(d.Retire) > 0 {
+			ce.LastChange = &d
+		}
 		ce.ComputeResources.DesiredvCpus = intPtr(d.DesiredvCpus)
 		if ce.Status == batch.StatusValid {
 			// statusReason is what every client shows; the decision
-			// itself is tandaLastScalingDecision.
+			// itself is tandaLastScalingDecision. A pass that changes
+			// nothing does not hide the last one that did: a retirement
+			// is followed a pass later by "no RUNNABLE jobs".
 			ce.StatusReason = fmt.Sprintf("ComputeEnvironment Healthy. Last scaling decision (%s): %s",
 				time.UnixMilli(d.At).UTC().Format(time.RFC3339), d.Reason)
+			if c := ce.LastChange; c != nil && c.At != d.At {
+				ce.StatusReason += fmt.Sprintf(". Last change (%s): %s", time.UnixMilli(c.At).UTC().Format(time.RFC3339), c.Reason)
+			}
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package control_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -90,6 +91,34 @@ func TestRecordDecision(t *testing.T) {
 	}
 	if err := h.svc.RecordDecision(h.ctx, "ghost", d); err != nil {
 		t.Errorf("RecordDecision for an unknown compute environment: %v", err)
+	}
+}
+
+// TestRecordDecisionKeepsTheLastChange: a pass that changes nothing does
+// not hide the retirement before it from statusReason.
+func TestRecordDecisionKeepsTheLastChange(t *testing.T) {
+	h := newHarness(t)
+	retire := batch.ScalingDecision{At: batch.Millis(h.clk.Now()), DesiredvCpus: 0, Retire: []string{"i-1"}, Reason: "retiring idle i-1"}
+	if err := h.svc.RecordDecision(h.ctx, ceName, retire); err != nil {
+		t.Fatalf("RecordDecision: %v", err)
+	}
+	h.clk.Advance(time.Second)
+	idle := batch.ScalingDecision{At: batch.Millis(h.clk.Now()), DesiredvCpus: 0, Reason: "no RUNNABLE jobs"}
+	if err := h.svc.RecordDecision(h.ctx, ceName, idle); err != nil {
+		t.Fatalf("RecordDecision: %v", err)
+	}
+	ce, err := h.svc.ComputeEnvironment(h.ctx, ceName)
+	if err != nil {
+		t.Fatalf("ComputeEnvironment: %v", err)
+	}
+	if ce.Decision == nil || ce.Decision.Reason != idle.Reason {
+		t.Errorf("decision %+v, want %+v", ce.Decision, idle)
+	}
+	if ce.LastChange == nil || ce.LastChange.Reason != retire.Reason {
+		t.Errorf("last change %+v, want %+v", ce.LastChange, retire)
+	}
+	if !strings.Contains(ce.StatusReason, "no RUNNABLE jobs") || !strings.Contains(ce.StatusReason, "Last change") || !strings.Contains(ce.StatusReason, "retiring idle i-1") {
+		t.Errorf("statusReason = %q, want the latest decision and the last change", ce.StatusReason)
 	}
 }
 
