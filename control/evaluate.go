@@ -19,7 +19,12 @@ const childBatch = 500
 //   - SUBMITTED/PENDING: resolve dependencies; expand an array parent.
 //   - RUNNABLE: make sure its ready doorbell rings.
 //   - an expanded array parent: finish it when its children have finished.
-//   - SUCCEEDED/FAILED: wake its dependents and its array parent.
+//   - SUCCEEDED/FAILED: nothing. The write that finished the job woke its
+//     dependents and its array parent (mutateDeleting), and the sweeper's
+//     re-evaluation of PENDING jobs covers a wake-up lost to a crash. A
+//     finished job gets doorbells long after (each child's end rings its
+//     array parent; queues deliver twice): waking its dependents again at
+//     each would fan every duplicate out to all of them.
 func (s *Service) Evaluate(ctx context.Context, jobID string) error {
 	j, err := s.store.GetJob(ctx, jobID)
 	if errors.Is(err, batch.ErrNotFound) {
@@ -30,7 +35,7 @@ func (s *Service) Evaluate(ctx context.Context, jobID string) error {
 	}
 	switch {
 	case j.Status.Terminal():
-		return s.wakeDependents(ctx, j)
+		return nil
 	case isArrayParent(&j) && j.Internal.Expanded:
 		return s.finishParent(ctx, jobID)
 	case j.Status == batch.Submitted || j.Status == batch.Pending:

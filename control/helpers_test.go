@@ -49,6 +49,17 @@ type hookStore struct {
 	beforeCreate func(jobs []batch.Job) error
 	// afterCreate, when set, runs after CreateJobs has written jobs.
 	afterCreate func(jobs []batch.Job)
+	// afterUpdate, when set, sees what UpdateJob returned and may
+	// change it (an answer lost after the write was applied, say).
+	afterUpdate func(written batch.Job, err error) (batch.Job, error)
+}
+
+func (s *hookStore) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Message) (batch.Job, error) {
+	written, err := s.backend.UpdateJob(ctx, job, msgs)
+	if s.afterUpdate != nil {
+		return s.afterUpdate(written, err)
+	}
+	return written, err
 }
 
 func (s *hookStore) CreateJobs(ctx context.Context, jobs []batch.Job, msgs []batch.Message) error {

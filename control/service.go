@@ -120,6 +120,29 @@ func (s *Service) nowMillis() int64 { return batch.Millis(s.now()) }
 // maxConflictRetries bounds read-modify-write loops that lose races.
 const maxConflictRetries = 20
 
+// wake wakes the dependents and the array parent of a job that has just
+// finished; when that fails, the sweeper's re-evaluation of PENDING jobs
+// will.
+func (s *Service) wake(ctx context.Context, j batch.Job) {
+	if err := s.wakeDependents(ctx, j); err != nil {
+		s.opts.Logger.Warn("waking the dependents of a finished job; the sweeper will", "job", j.JobID, "err", err)
+	}
+}
+
+// wakeIfFinished reads a job after a write that failed without an answer
+// and, if the job has finished, wakes what waits on it. Waking twice is
+// harmless; not waking leaves dependents to the sweeper.
+func (s *Service) wakeIfFinished(ctx context.Context, id string) {
+	j, err := s.store.GetJob(ctx, id)
+	if err != nil {
+		s.opts.Logger.Warn("reading a job after a failed write; the sweeper will wake its dependents if it finished", "job", id, "err", err)
+		return
+	}
+	if j.Status.Terminal() {
+		s.wake(ctx, j)
+	}
+}
+
 // errNoChange tells mutateJob that the job needs no write.
 var errNoChange = errors.New("no change")
 
@@ -167,11 +190,17 @@ func (s *Service) mutateDeleting(ctx context.Context, job batch.Job, fn func(j *
 		} else {
 			written, err = s.store.UpdateJob(ctx, job, msgs)
 		}
+		conflict := errors.Is(err, batch.ErrConflict)
+		if err != nil && !conflict && written.JobID != "" {
+			// The write is durable and only its messages were not sent:
+			// the job has moved on, and the sweeper and the queue pass
+			// ring its doorbells again.
+			s.opts.Logger.Warn("sending the messages of a job's write; the sweeper will ring them", "job", id, "err", err)
+			err = nil
+		}
 		if err == nil {
 			if !wasTerminal && written.Status.Terminal() {
-				if err := s.wakeDependents(ctx, written); err != nil {
-					s.opts.Logger.Warn("waking the dependents of a finished job; the sweeper will", "job", id, "err", err)
-				}
+				s.wake(ctx, written)
 			}
 			if written.Status != was {
 				s.publish(ctx, written)
@@ -179,7 +208,13 @@ func (s *Service) mutateDeleting(ctx context.Context, job batch.Job, fn func(j *
 			}
 			return written, nil
 		}
-		if !errors.Is(err, batch.ErrConflict) {
+		if !conflict {
+			if !wasTerminal && job.Status.Terminal() {
+				// The write may have been applied with its answer lost:
+				// nobody would wake the dependents then, as every later
+				// write finds the job finished already.
+				s.wakeIfFinished(ctx, id)
+			}
 			return job, fmt.Errorf("writing job %s: %w", id, err)
 		}
 		if written.JobID == "" {

@@ -13,11 +13,19 @@ import (
 // sweeper rings its doorbell again.
 type SweepOptions struct {
 	// Stale is how old a SUBMITTED job's last write must be before its
-	// doorbell is rung again. (RUNNABLE jobs are rung by the queue pass.)
+	// doorbell is rung again, then at doubling ages as below (a scheduler
+	// that is behind is not sent more of the same doorbells at every
+	// sweep). (RUNNABLE jobs are rung by the queue pass.)
 	Stale time.Duration
 	// StalePending is the same for PENDING jobs, whose dependencies may
-	// legitimately take long.
+	// legitimately take long: such a job is rung at StalePending,
+	// 2×StalePending, 4×… after its last write, at most 5 minutes apart
+	// (reringDue), so that a lost wake-up is found soon and a long wait
+	// costs few evaluations.
 	StalePending time.Duration
+	// Every is how often the sweep runs; without it, every SUBMITTED or
+	// PENDING job past its age is rung at every sweep.
+	Every time.Duration
 	// Limit bounds the jobs one sweep looks at per kind.
 	Limit int
 }
@@ -90,9 +98,10 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 	kinds := []struct {
 		statuses []batch.Status
 		age      time.Duration
+		backoff  bool
 	}{
-		{[]batch.Status{batch.Submitted}, o.Stale},
-		{[]batch.Status{batch.Pending}, o.StalePending},
+		{[]batch.Status{batch.Submitted}, o.Stale, o.Every > 0},
+		{[]batch.Status{batch.Pending}, o.StalePending, o.Every > 0},
 	}
 	n := 0
 	for _, k := range kinds {
@@ -107,6 +116,10 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 		}
 		msgs := make([]batch.Message, 0, len(pg.Jobs))
 		for _, j := range pg.Jobs {
+			age := now.Sub(time.UnixMilli(j.Internal.UpdatedAt))
+			if k.backoff && !reringDue(age, o.Every, k.age) {
+				continue
+			}
 			msgs = append(msgs, schedulerDoorbell(j.JobID))
 		}
 		if err := s.send(ctx, msgs...); err != nil {

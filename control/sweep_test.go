@@ -190,6 +190,62 @@ func TestRering(t *testing.T) {
 	}
 }
 
+// A job left SUBMITTED or PENDING is rung at its stale age, then at
+// doubling ages, not at every sweep: a lost doorbell is found soon, a
+// long wait for dependencies costs a few evaluations, and a scheduler that
+// is behind is not sent a copy of each doorbell per sweep (chaos suite on
+// moto: the queue grew faster than the scheduler drained it).
+func TestReringBacksOff(t *testing.T) {
+	opts := control.SweepOptions{Stale: 20 * time.Second, StalePending: 30 * time.Second, Every: 5 * time.Second, Limit: 100}
+	tests := []struct {
+		name string
+		// lose brings a job to its state and drops its doorbell.
+		lose func(h *harness) string
+		want []time.Duration
+	}{
+		{
+			name: "SUBMITTED",
+			lose: func(h *harness) string {
+				id := h.submit(&batch.SubmitJobInput{ArrayProperties: &batch.ArrayProperties{Size: ptr(2)}})
+				h.takeAll(control.SubmissionsQueue)
+				return id
+			},
+			want: []time.Duration{21 * time.Second, 41 * time.Second, 81 * time.Second, 161 * time.Second},
+		},
+		{
+			name: "PENDING",
+			lose: func(h *harness) string {
+				dep := h.submit(&batch.SubmitJobInput{})
+				id := h.submit(&batch.SubmitJobInput{DependsOn: []batch.JobDependency{{JobID: dep}}})
+				h.drain()
+				h.wantStatus(id, batch.Pending)
+				return id
+			},
+			want: []time.Duration{31 * time.Second, 61 * time.Second, 121 * time.Second, 241 * time.Second},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			id := tt.lose(h)
+			var rung []time.Duration
+			h.clk.Advance(time.Second) // sweeps fall 1 s after the ring points
+			for age := opts.Every + time.Second; age <= 5*time.Minute; age += opts.Every {
+				h.clk.Advance(opts.Every)
+				if _, err := h.svc.Rering(h.ctx, opts); err != nil {
+					t.Fatalf("Rering: %v", err)
+				}
+				if slices.Contains(h.takeAll(control.SubmissionsQueue), id) {
+					rung = append(rung, age)
+				}
+			}
+			if !slices.Equal(rung, tt.want) {
+				t.Errorf("rung at %v, want %v", rung, tt.want)
+			}
+		})
+	}
+}
+
 func TestDeleteExpiredKeepsFinishedJobsSevenDays(t *testing.T) {
 	h := newHarness(t)
 	done := h.submit(&batch.SubmitJobInput{})

@@ -40,7 +40,7 @@ type Options struct {
 	SweepEvery      time.Duration // lease and doorbell sweep interval (5s)
 	RetentionEvery  time.Duration // expired-job deletion interval (10m)
 	Stale           time.Duration // SUBMITTED/RUNNABLE doorbell re-ring age (30s)
-	StalePending    time.Duration // PENDING re-evaluation age (5m)
+	StalePending    time.Duration // PENDING re-evaluation age, doubling after (30s)
 	QueueHead       int           // RUNNABLE jobs examined per queue (100)
 	FairShareWindow int           // fair-share jobs offered at a time (16)
 	Logger          *slog.Logger
@@ -63,7 +63,7 @@ func (o *Options) defaults() {
 	set(&o.SweepEvery, 5*time.Second)
 	set(&o.RetentionEvery, 10*time.Minute)
 	set(&o.Stale, 30*time.Second)
-	set(&o.StalePending, 5*time.Minute)
+	set(&o.StalePending, 30*time.Second)
 	if o.QueueHead <= 0 {
 		o.QueueHead = 100
 	}
@@ -150,7 +150,9 @@ func (s *Scheduler) Sweep(ctx context.Context) error {
 	} else if n > 0 {
 		s.opts.Logger.Info("expired attempt leases", "jobs", n)
 	}
-	_, err := s.ctl.Rering(ctx, control.SweepOptions{Stale: s.opts.Stale, StalePending: s.opts.StalePending, Limit: 1000})
+	_, err := s.ctl.Rering(ctx, control.SweepOptions{
+		Stale: s.opts.Stale, StalePending: s.opts.StalePending, Every: s.opts.SweepEvery, Limit: 1000,
+	})
 	return err
 }
 

@@ -44,6 +44,7 @@ func parseServe(args []string, getenv func(string) string) (serveOptions, error)
 	fs.StringVar(&o.cfg.Stack.AgentAPI, "agent-url", "", "URL the agents reach the agent API at, written into their settings (default: http://<the address --listen bound>); its host is the server id their identities are signed for")
 	fs.DurationVar(&o.cfg.IdleGrace, "idle-grace", 0, "idle instances retire after this (default: the provisioner's)")
 	fs.DurationVar(&o.cfg.Scheduler.SweepEvery, "sweep-every", 0, "how often the sweeper ends attempts whose lease expired and re-rings lost doorbells (default: the scheduler's, 5s); an attempt whose instance is lost ends within --lease plus this")
+	fs.DurationVar(&o.cfg.Scheduler.StalePending, "stale-pending", 0, "a PENDING job is re-evaluated this long after its last write, then at doubling ages up to 5m apart, in case its wake-up was lost (default: the scheduler's, 30s)")
 	fs.Float64Var(&o.cfg.RateLimit, "rate-limit", 0, "API requests per second per access key before 429 TooManyRequestsException (0: no limit)")
 	o.logs.register(fs)
 	metricsOpts := metricsFlag(fs, defaultServeMetrics)
@@ -59,6 +60,9 @@ func parseServe(args []string, getenv func(string) string) (serveOptions, error)
 	}
 	if o.cfg.Scheduler.SweepEvery < 0 {
 		return o, fmt.Errorf("--sweep-every %s: must be positive", o.cfg.Scheduler.SweepEvery)
+	}
+	if o.cfg.Scheduler.StalePending < 0 {
+		return o, fmt.Errorf("--stale-pending %s: must be positive", o.cfg.Scheduler.StalePending)
 	}
 	if *lease < time.Second {
 		return o, fmt.Errorf("--lease %s: must be at least 1s", *lease)

@@ -44,6 +44,7 @@ func TestParseServe(t *testing.T) {
 		{name: "short lease", args: []string{"--lease", "10ms"}, getenv: withRegion, wantErr: "--lease"},
 		{name: "stray argument", args: []string{"now"}, getenv: withRegion, wantErr: "no arguments"},
 		{name: "negative sweep", args: []string{"--sweep-every", "-1s"}, getenv: withRegion, wantErr: "--sweep-every"},
+		{name: "negative stale-pending", args: []string{"--stale-pending", "-1s"}, getenv: withRegion, wantErr: "--stale-pending"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,6 +77,19 @@ func TestParseServeSweepEvery(t *testing.T) {
 		o, err := parseServe(c.args, getenv)
 		if err != nil || o.cfg.Scheduler.SweepEvery != c.want {
 			t.Errorf("parseServe(%q): sweep every %v, %v; want %v", c.args, o.cfg.Scheduler.SweepEvery, err, c.want)
+		}
+	}
+}
+
+func TestParseServeStalePending(t *testing.T) {
+	getenv := func(k string) string { return map[string]string{"AWS_REGION": "eu-west-1"}[k] }
+	for _, c := range []struct {
+		args []string
+		want time.Duration
+	}{{nil, 0}, {[]string{"--stale-pending", "5s"}, 5 * time.Second}} {
+		o, err := parseServe(c.args, getenv)
+		if err != nil || o.cfg.Scheduler.StalePending != c.want {
+			t.Errorf("parseServe(%q): stale pending %v, %v; want %v", c.args, o.cfg.Scheduler.StalePending, err, c.want)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package chaos
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -32,11 +31,8 @@ import (
 // SendMessage and SendMessageBatch calls is sent twice (a duplicate
 // delivery).
 type AWSProxy struct {
+	*loopback
 	upstream string
-	srv      *http.Server
-	ln       net.Listener
-	client   *http.Client
-	done     chan struct{}
 
 	mu         sync.Mutex
 	rng        *rand.Rand
@@ -73,36 +69,18 @@ var awsBreakages = []string{awsDropped, awsThrottled, awsUnavailable, awsServerE
 const AnyOtherKey = "*"
 
 func StartAWSProxy(upstream string, callers map[string]string, seed uint64) (*AWSProxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("starting the AWS fault proxy: %w", err)
-	}
 	p := &AWSProxy{
-		upstream: strings.TrimRight(upstream, "/"), ln: ln, done: make(chan struct{}),
-		client:  &http.Client{Timeout: 90 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 128}},
-		rng:     rand.New(rand.NewPCG(seed, seed^0x5bd1e995)),
-		callers: maps.Clone(callers), rate: map[string]float64{}, baseline: map[string]float64{},
+		upstream: strings.TrimRight(upstream, "/"),
+		rng:      rand.New(rand.NewPCG(seed, seed^0x5bd1e995)),
+		callers:  maps.Clone(callers), rate: map[string]float64{}, baseline: map[string]float64{},
 		counts: map[string]int64{}, maxDelay: time.Second,
 	}
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-	go func() { // owned by p; ends with Close
-		defer close(p.done)
-		if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			panic(fmt.Sprintf("AWS fault proxy: %v", err))
-		}
-	}()
+	l, err := startLoopback("AWS fault proxy", p, 90*time.Second, 128)
+	if err != nil {
+		return nil, err
+	}
+	p.loopback = l
 	return p, nil
-}
-
-// URL is the proxy's address: the AWS endpoint of the callers.
-func (p *AWSProxy) URL() string { return "http://" + p.ln.Addr().String() }
-
-// Close stops the proxy.
-func (p *AWSProxy) Close() error {
-	err := p.srv.Close()
-	<-p.done
-	p.client.CloseIdleConnections()
-	return err
 }
 
 // Break breaks the given share of the caller's calls until Mend.

@@ -51,6 +51,22 @@ func settingsFromEnv(t *testing.T) runSettings {
 	return s
 }
 
+// runDir is where a run keeps its data, records and logs: a directory
+// under TANDA_CHAOS_DIR, kept after the test for a post-mortem, or a
+// temporary one.
+func runDir(t *testing.T) string {
+	root := os.Getenv("TANDA_CHAOS_DIR")
+	if root == "" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp(root, t.Name()+"-")
+	if err != nil {
+		t.Fatalf("TANDA_CHAOS_DIR: %v", err)
+	}
+	t.Logf("run directory (kept): %s", dir)
+	return dir
+}
+
 // seedFromEnv is TANDA_CHAOS_SEED, or a seed of this run's choosing.
 func seedFromEnv(t *testing.T) uint64 {
 	if v := os.Getenv("TANDA_CHAOS_SEED"); v != "" {
@@ -72,7 +88,7 @@ func TestChaosUp(t *testing.T) {
 	}
 	s := settingsFromEnv(t)
 	seed := seedFromEnv(t)
-	dir := t.TempDir()
+	dir := runDir(t)
 	records := filepath.Join(dir, "records")
 	if err := os.Mkdir(records, 0o755); err != nil {
 		t.Fatal(err)
@@ -160,7 +176,7 @@ func TestChaosAWS(t *testing.T) {
 	s := settingsFromEnv(t)
 	seed := seedFromEnv(t)
 	long := os.Getenv("TANDA_CHAOS") == "long"
-	dir := t.TempDir()
+	dir := runDir(t)
 	records := filepath.Join(dir, "records")
 	if err := os.Mkdir(records, 0o755); err != nil {
 		t.Fatal(err)

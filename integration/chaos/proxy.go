@@ -3,7 +3,6 @@ package chaos
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -20,11 +19,8 @@ import (
 // (the SDK retries, with the same invocation id), a 5xx after the write,
 // or a delay. With no fault on it forwards every call unchanged.
 type Proxy struct {
+	*loopback
 	upstream func() string // the API's URL now
-	srv      *http.Server
-	ln       net.Listener
-	client   *http.Client
-	done     chan struct{}
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -34,37 +30,15 @@ type Proxy struct {
 	Dropped, LostAnswers, ServerErrors, Delayed, Forwarded atomic.Int64
 }
 
-// StartProxy listens on 127.0.0.1 and forwards to upstream() until ctx
-// is done or Close is called.
+// StartProxy listens on 127.0.0.1 and forwards to upstream() until Close.
 func StartProxy(upstream func() string, seed uint64) (*Proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p := &Proxy{upstream: upstream, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	l, err := startLoopback("fault proxy", p, 60*time.Second, 16)
 	if err != nil {
-		return nil, fmt.Errorf("starting the fault proxy: %w", err)
+		return nil, err
 	}
-	p := &Proxy{
-		upstream: upstream, ln: ln, done: make(chan struct{}),
-		client: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16}},
-		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-	}
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-	go func() { // owned by p; ends with Close
-		defer close(p.done)
-		if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			panic(fmt.Sprintf("fault proxy: %v", err))
-		}
-	}()
+	p.loopback = l
 	return p, nil
-}
-
-// URL is the proxy's address, the client's endpoint.
-func (p *Proxy) URL() string { return "http://" + p.ln.Addr().String() }
-
-// Close stops the proxy.
-func (p *Proxy) Close() error {
-	err := p.srv.Close()
-	<-p.done
-	p.client.CloseIdleConnections()
-	return err
 }
 
 // Break breaks the given share of calls until Mend.
