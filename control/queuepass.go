@@ -50,16 +50,20 @@ func (s *Service) QueuePass(ctx context.Context, o QueuePassOptions) error {
 	for _, ce := range ces {
 		byArn[ce.ComputeEnvironmentArn] = ce
 	}
+	gap := time.Duration(0)
+	if o.Every > 0 {
+		gap = s.gaps.since("queue pass", s.now(), o.Every)
+	}
 	var errs []error
 	for _, q := range queues {
-		if err := s.queuePass(ctx, q, byArn, o); err != nil {
+		if err := s.queuePass(ctx, q, byArn, o, gap); err != nil {
 			errs = append(errs, fmt.Errorf("job queue %s: %w", q.JobQueueName, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (s *Service) queuePass(ctx context.Context, q batch.JobQueue, byArn map[string]batch.ComputeEnvironment, o QueuePassOptions) error {
+func (s *Service) queuePass(ctx context.Context, q batch.JobQueue, byArn map[string]batch.ComputeEnvironment, o QueuePassOptions, gap time.Duration) error {
 	pg, err := s.store.ListJobs(ctx, batch.JobQuery{Queue: q.JobQueueName, Statuses: []batch.Status{batch.Runnable}, Order: batch.QueueOrder, Limit: o.Head})
 	if err != nil {
 		return fmt.Errorf("listing RUNNABLE jobs: %w", err)
@@ -81,7 +85,7 @@ func (s *Service) queuePass(ctx context.Context, q batch.JobQueue, byArn map[str
 		if err := s.dispatchFairShare(ctx, q, pg.Jobs, window); err != nil {
 			return err
 		}
-	} else if err := s.reringHead(ctx, pg.Jobs, o); err != nil {
+	} else if err := s.reringHead(ctx, pg.Jobs, o, gap); err != nil {
 		return err
 	}
 	now := s.nowMillis()

@@ -88,6 +88,7 @@ func (s *Service) publish(ctx context.Context, jobs ...batch.Job) {
 type Service struct {
 	store Store
 	opts  Options
+	gaps  passGaps
 }
 
 // New returns a Service over store.

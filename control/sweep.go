@@ -95,6 +95,10 @@ func (s *Service) ReleaseInstance(ctx context.Context, instanceID string) (int, 
 // consumer acts through conditional writes.
 func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 	now := s.now()
+	gap := time.Duration(0)
+	if o.Every > 0 {
+		gap = s.gaps.since("sweep", now, o.Every)
+	}
 	kinds := []struct {
 		statuses []batch.Status
 		age      time.Duration
@@ -117,7 +121,7 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 		msgs := make([]batch.Message, 0, len(pg.Jobs))
 		for _, j := range pg.Jobs {
 			age := now.Sub(time.UnixMilli(j.Internal.UpdatedAt))
-			if k.backoff && !reringDue(age, o.Every, k.age) {
+			if k.backoff && !reringDue(age, gap, k.age) {
 				continue
 			}
 			msgs = append(msgs, schedulerDoorbell(j.JobID))

@@ -3,12 +3,15 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tanda-batch/tanda/batch"
 )
 
@@ -24,18 +27,29 @@ const (
 	batchWriteChunk = 25
 )
 
+// freshReadLimit is the most unfinished children CountChildren re-reads
+// from the table (see there): one BatchGetItem.
+const freshReadLimit = getJobsChunk
+
 // CountChildren counts an array parent's children by status: one Query of
-// the children index, which holds each child's status.
+// the children index, which holds each child's status. A global secondary
+// index is eventually consistent: the last child to finish rings its
+// parent as soon as its write is done, and the index can still show it
+// running, so the parent would wait for the sweeper. When the index shows
+// at most freshReadLimit children unfinished, they are read again from
+// the table (strongly consistent) and counted as they are there. (moto's
+// indexes are consistent at once, so only a unit test shows this.)
 func (s *Store) CountChildren(ctx context.Context, parentID string) (map[batch.Status]int, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.opts.JobsTable),
 		IndexName:                 aws.String(children.name),
 		KeyConditionExpression:    aws.String("#p = :p"),
-		ProjectionExpression:      aws.String("#c"),
-		ExpressionAttributeNames:  map[string]string{"#p": attrParent, "#c": attrChildStatus},
+		ProjectionExpression:      aws.String("#id, #c"),
+		ExpressionAttributeNames:  map[string]string{"#p": attrParent, "#c": attrChildStatus, "#id": attrID},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(parentID)},
 	}
 	counts := map[batch.Status]int{}
+	unfinished := map[string]batch.Status{}
 	pages := dynamodb.NewQueryPaginator(s.api, in)
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
@@ -52,8 +66,27 @@ func (s *Store) CountChildren(ctx context.Context, parentID string) (map[batch.S
 				return nil, fmt.Errorf("counting children of %s: unknown status %q", parentID, name)
 			}
 			counts[st]++
+			if !st.Terminal() && len(unfinished) <= freshReadLimit {
+				id, err := getString(m, attrID)
+				if err != nil {
+					return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
+				}
+				unfinished[id] = st
+			}
 		}
 	}
+	if len(unfinished) == 0 || len(unfinished) > freshReadLimit {
+		return counts, nil
+	}
+	fresh, err := s.GetJobs(ctx, slices.Collect(maps.Keys(unfinished)))
+	if err != nil {
+		return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
+	}
+	for _, j := range fresh {
+		counts[unfinished[j.JobID]]--
+		counts[j.Status]++
+	}
+	maps.DeleteFunc(counts, func(_ batch.Status, n int) bool { return n == 0 })
 	return counts, nil
 }
 

@@ -212,7 +212,7 @@ func (b *AWSBackend) instanceRole() string { return b.stack + "-InstanceRole" }
 // initialise) and returns how long its API took to answer.
 func (b *AWSBackend) startServe(ctx context.Context, initialise bool) (time.Duration, error) {
 	args := []string{"serve", "--backend", "aws", "--data-dir", b.dataDir, "--listen", b.listen,
-		"--stack", b.stack, "--instance-role", b.instanceRole(), "--runtime", "process", "--lease", b.Lease.String(), "--sweep-every", "1s", "--stale-pending", "5s", "--idle-grace", "10s"}
+		"--stack", b.stack, "--instance-role", b.instanceRole(), "--runtime", "process", "--lease", b.Lease.String(), "--sweep-every", "1s", "--stale-pending", "10s", "--idle-grace", "10s"}
 	if initialise {
 		args = append(args, "--init")
 	}
