@@ -112,14 +112,13 @@ bench:
 ## chaos: the long chaos runs (docs/RELIABILITY.md): 10,000 jobs under
 ## every fault on one-machine Tanda, then on tanda serve --backend aws on
 ## moto with a tanda agent process per instance; TANDA_CHAOS_SEED replays
-## a run. (make test runs a short one on one machine; the moto backend's
-## short run, make chaos-aws, is not in make test while it has open
-## defects: docs/RELIABILITY.md.)
+## a run. (make test runs the short one of each.)
 chaos:
 	TANDA_CHAOS=long $(GO) test -count=1 -timeout 40m -run '^TestChaosUp$$' -v ./integration/chaos/
 	TANDA_CHAOS=long scripts/moto.sh $(GO) test -count=1 -timeout 60m -run '^TestChaosAWS$$' -v ./integration/chaos/
 
 ## chaos-aws: the short chaos run on tanda serve --backend aws on moto
+## alone (make test runs it with every other test)
 chaos-aws:
 	TANDA_CHAOS=short scripts/moto.sh $(GO) test -count=1 -timeout 20m -run '^TestChaosAWS$$' -v ./integration/chaos/
 

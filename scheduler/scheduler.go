@@ -112,13 +112,22 @@ func (s *Scheduler) consume(ctx context.Context) {
 			}
 			continue
 		}
+		// A doorbell says "look at this job": one look after several of
+		// a job's doorbells were sent answers them all. A job's doorbells
+		// come in bunches (each child's end rings its array parent,
+		// queues deliver twice), so a batch's duplicates are evaluated
+		// once and all deleted.
+		evaluated := make(map[string]bool, len(ds))
 		for _, d := range ds {
-			if err := s.ctl.Evaluate(ctx, d.ID); err != nil {
-				// Leave the message: it comes back after its visibility timeout.
-				if !errors.Is(err, context.Canceled) {
-					s.opts.Logger.Error("evaluating job", "job", d.ID, "err", err)
+			if !evaluated[d.ID] {
+				if err := s.ctl.Evaluate(ctx, d.ID); err != nil {
+					// Leave the message: it comes back after its visibility timeout.
+					if !errors.Is(err, context.Canceled) {
+						s.opts.Logger.Error("evaluating job", "job", d.ID, "err", err)
+					}
+					continue
 				}
-				continue
+				evaluated[d.ID] = true
 			}
 			if err := s.queue.Delete(ctx, control.SubmissionsQueue, d.Receipt); err != nil && ctx.Err() == nil {
 				s.opts.Logger.Error("deleting submission doorbell", "job", d.ID, "err", err)

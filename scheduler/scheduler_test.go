@@ -3,8 +3,10 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -168,5 +170,32 @@ func TestPassesRunsTheTimedWorkOnce(t *testing.T) {
 	if got.passes != 1 || got.expired != 1 || got.rerung != 1 || len(got.evaluated) != 0 || got.deleted != 0 {
 		t.Errorf("Passes did %d queue passes, %d lease sweeps, %d re-rings, %d evaluations, %d deletions; want 1, 1, 1, 0, 0",
 			got.passes, got.expired, got.rerung, len(got.evaluated), got.deleted)
+	}
+}
+
+// A job's doorbells come in bunches (every child's end rings its array
+// parent; SQS delivers twice): duplicates in one batch are evaluated once
+// and all deleted, so a backlog of them drains at the speed of distinct
+// jobs (chaos suite on moto: hundreds of doorbells queued behind them).
+func TestDuplicateDoorbellsInABatchAreEvaluatedOnce(t *testing.T) {
+	ctl := &fakeControl{}
+	var pending []batch.Delivery
+	for i, id := range []string{"p", "p", "c", "p"} {
+		d := delivery(id)
+		d.Receipt = fmt.Sprintf("r%d", i)
+		pending = append(pending, d)
+	}
+	q := &fakeQueue{pending: pending}
+	s := New(ctl, q, Options{Workers: 1, Batch: 10, QueuePassEvery: time.Hour, SweepEvery: time.Hour, RetentionEvery: time.Hour, Logger: quiet()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	waitUntil(t, "the doorbells to be deleted", func() bool { return len(q.deletedReceipts()) == 4 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got, want := ctl.snapshot().evaluated, []string{"p", "c"}; !slices.Equal(got, want) {
+		t.Errorf("evaluated %v, want %v", got, want)
 	}
 }

@@ -165,13 +165,6 @@ func TestChaosAWS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Tanda on moto under faults with hundreds of jobs: a minute or two")
 	}
-	// Not in make test yet: on this backend the suite still finds jobs
-	// left PENDING behind dependencies after the faults (docs/RELIABILITY.md,
-	// "Open defects"); issue 13 stays open until it passes every seed.
-	// make chaos-aws runs it.
-	if os.Getenv("TANDA_CHAOS") == "" {
-		t.Skip("the moto backend's chaos run has open defects (docs/RELIABILITY.md): TANDA_CHAOS=short or make chaos-aws runs it")
-	}
 	moto := mototest.Endpoint(t)
 	s := settingsFromEnv(t)
 	seed := seedFromEnv(t)
