@@ -207,3 +207,32 @@ func TestCheckCatchesEachViolation(t *testing.T) {
 		})
 	}
 }
+
+// An instance taken by two faults (its agent killed, later the instance
+// terminated): each attempt is timed from the latest fault before it
+// stopped, and one that stopped before any is not counted.
+func TestRecoveryTimesEachAttemptFromItsLatestFault(t *testing.T) {
+	lost := "Host EC2 (instance i-1) terminated."
+	stopped := func(s float64) types.AttemptDetail {
+		a := attempt("i-1", nil, lost)
+		a.StoppedAt = aws.Int64(at(s).UnixMilli())
+		return a
+	}
+	r := Result{
+		Injected: []Injected{
+			{Event: Event{Kind: FaultKillAgent}, At: at(10), HealedAt: at(11), Lost: []string{"i-1"}},
+			{Event: Event{Kind: FaultTerminateInstance}, At: at(40), Lost: []string{"i-1"}},
+		},
+		Recovery: map[string][]time.Duration{},
+	}
+	obs := Observed{Jobs: map[string]types.JobDetail{
+		"a": job("a", "a", types.JobStatusRunnable, "", stopped(16)),
+		"b": job("b", "b", types.JobStatusRunnable, "", stopped(45)),
+		"c": job("c", "c", types.JobStatusRunnable, "", stopped(9)),
+	}}
+	r.recovery(obs)
+	want := map[string][]time.Duration{FaultKillAgent: {5 * time.Second}, FaultTerminateInstance: {5 * time.Second}}
+	if fmt.Sprint(r.Recovery) != fmt.Sprint(want) {
+		t.Errorf("Recovery = %v, want %v", r.Recovery, want)
+	}
+}
