@@ -14,10 +14,11 @@ const maxReringGap = 5 * time.Minute
 
 // reringDue reports whether a job that has waited age since its doorbell
 // first rang is due for another ring in a pass that follows the previous
-// one by every (the time since that pass really began: see passGaps). Rings come at first, 2×first, 4×first, … after
-// the job became RUNNABLE, at most maxReringGap apart: a job whose
-// doorbell was lost is found quickly, and one that waits long for
-// capacity does not pile up copies of its doorbell.
+// one by every (the time since that pass really began: see passGaps).
+// Rings come at first, 2×first, 4×first, … after the job became RUNNABLE
+// (or SUBMITTED or PENDING, for the sweep), at most maxReringGap apart: a
+// job whose doorbell was lost is found quickly, and one that waits long
+// does not pile up copies of its doorbell.
 func reringDue(age, every, first time.Duration) bool {
 	if first <= 0 || every <= 0 {
 		return false

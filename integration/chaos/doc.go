@@ -18,8 +18,8 @@
 // where its API is, and offers Faults (kill -9 of the control plane, an
 // instance lost under running jobs, a full disk, a skewed agent clock...).
 // UpBackend is one-machine Tanda (deploy/local on SQLite, what `tanda up`
-// runs); a backend for `tanda serve --backend aws` with `tanda agent`
-// processes plugs in the same way. Faults on the client's path to the API
+// runs); AWSBackend is `tanda serve --backend aws` on moto with a
+// `tanda agent` process per instance. Faults on the client's path to the API
 // (answers lost after the write, 5xx, delays) are the suite's own, through
 // a proxy on 127.0.0.1, whatever the backend.
 package chaos
