@@ -395,7 +395,7 @@ func (p *Provisioner) launch(ctx context.Context, in *PlanInput, d *Decision) ([
 	var launched []Instance
 	var notes, codes []string
 	for attempt := 1; len(d.Launch) > 0; attempt++ {
-		req := LaunchRequest{CE: in.CE, Items: d.Launch, ClientToken: ClientToken(name, d.Launch, in.Now)}
+		req := LaunchRequest{CE: in.CE, Items: d.Launch, ClientToken: ClientToken(name, d.Launch, in.Instances, in.Now)}
 		got, err := p.fleet.Launch(ctx, req)
 		launched = append(launched, got...)
 		in.Instances = append(in.Instances, got...)

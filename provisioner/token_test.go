@@ -1,6 +1,7 @@
 package provisioner
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -10,23 +11,30 @@ func TestClientToken(t *testing.T) {
 	c6i, _ := cat.Lookup("c6i.large")
 	m6i, _ := cat.Lookup("m6i.large")
 	items := []LaunchItem{{Type: c6i, Count: 2}, {Type: m6i, Count: 1}}
-	base := ClientToken("ce", items, t0)
+	seen := []Instance{{ID: "i-1"}, {ID: "i-2"}}
+	base := ClientToken("ce", items, seen, t0)
 
 	tests := []struct {
 		name  string
 		ce    string
 		items []LaunchItem
+		seen  []Instance
 		at    time.Time
 		same  bool
 	}{
-		{"same decision later in the window", "ce", items, t0.Add(30 * time.Second), true},
-		{"items in another order", "ce", []LaunchItem{items[1], items[0]}, t0, true},
-		{"next window", "ce", items, t0.Add(TokenWindow), false},
-		{"other compute environment", "ce2", items, t0, false},
-		{"other count", "ce", []LaunchItem{{Type: c6i, Count: 3}, items[1]}, t0, false},
+		{"same decision later in the window", "ce", items, seen, t0.Add(30 * time.Second), true},
+		{"items in another order", "ce", []LaunchItem{items[1], items[0]}, seen, t0, true},
+		{"instances listed in another order", "ce", items, []Instance{seen[1], seen[0]}, t0, true},
+		{"next window", "ce", items, seen, t0.Add(TokenWindow), false},
+		{"other compute environment", "ce2", items, seen, t0, false},
+		{"other count", "ce", []LaunchItem{{Type: c6i, Count: 3}, items[1]}, seen, t0, false},
+		// The earlier launch's instance is listed now: a new need of the
+		// same shape is a new launch (TestCreateFleetCallsPerLaunchedInstance
+		// waited out the window for its last 5 instances).
+		{"decided over more instances", "ce", items, append(slices.Clone(seen), Instance{ID: "i-3"}), t0.Add(10 * time.Second), false},
 	}
 	for _, tc := range tests {
-		got := ClientToken(tc.ce, tc.items, tc.at)
+		got := ClientToken(tc.ce, tc.items, tc.seen, tc.at)
 		if (got == base) != tc.same {
 			t.Errorf("%s: token %s vs %s, want same=%v", tc.name, got, base, tc.same)
 		}
