@@ -21,8 +21,12 @@ var csvHeader = []string{
 	"seconds", "rss_kib", "goroutines", "threads", "fds", "cpu_cores",
 	"db_bytes", "wal_bytes", "other_bytes", "other_files",
 	"acked", "acked_per_s", "errors", "submit_p50_ms", "submit_p99_ms", "backlog", "acked_total",
-	"wait_p50_ms", "run_p50_ms",
+	"wait_p50_ms", "run_p50_ms", "sockets", "tcp_established",
 }
+
+// oldColumns is how many columns CSVs written before the socket counts
+// have: ReadCSV reads them with the counts left zero.
+const oldColumns = 19
 
 // WriteCSV writes the samples as CSV with a header row.
 func WriteCSV(w io.Writer, samples []Sample) error {
@@ -39,7 +43,7 @@ func WriteCSV(w io.Writer, samples []Sample) error {
 			f(s.At.Seconds(), 1), i64(s.RSSKiB), i(s.Goroutines), i(s.Threads), i(s.FDs), f(s.CPU, 3),
 			i64(s.DBBytes), i64(s.WALBytes), i64(s.OtherBytes), i(s.OtherFiles),
 			i(s.Submitted), f(s.Rate, 1), i(s.Errors), ms(s.P50.Seconds() * 1000), ms(s.P99.Seconds() * 1000), i(s.Backlog), i(s.TotalAcked),
-			ms(s.Wait.Seconds() * 1000), ms(s.Run.Seconds() * 1000),
+			ms(s.Wait.Seconds() * 1000), ms(s.Run.Seconds() * 1000), i(s.Sockets), i(s.TCPEstab),
 		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("writing CSV: %w", err)
@@ -59,7 +63,7 @@ func ReadCSV(r io.Reader) ([]Sample, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading CSV: %w", err)
 	}
-	if len(rows) == 0 || !slices.Equal(rows[0], csvHeader) {
+	if len(rows) == 0 || !(slices.Equal(rows[0], csvHeader) || slices.Equal(rows[0], csvHeader[:oldColumns])) {
 		return nil, fmt.Errorf("reading CSV: not the soak's header")
 	}
 	var out []Sample
@@ -77,6 +81,9 @@ func ReadCSV(r io.Reader) ([]Sample, error) {
 			FDs: int(num(4)), CPU: num(5), DBBytes: int64(num(6)), WALBytes: int64(num(7)), OtherBytes: int64(num(8)), OtherFiles: int(num(9)),
 			Submitted: int(num(10)), Rate: num(11), Errors: int(num(12)), P50: ms(13), P99: ms(14), Backlog: int(num(15)), TotalAcked: int(num(16)),
 			Wait: ms(17), Run: ms(18),
+		}
+		if len(row) > oldColumns {
+			s.Sockets, s.TCPEstab = int(num(19)), int(num(20))
 		}
 		if err != nil {
 			return nil, err
@@ -110,7 +117,11 @@ func panels() []panel {
 			{"goroutines", func(s Sample) float64 { return float64(s.Goroutines) }},
 			{"threads", func(s Sample) float64 { return float64(s.Threads) }},
 		}},
-		{"open file descriptors", []panelLine{{"/proc/PID/fd", func(s Sample) float64 { return float64(s.FDs) }}}},
+		{"open file descriptors", []panelLine{
+			{"/proc/PID/fd", func(s Sample) float64 { return float64(s.FDs) }},
+			{"sockets", func(s Sample) float64 { return float64(s.Sockets) }},
+			{"TCP established", func(s Sample) float64 { return float64(s.TCPEstab) }},
+		}},
 		{"database (MiB)", []panelLine{
 			{"tanda.db + WAL + shm", func(s Sample) float64 { return mib(s.DBBytes) }},
 			{"WAL", func(s Sample) float64 { return mib(s.WALBytes) }},

@@ -22,6 +22,8 @@ type Sample struct {
 	Goroutines int
 	Threads    int
 	FDs        int     // entries of /proc/PID/fd
+	Sockets    int     // of them sockets
+	TCPEstab   int     // of them TCP sockets ESTABLISHED (/proc/PID/net/tcp, tcp6)
 	CPU        float64 // cores used in the interval (user + system)
 	DBBytes    int64   // tanda.db, its WAL and shared memory
 	WALBytes   int64
@@ -70,6 +72,9 @@ func (p *Process) Sample(ctx context.Context, now time.Time) (Sample, error) {
 		return s, fmt.Errorf("reading open file descriptors: %w", err)
 	}
 	s.FDs = len(fds)
+	if s.Sockets, s.TCPEstab, err = countSockets(p.PID, fds); err != nil {
+		return s, err
+	}
 	cpu, err := readCPU(p.PID)
 	if err != nil {
 		return s, err
@@ -225,4 +230,57 @@ func (p *Process) diskUsage(s *Sample) error {
 		return fmt.Errorf("measuring the data directory: %w", err)
 	}
 	return nil
+}
+
+// countSockets counts the descriptors that are sockets and, of them, the
+// TCP connections in state ESTABLISHED: the socket inodes of the
+// descriptors matched to the rows of /proc/PID/net/tcp and tcp6. A
+// descriptor closed while it reads is skipped.
+func countSockets(pid int, fds []os.DirEntry) (sockets, established int, err error) {
+	inodes := make(map[string]bool, len(fds))
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err != nil {
+			continue
+		}
+		if inode, ok := strings.CutPrefix(target, "socket:["); ok {
+			inodes[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	for _, table := range []string{"tcp", "tcp6"} {
+		n, err := countEstablished(fmt.Sprintf("/proc/%d/net/%s", pid, table), inodes)
+		if err != nil {
+			return 0, 0, err
+		}
+		established += n
+	}
+	return len(inodes), established, nil
+}
+
+// tcpEstablished is the state column's value for ESTABLISHED in
+// /proc/net/tcp.
+const tcpEstablished = "01"
+
+// countEstablished counts the rows of a /proc/net/tcp table in state
+// ESTABLISHED whose inode is one of inodes.
+func countEstablished(path string, inodes map[string]bool) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) { // no IPv6
+			return 0, nil
+		}
+		return 0, fmt.Errorf("reading TCP connections: %w", err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+		f := strings.Fields(line)
+		if len(f) < 10 {
+			continue
+		}
+		if f[3] == tcpEstablished && inodes[f[9]] {
+			n++
+		}
+	}
+	return n, nil
 }

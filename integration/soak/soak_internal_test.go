@@ -65,6 +65,12 @@ func TestSampleReadsAProcess(t *testing.T) {
 	if s.CPU <= 0 || s.CPU > 64 {
 		t.Errorf("CPU after a busy spell %v cores, want some", s.CPU)
 	}
+	// The first sample's request left a kept-alive connection to the
+	// test server, both of whose ends are in this process, beside the
+	// server's listener.
+	if s.TCPEstab < 2 || s.Sockets < s.TCPEstab+1 || s.Sockets > s.FDs {
+		t.Errorf("%d sockets, %d TCP established of %d fds: want at least 2 established, the listener besides", s.Sockets, s.TCPEstab, s.FDs)
+	}
 	p.Goroutines = srv.URL + "/nothing"
 	if _, err := p.Sample(context.Background(), time.Now()); err == nil {
 		t.Error("a goroutine profile answering 404 gave no error")
@@ -186,6 +192,7 @@ func TestJudge(t *testing.T) {
 func TestReports(t *testing.T) {
 	samples := series(10, func(i int) float64 { return 50 })
 	samples[3].P99 = 12500 * time.Microsecond
+	samples[3].TCPEstab = 7
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, samples); err != nil {
 		t.Fatal(err)
@@ -225,7 +232,7 @@ func TestReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(back) != len(samples) || back[3].P99 != samples[3].P99 || back[2].RSSKiB != samples[2].RSSKiB || back[9].At != samples[9].At {
+	if len(back) != len(samples) || back[3].TCPEstab != samples[3].TCPEstab || back[3].P99 != samples[3].P99 || back[2].RSSKiB != samples[2].RSSKiB || back[9].At != samples[9].At {
 		t.Errorf("read back %+v, want %+v", back[3], samples[3])
 	}
 }

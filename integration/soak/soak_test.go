@@ -335,8 +335,8 @@ func sampleUntil(ctx context.Context, t *testing.T, proc *Process, pacer *Pacer,
 		}
 		samples = append(samples, s)
 		if len(samples) == 1 || len(samples)%max(int(time.Minute/every), 1) == 0 {
-			t.Logf("%6.0fs rss %6.1f MiB goroutines %4d threads %3d fds %4d cpu %.2f db %6.1f MiB (wal %5.1f) other %6.1f MiB/%d files; %5.1f jobs/s p50 %v p99 %v errors %d backlog %d (%s); wait %v run %v",
-				s.At.Seconds(), float64(s.RSSKiB)/1024, s.Goroutines, s.Threads, s.FDs, s.CPU,
+			t.Logf("%6.0fs rss %6.1f MiB goroutines %4d threads %3d fds %4d (sockets %d, tcp established %d) cpu %.2f db %6.1f MiB (wal %5.1f) other %6.1f MiB/%d files; %5.1f jobs/s p50 %v p99 %v errors %d backlog %d (%s); wait %v run %v",
+				s.At.Seconds(), float64(s.RSSKiB)/1024, s.Goroutines, s.Threads, s.FDs, s.Sockets, s.TCPEstab, s.CPU,
 				float64(s.DBBytes)/(1<<20), float64(s.WALBytes)/(1<<20), float64(s.OtherBytes)/(1<<20), s.OtherFiles,
 				s.Rate, s.P50.Round(10*time.Microsecond), s.P99.Round(10*time.Microsecond), s.Errors, s.Backlog, by, s.Wait, s.Run)
 		}
