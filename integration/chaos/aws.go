@@ -465,7 +465,14 @@ func (f agentKill) Inject(ctx context.Context, rng *rand.Rand) (Injection, error
 }
 
 // terminateFault terminates an instance in EC2 under its running jobs,
-// with no notice.
+// with no notice. On EC2 the instance's processes end with it, before it
+// is listed terminated; moto lists it terminated at once, while the
+// harness would kill its processes only at its next poll, so the control
+// plane could start the next attempt of a job whose process, on an
+// instance EC2 already calls terminated, still ran (a zombie of a few
+// tens of milliseconds, seen in a replay). So the harness ends the
+// instance's agent and jobs first, as the shutdown would, and then the
+// instance is terminated in EC2.
 type terminateFault struct{ b *AWSBackend }
 
 func (terminateFault) Kind() string { return FaultTerminateInstance }
@@ -475,10 +482,14 @@ func (f terminateFault) Inject(ctx context.Context, rng *rand.Rand) (Injection, 
 	if !ok {
 		return Injection{Detail: "no instance to terminate"}, nil
 	}
-	if _, err := f.b.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
-		return Injection{}, fmt.Errorf("terminating %s: %w", id, err)
+	pid, err := f.b.harness.KillAgent(id)
+	if err != nil {
+		return Injection{}, fmt.Errorf("shutting %s down: %w", id, err)
 	}
-	return Injection{Detail: "instance " + id + " terminated in EC2", Lost: []string{id}}, nil
+	if _, err := f.b.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
+		return Injection{Lost: []string{id}}, fmt.Errorf("terminating %s: %w", id, err)
+	}
+	return Injection{Detail: fmt.Sprintf("instance %s terminated in EC2 (its agent, pid %d, and jobs ended with it)", id, pid), Lost: []string{id}}, nil
 }
 
 // spotFault gives an instance a Spot interruption notice; the harness
