@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tanda-batch/tanda/integration/chaos/jobrecord"
@@ -591,4 +594,37 @@ func (f agentSkew) Inject(_ context.Context, rng *rand.Rand) (Injection, error) 
 			return Healed{Detail: "the clock of " + id + " right"}, nil
 		},
 	}, nil
+}
+
+// Diagnose says how many doorbells each of the stack's SQS queues holds
+// (visible, in flight, delayed) and which agents run, as the harness last
+// saw them.
+func (b *AWSBackend) Diagnose(ctx context.Context) []string {
+	c := sqs.New(sqs.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(b.Moto),
+		Credentials: credentials.NewStaticCredentialsProvider(serverKey, "secret", ""),
+	})
+	var lines []string
+	queues, err := c.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(b.stack)})
+	if err != nil {
+		return []string{fmt.Sprintf("listing the stack's queues: %v", err)}
+	}
+	for _, url := range queues.QueueUrls {
+		out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{
+			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+			sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+		}})
+		if err != nil {
+			lines = append(lines, fmt.Sprintf("queue %s: %v", url, err))
+			continue
+		}
+		a := out.Attributes
+		lines = append(lines, fmt.Sprintf("queue %s: %s visible, %s in flight, %s delayed", path.Base(url),
+			a[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)], a[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)],
+			a[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed)]))
+	}
+	for _, a := range b.harness.All() {
+		lines = append(lines, fmt.Sprintf("instance %s: running %v, agent live %v (restarts %d), log %s", a.InstanceID, a.InstanceRunning, a.Live, a.Restarts, a.LogFile))
+	}
+	return lines
 }

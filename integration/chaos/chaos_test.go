@@ -48,7 +48,22 @@ func settingsFromEnv(t *testing.T) runSettings {
 		}
 		s.jobs = n
 	}
+	s.settle = settleFromEnv(t, s.settle)
 	return s
+}
+
+// settleFromEnv is TANDA_CHAOS_SETTLE (a duration) if set, else def: a
+// short settle shows the stall report of a run that did not settle.
+func settleFromEnv(t *testing.T, def time.Duration) time.Duration {
+	v := os.Getenv("TANDA_CHAOS_SETTLE")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		t.Fatalf("TANDA_CHAOS_SETTLE=%q: %v", v, err)
+	}
+	return d
 }
 
 // runDir is where a run keeps its data, records and logs: a directory
@@ -212,6 +227,7 @@ func TestChaosAWS(t *testing.T) {
 		b.SpotNotice = 2 * time.Minute
 		window, faults, jobs, arrays, maxv, settle = s.window, s.faults, s.jobs, s.arrayMax, 64, s.settle
 	}
+	settle = settleFromEnv(t, settle)
 	ctx, cancel := context.WithTimeout(context.Background(), window+settle+5*time.Minute)
 	defer cancel()
 	stopped := false

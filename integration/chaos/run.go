@@ -158,6 +158,7 @@ func Run(ctx context.Context, b Backend, o Options) (Result, error) {
 	settled := time.Now()
 	if err := settle(ctx, client, led, o.Settle); err != nil {
 		o.Logf("chaos: %v", err)
+		stallReport(ctx, client, b, led, o.Logf)
 	}
 	o.Logf("chaos: settled %v after the last fault", time.Since(settled).Round(time.Millisecond))
 	obs, err := observe(ctx, client, led)
