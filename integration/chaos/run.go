@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,9 +48,13 @@ type Options struct {
 	// along).
 	ClientBreakRate   float64
 	BaselineBreakRate float64
-	// Settle bounds the wait, after the faults, for every job to end.
-	Settle   time.Duration
-	MaxvCpus int32
+	// Stall and Settle bound the wait, after the faults, for every job to
+	// end: the run gives up when no open job has moved for Stall (a stuck
+	// job), or after Settle in all. A slow machine is not a stuck one: on
+	// a loaded machine, moto serves a few jobs a second, and the open jobs
+	// keep moving.
+	Stall, Settle time.Duration
+	MaxvCpus      int32
 	// Records is the directory where executions record themselves.
 	Records string
 	Logf    func(format string, args ...any)
@@ -156,7 +161,7 @@ func Run(ctx context.Context, b Backend, o Options) (Result, error) {
 	}
 
 	settled := time.Now()
-	if err := settle(ctx, client, led, o.Settle); err != nil {
+	if err := settle(ctx, client, led, o.Stall, o.Settle); err != nil {
 		o.Logf("chaos: %v", err)
 		stallReport(ctx, client, b, led, o.Logf)
 	}
@@ -417,9 +422,12 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
-// settle waits until every acknowledged job is terminal, or timeout.
-func settle(ctx context.Context, c *awsbatch.Client, led *Ledger, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
+// settle waits until every acknowledged job is terminal. It gives up when
+// no open job has moved for stall (changed status, begun an attempt, or,
+// for an array, seen a child change status), or after limit in all.
+func settle(ctx context.Context, c *awsbatch.Client, led *Ledger, stall, limit time.Duration) error {
+	began := time.Now()
+	moved, last := began, ""
 	for {
 		var ids []string
 		for _, a := range led.Acks() {
@@ -428,17 +436,31 @@ func settle(ctx context.Context, c *awsbatch.Client, led *Ledger, timeout time.D
 		jobs, err := describe(ctx, c, ids)
 		open := 0
 		if err == nil {
+			var state strings.Builder
 			for _, id := range ids {
-				if j, ok := jobs[id]; !ok || !terminal(j.Status) {
-					open++
+				j, ok := jobs[id]
+				if ok && terminal(j.Status) {
+					continue
 				}
+				open++
+				fmt.Fprintf(&state, "%s %s %d", id, j.Status, len(j.Attempts))
+				if j.ArrayProperties != nil {
+					fmt.Fprintf(&state, " %v", j.ArrayProperties.StatusSummary)
+				}
+				state.WriteByte('\n')
 			}
 			if open == 0 {
 				return nil
 			}
+			if state.String() != last {
+				moved, last = time.Now(), state.String()
+			}
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d jobs not terminal %v after the faults (last error: %v)", open, timeout, err)
+		switch now := time.Now(); {
+		case now.Sub(moved) > stall:
+			return fmt.Errorf("%d jobs not terminal, and none moved for %v (%v after the faults; last error: %v)", open, stall, now.Sub(began).Round(time.Second), err)
+		case now.Sub(began) > limit:
+			return fmt.Errorf("%d jobs not terminal %v after the faults, though still moving (last error: %v)", open, limit, err)
 		}
 		select {
 		case <-ctx.Done():
