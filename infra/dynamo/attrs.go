@@ -13,7 +13,7 @@ const (
 	attrVersion     = "version"
 	attrDoc         = "doc"
 	attrQueue       = "queueStatus" // <queue>#<STATUS>; "ACTIVE" for every STARTING or RUNNING job
-	attrQueueKey    = "queueKey"    // <createdAt>#<id>; while ACTIVE <lease expiry, rounded down>#<id>
+	attrQueueKey    = "queueKey"    // <createdAt>#<id>, while RUNNABLE then #<demand> (runnableKey); while ACTIVE <lease expiry, rounded down>#<id>
 	attrJobQueue    = "jobQueue"    // the job's queue name, while ACTIVE
 	attrParent      = "parent"
 	attrChildKey    = "childKey"    // <index>
@@ -21,7 +21,6 @@ const (
 	attrSweep       = "sweep"       // SUBMITTED or PENDING
 	attrSweepKey    = "sweepKey"    // <updatedAt>#<id>
 	attrInstance    = "instance"
-	attrDemand      = "demand" // while RUNNABLE: <runnableAt>|<vcpus>|<memoryMiB>|<gpus> (demandValue)
 	attrTTL         = "ttl"
 	attrWriteID     = "writeId" // random per write: tells a retried write from another
 

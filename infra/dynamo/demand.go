@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tanda-batch/tanda/batch"
 )
 
@@ -16,15 +17,27 @@ import (
 // for: the entries are small, so a page is one call rather than many.
 const demandPage = 1000
 
-// demandValue is a RUNNABLE job's demand attribute: when it became
-// RUNNABLE and what it needs, projected into byQueueStatus so that the
-// provisioner reads a queue's demand from the index alone.
+// runnableKey is a RUNNABLE job's queueKey: its timeKey, then '#' and its
+// demand (demandValue), so that the provisioner reads a queue's demand
+// from byQueueStatus alone. The demand is in the key because an index's
+// keys are in every entry, while its projection is fixed: the stacks
+// released before the demand was read this way project only jobQueue and
+// instance, and CloudFormation cannot change that (docs/DYNAMODB.md). The
+// suffix leaves the order of the keys as timeKey's: it follows the id,
+// and '#' sorts below every byte of an id, so a key and the keys of
+// longer ids that begin with its id keep their order.
+func runnableKey(createdAt int64, id string, in batch.JobInternal) string {
+	return timeKey(createdAt, id) + "#" + demandValue(in)
+}
+
+// demandValue is a RUNNABLE job's demand: when it became RUNNABLE and
+// what it needs.
 func demandValue(in batch.JobInternal) string {
 	return strconv.FormatInt(in.RunnableAt, 10) + "|" + strconv.FormatFloat(in.VCPUs, 'g', -1, 64) + "|" +
 		strconv.FormatInt(in.MemoryMiB, 10) + "|" + strconv.FormatInt(in.GPUs, 10)
 }
 
-// parseDemand reads a demand attribute as a run of one job.
+// parseDemand reads a demand as a run of one job.
 func parseDemand(v string) (batch.DemandRun, error) {
 	parts := strings.Split(v, "|")
 	if len(parts) != 4 {
@@ -45,7 +58,8 @@ func parseDemand(v string) (batch.DemandRun, error) {
 }
 
 // demandEntry is one job of a summary: its demand, or, for an entry
-// written before the attribute existed, its id, whose document is read.
+// whose key has none (written before keys carried it), its id, whose
+// document is read.
 type demandEntry struct {
 	id  string
 	run batch.DemandRun
@@ -54,12 +68,14 @@ type demandEntry struct {
 
 // SummarizeRunnable summarizes the front of a queue's RUNNABLE jobs, in
 // dispatch order, as runs of jobs alike (batch.DemandRun). It reads the
-// queue's RUNNABLE partition of byQueueStatus and the demand attribute
-// projected there, and no document, except those of entries written
-// without the attribute. A Query is billed by the size of the entries it
-// reads, whatever it returns, so it asks for whole entries (about 100
-// bytes each: 4 KB, half a read unit, holds about 40). Like any read of an index it may lag a write by
-// a moment: a job that has just left RUNNABLE may still be counted.
+// queue's RUNNABLE partition of byQueueStatus, whose sort keys carry each
+// job's demand (runnableKey), and no document, except those of entries
+// whose key has none: jobs that became RUNNABLE before keys carried it.
+// A Query is billed by the size of the entries it reads, whatever it
+// returns, so it asks for whole entries (about 100 bytes each: 4 KB, half
+// a read unit, holds about 40). Like any read of an index it may lag a
+// write by a moment: a job that has just left RUNNABLE may still be
+// counted.
 func (s *Store) SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]batch.DemandRun, error) {
 	if q.Limit <= 0 {
 		return nil, nil
@@ -85,10 +101,11 @@ func (s *Store) SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]b
 			if err != nil {
 				return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: %w", q.Queue, err)
 			}
-			v, err := getString(m, attrDemand)
+			key, err := getString(m, attrQueueKey)
 			if err != nil {
 				return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: job %s: %w", q.Queue, id, err)
 			}
+			_, v := splitKey(key)
 			e := demandEntry{id: id}
 			if v == "" {
 				missing = append(missing, id)
@@ -117,8 +134,8 @@ func (s *Store) SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]b
 	return runs, nil
 }
 
-// fillDemand reads the documents of the entries without a demand
-// attribute; a job gone or no longer RUNNABLE is left out.
+// fillDemand reads the documents of the entries without a demand in
+// their key; a job gone or no longer RUNNABLE is left out.
 func (s *Store) fillDemand(ctx context.Context, entries []demandEntry, missing []string) error {
 	if len(missing) == 0 {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tanda-batch/tanda/batch"
 )
 
@@ -43,6 +44,40 @@ func timeKey(ms int64, id string) string { return fmt.Sprintf("%015d#%s", max(ms
 // timeBound is the smallest timeKey of time ms: every key of an earlier
 // time sorts below it.
 func timeBound(ms int64) string { return fmt.Sprintf("%015d", max(ms, 0)) }
+
+// splitKey splits a sort key ending with a job id from what a key may
+// carry after it (a RUNNABLE job's demand, runnableKey): jobKey is the
+// key up to the id, extra what follows the '#' after it, "" if nothing
+// does. Neither a time nor a job id (a UUID, or <UUID>:<index>) contains
+// '#'. A key of another shape (childKey) is all jobKey.
+func splitKey(key string) (jobKey, extra string) {
+	first := strings.IndexByte(key, '#')
+	if first < 0 {
+		return key, ""
+	}
+	second := strings.IndexByte(key[first+1:], '#')
+	if second < 0 {
+		return key, ""
+	}
+	return key[:first+1+second], key[first+2+second:]
+}
+
+// resumeBound is the value a key condition compares the sort key with to
+// resume a listing past the job whose key was after: below every key
+// that job may have, in a descending listing, or above every one, in an
+// ascending listing. A job's key may change within its partition between
+// pages, with and without a suffix (runnableKey: a job that re-entered
+// RUNNABLE, a key written before the demand was in it, or a cursor from
+// then), but its jobKey does not. Every key of the job is its jobKey or
+// starts with jobKey+"#", and '$' is the byte after '#': no other job's
+// key falls between (ids hold no byte at or below '$').
+func resumeBound(after string, desc bool) string {
+	jobKey, _ := splitKey(after)
+	if desc {
+		return jobKey
+	}
+	return jobKey + "$"
+}
 
 // queuePartition is the byQueueStatus partition of a queue's jobs in a
 // status.
@@ -91,12 +126,12 @@ func jobAttributes(j batch.Job, version int64, now time.Time) (map[string]types.
 		m[attrQueue] = str(activePartition)
 		m[attrQueueKey] = str(leaseKey(in.LeaseExpiresAt, j.JobID))
 		m[attrJobQueue] = str(in.QueueName)
-	case in.ArrayParent == "" || j.Status == batch.Runnable:
+	case j.Status == batch.Runnable:
+		m[attrQueue] = str(queuePartition(in.QueueName, j.Status))
+		m[attrQueueKey] = str(runnableKey(j.CreatedAt, j.JobID, in))
+	case in.ArrayParent == "":
 		m[attrQueue] = str(queuePartition(in.QueueName, j.Status))
 		m[attrQueueKey] = str(timeKey(j.CreatedAt, j.JobID))
-	}
-	if j.Status == batch.Runnable {
-		m[attrDemand] = str(demandValue(in))
 	}
 	if in.ArrayParent != "" {
 		m[attrParent] = str(in.ArrayParent)

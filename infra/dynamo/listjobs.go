@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tanda-batch/tanda/batch"
 )
 
@@ -138,7 +139,7 @@ func (s *Store) partQuery(plan listPlan, p part, after string) *dynamodb.QueryIn
 	cond := "#h = :h"
 	if after != "" {
 		names["#s"] = plan.index.sort
-		values[":s"] = str(after)
+		values[":s"] = str(resumeBound(after, plan.desc))
 		if plan.desc {
 			cond += " AND #s < :s"
 		} else {

@@ -122,3 +122,76 @@ func TestListJobsRejectsBadInput(t *testing.T) {
 		t.Error("ListJobs(no selection) error = nil, want one")
 	}
 }
+
+// TestListJobsResumesWhenRunnableKeysChange: a RUNNABLE job's key in
+// byQueueStatus carries its demand, and did not before, so the key of a
+// job a listing stopped at may differ between two pages (a stack upgraded
+// mid-listing, with the cursor or the entries of either shape; a job that
+// left RUNNABLE and came back with another demand). The next page starts
+// after that job all the same, in both directions: no job twice, none
+// missed.
+func TestListJobsResumesWhenRunnableKeysChange(t *testing.T) {
+	tests := []struct {
+		name  string
+		order batch.JobOrder
+		// withDemandFirst: the entries carry the demand in their key before
+		// the first page (and not after it), or after it (and not before).
+		withDemandFirst bool
+		want            []string
+	}{
+		{"oldest first, entries upgraded", batch.QueueOrder, false, []string{"r0", "r1", "r2", "r3", "r4"}},
+		{"oldest first, entries downgraded", batch.QueueOrder, true, []string{"r0", "r1", "r2", "r3", "r4"}},
+		{"newest first, entries upgraded", batch.NewestFirst, false, []string{"r4", "r3", "r2", "r1", "r0"}},
+		{"newest first, entries downgraded", batch.NewestFirst, true, []string{"r4", "r3", "r2", "r1", "r0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, client, _, opts := newStore(t)
+			var jobs []batch.Job
+			for i := range 5 {
+				j := newJob(fmt.Sprintf("r%d", i), batch.Runnable)
+				j.CreatedAt = int64(1000 + i)
+				j.Internal.RunnableAt, j.Internal.VCPUs = j.CreatedAt, 1
+				jobs = append(jobs, j)
+			}
+			if err := s.CreateJobs(ctx, jobs, nil); err != nil {
+				t.Fatalf("CreateJobs: %v", err)
+			}
+			withoutDemand := func() {
+				for _, j := range jobs {
+					setQueueKey(t, client, opts.JobsTable, j.JobID, "q#RUNNABLE", fmt.Sprintf("%015d#%s", j.CreatedAt, j.JobID))
+				}
+			}
+			withDemand := func() {
+				for i := range jobs {
+					jobs[i].Internal.Version++
+					jobs[i].Internal.RunnableAt += 7 // back in RUNNABLE: another demand
+					written, err := s.UpdateJob(ctx, jobs[i], nil)
+					if err != nil {
+						t.Fatalf("UpdateJob(%s): %v", jobs[i].JobID, err)
+					}
+					jobs[i] = written
+				}
+			}
+			if !tt.withDemandFirst {
+				withoutDemand()
+			}
+			q := batch.JobQuery{Queue: "q", Statuses: []batch.Status{batch.Runnable}, Order: tt.order, Limit: 2}
+			first, err := s.ListJobs(ctx, q)
+			if err != nil {
+				t.Fatalf("ListJobs: %v", err)
+			}
+			if tt.withDemandFirst {
+				withoutDemand()
+			} else {
+				withDemand()
+			}
+			q.Cursor = first.Cursor
+			got := append(ids(first.Jobs), listAll(t, s, q, 2)...)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("listed %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -7,10 +7,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tanda-batch/tanda/batch"
 )
 
-// indexAttrs are the attributes whose presence follows a job's state.
+// indexAttrs are the attributes whose presence follows a job's state
+// ("demand", which a RUNNABLE job carried for a day, no longer: its
+// demand is in queueKey).
 var indexAttrs = []string{"queueStatus", "queueKey", "jobQueue", "parent", "childKey", "childStatus", "sweep", "sweepKey", "instance", "ttl", "demand"}
 
 func TestSparseAttributes(t *testing.T) {
@@ -33,7 +36,7 @@ func TestSparseAttributes(t *testing.T) {
 			name: "runnable", status: batch.Runnable,
 			edit: func(j *batch.Job) { j.Internal.RunnableAt, j.Internal.VCPUs, j.Internal.MemoryMiB = 42, 0.5, 1024 },
 			want: map[string]string{
-				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j", "demand": "42|0.5|1024|0",
+				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j#42|0.5|1024|0",
 			},
 		},
 		{
@@ -65,7 +68,7 @@ func TestSparseAttributes(t *testing.T) {
 				j.ArrayProperties = &batch.ArrayPropertiesDetail{Index: &index}
 			},
 			want: map[string]string{
-				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j", "demand": "42|0|0|0",
+				"queueStatus": "q#RUNNABLE", "queueKey": "000000000001000#j#42|0|0|0",
 				"parent": "p1", "childKey": "000007", "childStatus": "RUNNABLE",
 			},
 		},

@@ -14,10 +14,14 @@ import (
 const tableWait = 5 * time.Minute
 
 // index is a global secondary index of the jobs table. Every index keeps
-// only keys and a few small attributes: listings read the documents with
-// BatchGetItem, so a job's transitions write small index entries. The
-// demand of RUNNABLE jobs is read from byQueueStatus alone
-// (SummarizeRunnable).
+// only keys and at most two small attributes: listings read the documents
+// with BatchGetItem, so a job's transitions write small index entries.
+//
+// A stack's indexes are fixed once it is deployed: CloudFormation cannot
+// change an existing index's keys or projection, and adds or deletes at
+// most one per update (templatecheck's TestIndexesOfReleasedStacks). What
+// a new reader needs from an index goes into its keys' values instead, as
+// the demand of RUNNABLE jobs goes into queueKey (runnableKey).
 type index struct {
 	name, hash, sort string
 	include          []string
@@ -25,7 +29,7 @@ type index struct {
 
 // The jobs table's GSIs (docs/DYNAMODB.md).
 var (
-	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey, include: []string{attrJobQueue, attrInstance, attrDemand}}
+	byQueueStatus = index{name: "byQueueStatus", hash: attrQueue, sort: attrQueueKey, include: []string{attrJobQueue, attrInstance}}
 	children      = index{name: "children", hash: attrParent, sort: attrChildKey, include: []string{attrChildStatus}}
 	sweep         = index{name: "sweep", hash: attrSweep, sort: attrSweepKey}
 	jobIndexes    = []index{byQueueStatus, children, sweep}
