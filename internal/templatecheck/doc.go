@@ -12,4 +12,9 @@
 // list -deps). A package that calls AWS declares its calls in Actions()
 // (see package iamactions), or is scanned for the SDK inputs it builds
 // (ScanPackages). Environment reads are found the same way.
+//
+// It also keeps deployed stacks updatable: TableUpdateErrors compares the
+// tables of a released template (testdata/released/) with the template's
+// and with those infra/dynamo creates, by the rules CloudFormation
+// updates a DynamoDB table by.
 package templatecheck

@@ -100,38 +100,8 @@ func tableProperties(t *testing.T, in *dynamodb.CreateTableInput) map[string]any
 }
 
 // canonical renders a value for comparison: nulls and empty lists
-// dropped, map keys sorted (encoding/json sorts them).
-func canonical(v any) string {
-	b, _ := json.Marshal(prune(v))
-	return string(b)
-}
-
-func prune(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, val := range x {
-			if p := prune(val); p != nil {
-				out[k] = p
-			}
-		}
-		return out
-	case []any:
-		if len(x) == 0 {
-			return nil
-		}
-		out := make([]any, len(x))
-		for i, val := range x {
-			out[i] = prune(val)
-		}
-		return out
-	case string:
-		if x == "" {
-			return nil
-		}
-	}
-	return v
-}
+// dropped, map keys sorted.
+func canonical(v any) string { return templatecheck.Canonical(v) }
 
 // TestQueues checks the submissions queue (named as sqsqueue names it,
 // with its dead-letter queue and redrive) and that the ready queues of
