@@ -58,8 +58,8 @@ func parseDemand(v string) (batch.DemandRun, error) {
 }
 
 // demandEntry is one job of a summary: its demand, or, for an entry
-// whose key has none (written before keys carried it), its id, whose
-// document is read.
+// whose key has none (written before keys carried it) or none this
+// version reads, its id, whose document is read.
 type demandEntry struct {
 	id  string
 	run batch.DemandRun
@@ -70,7 +70,8 @@ type demandEntry struct {
 // dispatch order, as runs of jobs alike (batch.DemandRun). It reads the
 // queue's RUNNABLE partition of byQueueStatus, whose sort keys carry each
 // job's demand (runnableKey), and no document, except those of entries
-// whose key has none: jobs that became RUNNABLE before keys carried it.
+// whose key has none (jobs that became RUNNABLE before keys carried it)
+// or one it cannot read.
 // A Query is billed by the size of the entries it reads, whatever it
 // returns, so it asks for whole entries (about 100 bytes each: 4 KB, half
 // a read unit, holds about 40). Like any read of an index it may lag a
@@ -105,15 +106,16 @@ func (s *Store) SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]b
 			if err != nil {
 				return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: job %s: %w", q.Queue, id, err)
 			}
-			_, v := splitKey(key)
 			e := demandEntry{id: id}
-			if v == "" {
+			// A key without a demand, or with one of a shape this
+			// version does not read (written by a later one, during an
+			// update or a rollback), sends the summary to the document.
+			if _, v := splitKey(key); v != "" {
+				e.run, err = parseDemand(v)
+				e.ok = err == nil
+			}
+			if !e.ok {
 				missing = append(missing, id)
-			} else {
-				if e.run, err = parseDemand(v); err != nil {
-					return nil, fmt.Errorf("summarizing the RUNNABLE jobs of %s: job %s: %w", q.Queue, id, err)
-				}
-				e.ok = true
 			}
 			entries = append(entries, e)
 		}

@@ -20,13 +20,15 @@ func TestSummarizeRunnable(t *testing.T) {
 
 // TestSummarizeRunnableReadsDocumentsOfEntriesWithoutDemand: an index
 // entry written before RUNNABLE jobs' keys carried their demand (a stack
-// upgraded with jobs waiting) is counted from the job's document, in its
-// place in the queue; a job that is no longer RUNNABLE is not counted.
+// upgraded with jobs waiting), or whose demand this version cannot read
+// (a later version's), is counted from the job's document, in its place
+// in the queue; one with a demand is counted from its key alone; a job
+// that is no longer RUNNABLE is not counted.
 func TestSummarizeRunnableReadsDocumentsOfEntriesWithoutDemand(t *testing.T) {
 	ctx := context.Background()
 	s, client, _, opts := newStore(t)
 	var jobs []batch.Job
-	for i, id := range []string{"a", "b", "c"} {
+	for i, id := range []string{"a", "b", "c", "d"} {
 		j := newJob(id, batch.Runnable)
 		j.CreatedAt = int64(1000 * (i + 1))
 		j.Internal.RunnableAt = j.CreatedAt
@@ -39,6 +41,9 @@ func TestSummarizeRunnableReadsDocumentsOfEntriesWithoutDemand(t *testing.T) {
 	}
 	setQueueKey(t, client, opts.JobsTable, "a", "q#RUNNABLE", "000000000001000#a")
 	setQueueKey(t, client, opts.JobsTable, "b", "q#RUNNABLE", "000000000002000#b")
+	// c's key says 2 vCPUs, its document 1: the key is what is read.
+	setQueueKey(t, client, opts.JobsTable, "c", "q#RUNNABLE", "000000000003000#c#3000|2|2048|0")
+	setQueueKey(t, client, opts.JobsTable, "d", "q#RUNNABLE", "000000000004000#d#4000|1|2048|0|ssd")
 	got, err := s.SummarizeRunnable(ctx, batch.DemandQuery{Queue: "q", Limit: 10})
 	if err != nil {
 		t.Fatalf("SummarizeRunnable: %v", err)
@@ -46,7 +51,8 @@ func TestSummarizeRunnableReadsDocumentsOfEntriesWithoutDemand(t *testing.T) {
 	want := []batch.DemandRun{
 		{VCPUs: 1, MemoryMiB: 2048, RunnableAt: 1000, Count: 1},
 		{VCPUs: 4, MemoryMiB: 2048, RunnableAt: 2000, Count: 1},
-		{VCPUs: 1, MemoryMiB: 2048, RunnableAt: 3000, Count: 1},
+		{VCPUs: 2, MemoryMiB: 2048, RunnableAt: 3000, Count: 1},
+		{VCPUs: 1, MemoryMiB: 2048, RunnableAt: 4000, Count: 1},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("SummarizeRunnable = %+v, want %+v", got, want)

@@ -65,12 +65,13 @@ func splitKey(key string) (jobKey, extra string) {
 // resumeBound is the value a key condition compares the sort key with to
 // resume a listing past the job whose key was after: below every key
 // that job may have, in a descending listing, or above every one, in an
-// ascending listing. A job's key may change within its partition between
-// pages, with and without a suffix (runnableKey: a job that re-entered
-// RUNNABLE, a key written before the demand was in it, or a cursor from
-// then), but its jobKey does not. Every key of the job is its jobKey or
-// starts with jobKey+"#", and '$' is the byte after '#': no other job's
-// key falls between (ids hold no byte at or below '$').
+// ascending listing. A RUNNABLE job's key may change between pages, with
+// and without a suffix (runnableKey: a job that re-entered RUNNABLE, a
+// key written before the demand was in it, or a cursor from then), but
+// its jobKey does not. Every such key is the jobKey or starts with
+// jobKey+"#", and '$' is the byte after '#': no other job's key falls
+// between (ids hold no byte at or below '$'). Keys without a suffix
+// resume as they always did.
 func resumeBound(after string, desc bool) string {
 	jobKey, _ := splitKey(after)
 	if desc {
