@@ -12,7 +12,7 @@ import (
 )
 
 // indexAttrs are the attributes whose presence follows a job's state
-// ("demand", which a RUNNABLE job carried for a day, no longer: its
+// ("demand", which RUNNABLE jobs carried from d5fd5b3 on, no longer: their
 // demand is in queueKey).
 var indexAttrs = []string{"queueStatus", "queueKey", "jobQueue", "parent", "childKey", "childStatus", "sweep", "sweepKey", "instance", "ttl", "demand"}
 
