@@ -112,14 +112,14 @@ bench:
 ## chaos: the long chaos runs (docs/RELIABILITY.md): 10,000 jobs under
 ## every fault on one-machine Tanda, then on tanda serve --backend aws on
 ## moto with a tanda agent process per instance; TANDA_CHAOS_SEED replays
-## a run. (make test runs the short one on one machine; the one on moto is
-## make chaos-aws while it has an open defect, docs/RELIABILITY.md.)
+## a run. (make test runs the short ones: on one machine with a random
+## seed, on moto with a fixed one.)
 chaos:
 	TANDA_CHAOS=long $(GO) test -count=1 -timeout 40m -run '^TestChaosUp$$' -v ./integration/chaos/
 	TANDA_CHAOS=long scripts/moto.sh $(GO) test -count=1 -timeout 60m -run '^TestChaosAWS$$' -v ./integration/chaos/
 
-## chaos-aws: the short chaos run on tanda serve --backend aws on moto
-## (not in make test while defect 4 of docs/RELIABILITY.md is open)
+## chaos-aws: the short chaos run on tanda serve --backend aws on moto,
+## with a random seed (make test runs it with a fixed one)
 chaos-aws:
 	TANDA_CHAOS=short scripts/moto.sh $(GO) test -count=1 -timeout 20m -run '^TestChaosAWS$$' -v ./integration/chaos/
 

@@ -428,20 +428,25 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 func settle(ctx context.Context, c *awsbatch.Client, led *Ledger, stall, limit time.Duration) error {
 	began := time.Now()
 	moved, last := began, ""
+	// A terminal job stays terminal: only the open ones are described
+	// again, every 2 s (describing every job twice a second was much of
+	// moto's work on a loaded machine).
+	var ids []string
+	for _, a := range led.Acks() {
+		ids = append(ids, a.JobID)
+	}
 	for {
-		var ids []string
-		for _, a := range led.Acks() {
-			ids = append(ids, a.JobID)
-		}
 		jobs, err := describe(ctx, c, ids)
 		open := 0
 		if err == nil {
 			var state strings.Builder
+			still := ids[:0]
 			for _, id := range ids {
 				j, ok := jobs[id]
 				if ok && terminal(j.Status) {
 					continue
 				}
+				still = append(still, id)
 				open++
 				fmt.Fprintf(&state, "%s %s %d", id, j.Status, len(j.Attempts))
 				if j.ArrayProperties != nil {
@@ -449,6 +454,7 @@ func settle(ctx context.Context, c *awsbatch.Client, led *Ledger, stall, limit t
 				}
 				state.WriteByte('\n')
 			}
+			ids = still
 			if open == 0 {
 				return nil
 			}
@@ -465,7 +471,7 @@ func settle(ctx context.Context, c *awsbatch.Client, led *Ledger, stall, limit t
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(2 * time.Second):
 		}
 	}
 }
