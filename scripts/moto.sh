@@ -5,6 +5,9 @@
 # emulator the machine image ships as moto_server) started here on a free
 # port of 127.0.0.1, and stopped when COMMAND ends. Tests of Tanda's AWS
 # adapters use it through the AWS SDK. Exits with COMMAND's status.
+#
+# TANDA_MOTO_PROFILE=FILE has the server sum its calls and CPU time by
+# operation into FILE (scripts/moto_server.py).
 set -euo pipefail
 
 say() { echo "moto.sh: $*" >&2; }
