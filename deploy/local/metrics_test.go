@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/internal/metrics/metricstest"
 )
 
 // scrape reads the metrics endpoint as Prometheus does.
@@ -40,63 +41,6 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	return families
 }
 
-// sample finds the value of a series of a family (its counter, gauge, or
-// a histogram's sample count) by its labels; ok is false when there is no
-// such series.
-func sample(families map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
-	f := families[name]
-	if f == nil {
-		return 0, false
-	}
-next:
-	for _, m := range f.GetMetric() {
-		have := map[string]string{}
-		for _, l := range m.GetLabel() {
-			have[l.GetName()] = l.GetValue()
-		}
-		for k, v := range labels {
-			if have[k] != v {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.GetCounter().GetValue(), true
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue(), true
-		case m.Histogram != nil:
-			return float64(m.GetHistogram().GetSampleCount()), true
-		}
-	}
-	return 0, false
-}
-
-// sum adds the values of every series of a family that has the labels.
-func sum(families map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
-	f := families[name]
-	if f == nil {
-		return 0
-	}
-	total := 0.0
-next:
-	for _, m := range f.GetMetric() {
-		for _, l := range m.GetLabel() {
-			if v, ok := labels[l.GetName()]; ok && v != l.GetValue() {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			total += m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			total += m.GetGauge().GetValue()
-		case m.Histogram != nil:
-			total += float64(m.GetHistogram().GetSampleCount())
-		}
-	}
-	return total
-}
-
 // TestMetricsMoveWithTheJobs runs jobs on a real one-machine Tanda and
 // scrapes its /metrics endpoint before and after: the counts, gauges and
 // histograms must have moved by what the jobs did.
@@ -110,7 +54,7 @@ func TestMetricsMoveWithTheJobs(t *testing.T) {
 		t.Fatal("no metrics endpoint")
 	}
 	before := scrape(t, url)
-	if n, _ := sample(before, "tanda_jobs", map[string]string{"queue": DefaultJobQueue, "status": "SUCCEEDED"}); n != 0 {
+	if n, _ := metricstest.Sample(before, "tanda_jobs", map[string]string{"queue": DefaultJobQueue, "status": "SUCCEEDED"}); n != 0 {
 		t.Fatalf("tanda_jobs{SUCCEEDED} = %v before any job, want 0", n)
 	}
 
@@ -137,7 +81,7 @@ func TestMetricsMoveWithTheJobs(t *testing.T) {
 	var after map[string]*dto.MetricFamily
 	waitFor(t, 10*time.Second, "no running attempt in the metrics", func() bool {
 		after = scrape(t, url)
-		n, _ := sample(after, "tanda_agent_running_attempts", map[string]string{"compute_environment": DefaultComputeEnvironment})
+		n, _ := metricstest.Sample(after, "tanda_agent_running_attempts", map[string]string{"compute_environment": DefaultComputeEnvironment})
 		return n == 0
 	})
 
@@ -162,7 +106,7 @@ func TestMetricsMoveWithTheJobs(t *testing.T) {
 		{"tanda_api_requests_total", map[string]string{"operation": "SubmitJob", "code": "400"}, 1},
 		{"tanda_agent_running_attempts", map[string]string{"compute_environment": ce}, 0},
 	} {
-		got, found := sample(after, c.name, c.labels)
+		got, found := metricstest.Sample(after, c.name, c.labels)
 		if !found || got != c.want {
 			t.Errorf("%s%v = %v (found %v), want %v", c.name, c.labels, got, found, c.want)
 		}
@@ -181,7 +125,7 @@ func TestMetricsMoveWithTheJobs(t *testing.T) {
 		{"tanda_queue_operation_duration_seconds", map[string]string{"operation": "Receive"}},
 		{"tanda_compute_environment_max_vcpus", map[string]string{"compute_environment": ce}},
 	} {
-		if got := sum(after, c.name, c.labels); got <= 0 {
+		if got := metricstest.Sum(after, c.name, c.labels); got <= 0 {
 			t.Errorf("%s%v = %v, want more than 0", c.name, c.labels, got)
 		}
 	}
@@ -197,7 +141,7 @@ func TestMetricsMoveWithTheJobs(t *testing.T) {
 	if want <= 0 {
 		t.Errorf("DescribeJobs dates the four runs at %.3f s in all, want more than 0", want)
 	}
-	if h := histogram(after, "tanda_job_run_seconds", q); h == nil || math.Abs(h.GetSampleSum()-want) > 0.005*4 {
+	if h := metricstest.Histogram(after, "tanda_job_run_seconds", map[string]string{"queue": q}); h == nil || math.Abs(h.GetSampleSum()-want) > 0.005*4 {
 		t.Errorf("tanda_job_run_seconds sum = %v, want %.3f s (the runs' startedAt to stoppedAt)", h.GetSampleSum(), want)
 	}
 	// Nothing is labelled with a job id.
@@ -212,20 +156,4 @@ func TestMetricsMoveWithTheJobs(t *testing.T) {
 			}
 		}
 	}
-}
-
-// histogram is a queue's histogram of a family.
-func histogram(families map[string]*dto.MetricFamily, name, queue string) *dto.Histogram {
-	f := families[name]
-	if f == nil {
-		return nil
-	}
-	for _, m := range f.GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "queue" && l.GetValue() == queue {
-				return m.GetHistogram()
-			}
-		}
-	}
-	return nil
 }

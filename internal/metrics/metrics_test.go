@@ -10,13 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
 	"github.com/tanda-batch/tanda/internal/metrics"
+	"github.com/tanda-batch/tanda/internal/metrics/metricstest"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 
@@ -128,6 +127,7 @@ func TestProvisionerGaugesFollowThePasses(t *testing.T) {
 	})
 	p.Reconciled([]string{"ce"}, 10*time.Millisecond, nil)
 	g := reg.Gatherer()
+	families := metricstest.Gather(t, g)
 	for _, c := range []struct {
 		name string
 		want float64
@@ -141,7 +141,7 @@ func TestProvisionerGaugesFollowThePasses(t *testing.T) {
 		{"tanda_provisioner_retired_instances_total", 1},
 		{"tanda_provisioner_decisions_total", 2}, // launch and retire
 	} {
-		if got := gatheredSum(t, g, c.name); got != c.want {
+		if got := metricstest.Sum(families, c.name, nil); got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -155,28 +155,9 @@ func TestProvisionerGaugesFollowThePasses(t *testing.T) {
 			t.Errorf("%s keeps %d series of a compute environment that is gone", name, n)
 		}
 	}
-	if got := gatheredSum(t, g, "tanda_provisioner_passes_total"); got != 2 {
+	if got := metricstest.Sum(metricstest.Gather(t, g), "tanda_provisioner_passes_total", nil); got != 2 {
 		t.Errorf("passes = %v, want 2", got)
 	}
-}
-
-// gatheredSum adds every series of a family.
-func gatheredSum(t *testing.T, g prometheus.Gatherer, name string) float64 {
-	t.Helper()
-	families, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0.0
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			total += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return total
 }
 
 func TestStoreCountsFailuresByKind(t *testing.T) {
@@ -187,7 +168,7 @@ func TestStoreCountsFailuresByKind(t *testing.T) {
 	_, _ = s.UpdateJob(ctx, batch.Job{}, nil) // conflict
 	_ = s.CreateJobs(ctx, nil, nil)           // other
 	for op, kind := range map[string]string{"GetJob": "not_found", "UpdateJob": "conflict", "CreateJobs": "other"} {
-		if got := labelled(t, reg.Gatherer(), "tanda_store_operation_errors_total", map[string]string{"operation": op, "kind": kind}); got != 1 {
+		if got, _ := metricstest.Sample(metricstest.Gather(t, reg.Gatherer()), "tanda_store_operation_errors_total", map[string]string{"operation": op, "kind": kind}); got != 1 {
 			t.Errorf("%s %s errors = %v, want 1", op, kind, got)
 		}
 	}
@@ -209,34 +190,6 @@ func (failingStore) CreateJobs(context.Context, []batch.Job, []batch.Message) er
 	return errors.New("disk full")
 }
 
-// labelled is the value of the series of a family with these labels.
-func labelled(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
-	t.Helper()
-	families, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range f.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return 0
-}
-
 func TestControlMetrics(t *testing.T) {
 	reg := metrics.New(metrics.Options{NoProcess: true})
 	c := reg.Control()
@@ -256,11 +209,11 @@ func TestControlMetrics(t *testing.T) {
 	j.Attempts[0].StoppedAt = at(65 * time.Second)
 	c.JobChanged(batch.Running, j)
 
-	g := reg.Gatherer()
-	if got := labelled(t, g, "tanda_jobs_created_total", map[string]string{"queue": "q", "kind": "job"}); got != 1 {
+	families := metricstest.Gather(t, reg.Gatherer())
+	if got, _ := metricstest.Sample(families, "tanda_jobs_created_total", map[string]string{"queue": "q", "kind": "job"}); got != 1 {
 		t.Errorf("created = %v", got)
 	}
-	if got := labelled(t, g, "tanda_job_transitions_total", map[string]string{"queue": "q", "from": "RUNNING", "to": "SUCCEEDED"}); got != 1 {
+	if got, _ := metricstest.Sample(families, "tanda_job_transitions_total", map[string]string{"queue": "q", "from": "RUNNING", "to": "SUCCEEDED"}); got != 1 {
 		t.Errorf("RUNNING→SUCCEEDED = %v", got)
 	}
 	for name, want := range map[string]float64{
@@ -268,13 +221,7 @@ func TestControlMetrics(t *testing.T) {
 		"tanda_job_runnable_to_running_seconds": 3,
 		"tanda_job_run_seconds":                 60,
 	} {
-		families, _ := g.Gather()
-		var h *dto.Histogram
-		for _, f := range families {
-			if f.GetName() == name {
-				h = f.GetMetric()[0].GetHistogram()
-			}
-		}
+		h := metricstest.Histogram(families, name, nil)
 		if h == nil || h.GetSampleCount() != 1 || h.GetSampleSum() != want {
 			t.Errorf("%s = %v, want one observation of %v s", name, h, want)
 		}
