@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +23,7 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 )
 
@@ -207,43 +207,18 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := t.Context()
 	clock := batchtest.NewClock(time.Now().UTC().Truncate(time.Second))
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clock})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	svc := control.New(db, control.Options{
-		Partition: batch.Partition{Region: region, Account: account}, Clock: clock,
-		LeaseDuration: 30 * time.Second, Queues: db,
+	svc, db := controltest.Open(t, control.Options{
+		Partition: batch.Partition{Region: region, Account: account}, Clock: clock, LeaseDuration: 30 * time.Second,
 	})
 	w := &world{t: t, ctx: ctx, clock: clock, db: db, svc: svc, ec2: &fakeEC2{facts: map[string]agentapi.InstanceFacts{}}}
 	w.sts = newFakeSTS(t, clock, sessionKey("i-0aaaaaaaaaaaaaaa1"), sessionKey("i-0bbbbbbbbbbbbbbb2"), sessionKey("i-0ccccccccccccccc3"))
 	w.ec2.set("i-0aaaaaaaaaaaaaaa1", agentapi.InstanceFacts{State: "running", Stack: stack, ComputeEnvironment: "ce1"})
 	w.ec2.set("i-0bbbbbbbbbbbbbbb2", agentapi.InstanceFacts{State: "running", Stack: stack, ComputeEnvironment: "ce1"})
 	w.ec2.set("i-0ccccccccccccccc3", agentapi.InstanceFacts{State: "running", Stack: stack, ComputeEnvironment: "ce2"})
-	for _, n := range []string{"ce1", "ce2"} {
-		max := 16
-		if _, err := svc.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-			ComputeEnvironmentName: n, Type: batch.TypeManaged,
-			ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MaxvCpus: &max, InstanceTypes: []string{"m5.large"}},
-		}); err != nil {
-			t.Fatalf("CreateComputeEnvironment(%s): %v", n, err)
-		}
-		prio := 1
-		if _, err := svc.CreateJobQueue(ctx, &batch.CreateJobQueueInput{
-			JobQueueName: "q" + n[2:], Priority: &prio,
-			ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: n}},
-		}); err != nil {
-			t.Fatalf("CreateJobQueue: %v", err)
-		}
-	}
-	if _, err := svc.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{
-		JobDefinitionName: "def", Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"true"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}}},
-	}); err != nil {
-		t.Fatalf("RegisterJobDefinition: %v", err)
-	}
+	// Each compute environment has its job queue and a job definition;
+	// the tests submit with ce1's, "def".
+	controltest.CreateStack(t, svc, controltest.Stack{ComputeEnvironment: "ce1", Queue: "q1", Definition: "def"})
+	controltest.CreateStack(t, svc, controltest.Stack{ComputeEnvironment: "ce2", Queue: "q2", Definition: "def2"})
 	w.auth = &agentapi.Authenticator{
 		STSEndpoint: w.sts.URL, STSRegion: region, ServerID: serverID,
 		Account: account, InstanceRole: roleName, Stack: stack,

@@ -16,6 +16,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 )
@@ -46,21 +47,15 @@ type world struct {
 // instance's agent.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx := t.Context()
 	clock := batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tanda.db"), sqlite.Options{Clock: clock})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	ctl, db := controltest.Open(t, control.Options{
+		Partition: batch.Partition{Region: region, Account: account}, Clock: clock, LeaseDuration: lease,
+	})
 	w := &world{
-		t: t, clock: clock, imds: newFakeIMDS(t, testSettings), logs: &memLogs{streams: map[string][]string{}},
+		t: t, clock: clock, ctl: ctl, imds: newFakeIMDS(t, testSettings), logs: &memLogs{streams: map[string][]string{}},
 		after: &manualAfter{waits: make(chan time.Duration, 10), fire: make(chan time.Time, 1)},
 		gates: t.TempDir(),
 	}
-	w.ctl = control.New(db, control.Options{
-		Partition: batch.Partition{Region: region, Account: account}, Clock: clock, LeaseDuration: lease, Queues: db,
-	})
 	createStack(t, w.ctl)
 	w.startAgent(db)
 	return w
@@ -70,35 +65,14 @@ func newWorld(t *testing.T) *world {
 // job definition whose jobs wait for their gate file.
 func createStack(t *testing.T, ctl *control.Service) {
 	t.Helper()
-	ctx := t.Context()
 	zero, maxV := 0, 16
-	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: ceName, Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{
+	controltest.CreateStack(t, ctl, controltest.Stack{
+		ComputeEnvironment: ceName, Queue: queueName, Definition: defName,
+		Resources: &batch.ComputeResource{
 			Type: batch.ComputeSpot, MinvCpus: &zero, DesiredvCpus: &zero, MaxvCpus: &maxV, InstanceTypes: []string{instanceType},
 		},
-	}); err != nil {
-		t.Fatalf("CreateComputeEnvironment: %v", err)
-	}
-	one := 1
-	if _, err := ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{
-		JobQueueName: queueName, Priority: &one,
-		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: ceName}},
-	}); err != nil {
-		t.Fatalf("CreateJobQueue: %v", err)
-	}
-	if _, err := ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{
-		JobDefinitionName: defName, Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{
-			Image:   "busybox",
-			Command: []string{"sh", "-c", `echo started; while [ ! -e "$GATE" ]; do sleep 0.01; done; echo finished`},
-			ResourceRequirements: []batch.ResourceRequirement{
-				{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"},
-			},
-		},
-	}); err != nil {
-		t.Fatalf("RegisterJobDefinition: %v", err)
-	}
+		Container: controltest.Container("1", "128", "sh", "-c", `echo started; while [ ! -e "$GATE" ]; do sleep 0.01; done; echo finished`),
+	})
 }
 
 // startAgent runs the instance's agent as `tanda agent` would, over the

@@ -24,6 +24,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/infra/sqlite"
@@ -79,12 +80,7 @@ func newRoleWorld(t *testing.T) *roleWorld {
 		t.Fatalf("PutObject: %v", err)
 	}
 
-	w.db, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "tanda.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { w.db.Close() })
-	w.ctl = control.New(w.db, control.Options{Partition: batch.Partition{Region: region, Account: account}, LeaseDuration: lease, Queues: w.db})
+	w.ctl, w.db = controltest.Open(t, control.Options{Partition: batch.Partition{Region: region, Account: account}, LeaseDuration: lease})
 	createStack(t, w.ctl)
 	env := []batch.KeyValuePair{
 		{Name: "AWS_REGION", Value: mototest.Region}, {Name: "AWS_ENDPOINT_URL", Value: endpoint},

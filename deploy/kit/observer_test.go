@@ -3,7 +3,6 @@ package kit_test
 import (
 	"context"
 	"maps"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 	"github.com/tanda-batch/tanda/provisioner"
@@ -18,7 +18,7 @@ import (
 
 func TestObserverShowsInstancesAsTheirAgentsReportThem(t *testing.T) {
 	ctx := context.Background()
-	ctl, clk := newControl(t)
+	ctl, _, clk := newControl(t)
 	report := func(id string) time.Time {
 		rec := control.InstanceRecord{ID: id, ComputeEnvironment: "ce", VCPUs: 2, MemoryMiB: 4096}
 		if err := ctl.ReportInstance(ctx, rec); err != nil {
@@ -57,23 +57,11 @@ func TestObserverShowsInstancesAsTheirAgentsReportThem(t *testing.T) {
 // with nothing to wait for is RUNNABLE when submitted.
 func TestObserverGivesDemandTheTimeItBecameRunnable(t *testing.T) {
 	ctx := context.Background()
-	ctl, clk := newControl(t)
-	zero, maxV, one := 0, 16, 1
-	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &maxV, InstanceTypes: []string{"optimal"}},
-	}); err != nil {
-		t.Fatalf("CreateComputeEnvironment: %v", err)
-	}
-	if _, err := ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{JobQueueName: "q", Priority: &one,
-		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}}}); err != nil {
-		t.Fatalf("CreateJobQueue: %v", err)
-	}
-	if _, err := ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{JobDefinitionName: "d", Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"true"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}}}}); err != nil {
-		t.Fatalf("RegisterJobDefinition: %v", err)
-	}
+	ctl, _, clk := newControl(t)
+	zero, maxV := 0, 16
+	controltest.CreateStack(t, ctl, controltest.Stack{
+		Resources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &maxV, InstanceTypes: []string{"optimal"}},
+	})
 	clk.Advance(time.Minute)
 	runnableAt := clk.Now()
 	if _, err := ctl.SubmitJob(ctx, &batch.SubmitJobInput{JobName: "j", JobQueue: "q", JobDefinition: "d"}); err != nil {
@@ -90,14 +78,11 @@ func TestObserverGivesDemandTheTimeItBecameRunnable(t *testing.T) {
 	}
 }
 
-// newControl is a control plane over an embedded store, on a test clock.
-func newControl(t *testing.T) (*control.Service, *batchtest.Clock) {
-	t.Helper()
+// newControl is a control plane over an embedded store, on a test clock,
+// that knows the instance types of the provisioner's catalog.
+func newControl(tb testing.TB) (*control.Service, *sqlite.DB, *batchtest.Clock) {
+	tb.Helper()
 	clk := batchtest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return control.New(db, control.Options{Clock: clk, Queues: db, InstanceTypes: kit.InstanceTypes{Catalog: provisioner.DefaultCatalog()}}), clk
+	ctl, db := controltest.Open(tb, control.Options{Clock: clk, InstanceTypes: kit.InstanceTypes{Catalog: provisioner.DefaultCatalog()}})
+	return ctl, db, clk
 }

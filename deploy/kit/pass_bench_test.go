@@ -3,15 +3,11 @@ package kit_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/batch/batchtest"
-	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/kit"
-	"github.com/tanda-batch/tanda/infra/sqlite"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 
@@ -40,29 +36,12 @@ func BenchmarkProvisionerPass(b *testing.B) {
 func benchProvisioner(b *testing.B, n int) *provisioner.Provisioner {
 	b.Helper()
 	ctx := context.Background()
-	clk := batchtest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "t.db"), sqlite.Options{Clock: clk})
-	if err != nil {
-		b.Fatalf("opening store: %v", err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	ctl := control.New(db, control.Options{Clock: clk, Queues: db, InstanceTypes: kit.InstanceTypes{Catalog: provisioner.DefaultCatalog()}})
-	zero, maxV, one := 0, 256, 1
-	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &maxV, InstanceTypes: []string{"optimal"}},
-	}); err != nil {
-		b.Fatalf("CreateComputeEnvironment: %v", err)
-	}
-	if _, err := ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{JobQueueName: "q", Priority: &one,
-		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}}}); err != nil {
-		b.Fatalf("CreateJobQueue: %v", err)
-	}
-	if _, err := ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{JobDefinitionName: "d", Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"sh", "-c", "echo hello"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "2048"}}}}); err != nil {
-		b.Fatalf("RegisterJobDefinition: %v", err)
-	}
+	ctl, db, clk := newControl(b)
+	zero, maxV := 0, 256
+	controltest.CreateStack(b, ctl, controltest.Stack{
+		Resources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &maxV, InstanceTypes: []string{"optimal"}},
+		Container: controltest.Container("1", "2048", "sh", "-c", "echo hello"),
+	})
 	if n > 0 {
 		out, err := ctl.SubmitJob(ctx, &batch.SubmitJobInput{JobName: "j", JobQueue: "q", JobDefinition: "d"})
 		if err != nil {
