@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tanda-batch/tanda/batch/batchtest"
 )
 
 // route answers the n-th GET (from 1) of one path with a status and body.
@@ -22,7 +24,7 @@ func always(status int, body string) route {
 // get 401; tokens expire by the test's clock. Paths without a route are 404.
 type fakeIMDS struct {
 	URL   string
-	clock *fakeClock
+	clock *batchtest.Clock
 
 	mu           sync.Mutex
 	routes       map[string]route
@@ -33,7 +35,7 @@ type fakeIMDS struct {
 	onGet        func(path string, n int) // called after each GET, outside mu
 }
 
-func newFakeIMDS(t *testing.T, clock *fakeClock, routes map[string]route) *fakeIMDS {
+func newFakeIMDS(t *testing.T, clock *batchtest.Clock, routes map[string]route) *fakeIMDS {
 	t.Helper()
 	f := &fakeIMDS{clock: clock, routes: routes, tokens: map[string]time.Time{}, gets: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
@@ -116,24 +118,7 @@ func (f *fakeIMDS) setOnGet(fn func(path string, n int)) {
 	f.onGet = fn
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock is a clock the test moves by hand.
+func newFakeClock() *batchtest.Clock {
+	return batchtest.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 }
