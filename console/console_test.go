@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -24,7 +23,7 @@ import (
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/console"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/control/controltest"
 )
 
 // fixture is a console over a real control plane on SQLite, with one
@@ -43,12 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := batchtest.NewClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tanda.db"), sqlite.Options{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ctl := control.New(db, control.Options{Partition: batch.Partition{Region: "us-east-1", Account: "123456789012"}, Clock: clk, Queues: db})
+	ctl, db := controltest.Open(t, control.Options{Partition: batch.Partition{Region: "us-east-1", Account: "123456789012"}, Clock: clk})
 	sealer, err := accesskeys.NewAESSealer(bytes.Repeat([]byte{7}, accesskeys.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -67,25 +61,12 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{t: t, clk: clk, ctl: ctl, keys: keys, key: key, con: con, srv: httptest.NewServer(con)}
 	t.Cleanup(f.srv.Close)
-	zero, maxv, prio := 0, 8, 1
-	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{Type: "EC2", MinvCpus: &zero, MaxvCpus: &maxv, InstanceTypes: []string{"m5.large"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{
-		JobQueueName: "q", Priority: &prio, ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{
-		JobDefinitionName: "d", Type: batch.DefinitionTypeContainer, Parameters: map[string]string{"p": "<b>bold</b>"},
-		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"echo", "Ref::p"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	zero, maxv := 0, 8
+	controltest.CreateStack(t, ctl, controltest.Stack{
+		Resources:  &batch.ComputeResource{Type: "EC2", MinvCpus: &zero, MaxvCpus: &maxv, InstanceTypes: []string{"m5.large"}},
+		Container:  controltest.Container("1", "128", "echo", "Ref::p"),
+		Parameters: map[string]string{"p": "<b>bold</b>"},
+	})
 	return f
 }
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 	"github.com/tanda-batch/tanda/triggers"
 )
@@ -35,35 +35,14 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
 	clk := batchtest.NewClock(time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC))
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Clock: clk})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctl := control.New(db, control.Options{Clock: clk, Queues: db, Logger: quietLogger()})
-	r := &rig{ctx: ctx, clk: clk, db: db, ctl: ctl}
-	one, maxv := 0, 4
-	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &one, MaxvCpus: &maxv, InstanceTypes: []string{"m5.large"}},
-	}); err != nil {
-		t.Fatalf("CreateComputeEnvironment: %v", err)
-	}
-	prio := 1
-	if _, err := ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{JobQueueName: queue, Priority: &prio,
-		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}}}); err != nil {
-		t.Fatalf("CreateJobQueue: %v", err)
-	}
-	if _, err := ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{
-		JobDefinitionName: definition, Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{
-			Image: "busybox", Command: []string{"echo", "s3://Ref::bucket/Ref::key", "Ref::size"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}},
-		},
-	}); err != nil {
-		t.Fatalf("RegisterJobDefinition: %v", err)
-	}
-	return r
+	ctl, db := controltest.Open(t, control.Options{Clock: clk, Logger: quietLogger()})
+	zero, maxv := 0, 4
+	controltest.CreateStack(t, ctl, controltest.Stack{
+		Queue: queue, Definition: definition,
+		Resources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &maxv, InstanceTypes: []string{"m5.large"}},
+		Container: controltest.Container("1", "128", "echo", "s3://Ref::bucket/Ref::key", "Ref::size"),
+	})
+	return &rig{ctx: ctx, clk: clk, db: db, ctl: ctl}
 }
 
 // createRule stores a rule on the rig's queue and definition.

@@ -48,6 +48,8 @@ type Stack struct {
 	// Container is the definition's; nil runs busybox's `true` in 1 vCPU
 	// and 128 MiB.
 	Container *batch.ContainerProperties
+	// Parameters are the definition's default parameters.
+	Parameters map[string]string
 }
 
 // CreateStack creates s, failing the test if anything is refused.
@@ -68,7 +70,7 @@ func CreateStack(tb testing.TB, a Admin, s Stack) {
 		tb.Fatalf("CreateJobQueue(%s): %v", s.Queue, err)
 	}
 	if _, err := a.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{
-		JobDefinitionName: s.Definition, Type: batch.DefinitionTypeContainer, ContainerProperties: s.Container,
+		JobDefinitionName: s.Definition, Type: batch.DefinitionTypeContainer, ContainerProperties: s.Container, Parameters: s.Parameters,
 	}); err != nil {
 		tb.Fatalf("RegisterJobDefinition(%s): %v", s.Definition, err)
 	}

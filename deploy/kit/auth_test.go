@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 )
@@ -36,27 +36,11 @@ type stack struct {
 func newStack(t *testing.T, clock batch.Clock) *stack {
 	t.Helper()
 	ctx := t.Context()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "t.db"), sqlite.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ctl := control.New(db, control.Options{Partition: batch.Partition{Region: "us-east-1", Account: "123456789012"}, Clock: clock, Queues: db})
-	maxV, prio := 4, 1
-	if _, err := ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MaxvCpus: &maxV, InstanceTypes: []string{"m5.large"}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{JobQueueName: "q", Priority: &prio,
-		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{JobDefinitionName: "d", Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"true"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}}}}); err != nil {
-		t.Fatal(err)
-	}
+	ctl, db := controltest.Open(t, control.Options{Partition: batch.Partition{Region: "us-east-1", Account: "123456789012"}, Clock: clock})
+	maxV := 4
+	controltest.CreateStack(t, ctl, controltest.Stack{
+		Resources: &batch.ComputeResource{Type: batch.ComputeEC2, MaxvCpus: &maxV, InstanceTypes: []string{"m5.large"}},
+	})
 	sealer, err := accesskeys.NewAESSealer(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 	"github.com/tanda-batch/tanda/triggers"
@@ -148,36 +149,15 @@ func TestRecordsLeftAtTheDeadlineFail(t *testing.T) {
 func newControl(t *testing.T) (*control.Service, *sqlite.DB) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatalf("opening store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctl := control.New(db, control.Options{Queues: db, Logger: quietLogger()})
-	must := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	zero, four, one := 0, 4, 1
-	_, err = ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &four, InstanceTypes: []string{"m5.large"}},
+	ctl, db := controltest.Open(t, control.Options{Logger: quietLogger()})
+	zero, four := 0, 4
+	controltest.CreateStack(t, ctl, controltest.Stack{
+		Resources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &four, InstanceTypes: []string{"m5.large"}},
 	})
-	must("CreateComputeEnvironment", err)
-	_, err = ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{JobQueueName: "q", Priority: &one,
-		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}}})
-	must("CreateJobQueue", err)
-	_, err = ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{
-		JobDefinitionName: "d", Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"true"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}}},
-	})
-	must("RegisterJobDefinition", err)
-	_, err = ctl.CreateTriggerRule(ctx, triggers.Rule{Name: "photos", Bucket: "uploads", Prefix: "photos/",
-		JobQueue: "q", JobDefinition: "d", Command: []string{"thumbnail", "s3://Ref::bucket/Ref::key"}})
-	must("CreateTriggerRule", err)
+	if _, err := ctl.CreateTriggerRule(ctx, triggers.Rule{Name: "photos", Bucket: "uploads", Prefix: "photos/",
+		JobQueue: "q", JobDefinition: "d", Command: []string{"thumbnail", "s3://Ref::bucket/Ref::key"}}); err != nil {
+		t.Fatalf("CreateTriggerRule: %v", err)
+	}
 	return ctl, db
 }
 

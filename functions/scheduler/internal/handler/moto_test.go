@@ -25,6 +25,7 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/process"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/control"
+	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/mototest"
@@ -139,25 +140,11 @@ func (m *motoStack) redeliver(t *testing.T, body string) {
 func (m *motoStack) createResources(t *testing.T, bucket string) {
 	t.Helper()
 	ctx := context.Background()
-	zero, four, one := 0, 4, 1
-	_, err := m.ctl.CreateComputeEnvironment(ctx, &batch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: "ce", Type: batch.TypeManaged,
-		ComputeResources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &four, InstanceTypes: []string{"m5.large"}},
+	zero, four := 0, 4
+	controltest.CreateStack(t, m.ctl, controltest.Stack{
+		Resources: &batch.ComputeResource{Type: batch.ComputeEC2, MinvCpus: &zero, MaxvCpus: &four, InstanceTypes: []string{"m5.large"}},
+		Container: controltest.Container("1", "128", "sh", "-c", "echo got s3://Ref::bucket/Ref::key"),
 	})
-	if err != nil {
-		t.Fatalf("CreateComputeEnvironment: %v", err)
-	}
-	if _, err := m.ctl.CreateJobQueue(ctx, &batch.CreateJobQueueInput{JobQueueName: "q", Priority: &one,
-		ComputeEnvironmentOrder: []batch.ComputeEnvironmentOrder{{Order: 1, ComputeEnvironment: "ce"}}}); err != nil {
-		t.Fatalf("CreateJobQueue: %v", err)
-	}
-	if _, err := m.ctl.RegisterJobDefinition(ctx, &batch.RegisterJobDefinitionInput{
-		JobDefinitionName: "d", Type: batch.DefinitionTypeContainer,
-		ContainerProperties: &batch.ContainerProperties{Image: "busybox", Command: []string{"sh", "-c", "echo got s3://Ref::bucket/Ref::key"},
-			ResourceRequirements: []batch.ResourceRequirement{{Type: batch.ResourceVCPU, Value: "1"}, {Type: batch.ResourceMemory, Value: "128"}}},
-	}); err != nil {
-		t.Fatalf("RegisterJobDefinition: %v", err)
-	}
 	if _, err := m.ctl.CreateTriggerRule(ctx, triggers.Rule{Name: "uploads", Bucket: bucket, Prefix: "in/", JobQueue: "q", JobDefinition: "d"}); err != nil {
 		t.Fatalf("CreateTriggerRule: %v", err)
 	}
