@@ -149,7 +149,7 @@ func (e *e2e) createEnvironment(t *testing.T, name, typ, strategy string) string
 // key) has status VALID.
 func (e *e2e) awaitValid(t *testing.T, what, key string, describe ...string) {
 	t.Helper()
-	eventually(t, time.Minute, what+" is VALID", func() (bool, string) {
+	within(t, time.Minute, what+" is VALID", func() (bool, string) {
 		item := dig(e.batch.cli(t, describe...), key, 0)
 		return digString(item, "status") == "VALID", fmt.Sprint(item)
 	})
@@ -183,7 +183,7 @@ func (e *e2e) submit(t *testing.T, name, queue, definition string) string {
 func (e *e2e) awaitJob(t *testing.T, id string, statuses ...string) map[string]any {
 	t.Helper()
 	var job map[string]any
-	eventually(t, jobTimeout, "job "+id+" is "+strings.Join(statuses, " or "), func() (bool, string) {
+	within(t, jobTimeout, "job "+id+" is "+strings.Join(statuses, " or "), func() (bool, string) {
 		job, _ = dig(e.batch.cli(t, "describe-jobs", "--jobs", id), "jobs", 0).(map[string]any)
 		return slices.Contains(statuses, digString(job, "status")), digString(job, "status") + ": " + digString(job, "statusReason")
 	})
@@ -195,7 +195,7 @@ func (e *e2e) awaitJob(t *testing.T, id string, statuses ...string) map[string]a
 // terminated its instance.
 func (e *e2e) awaitScaleIn(t *testing.T) {
 	t.Helper()
-	eventually(t, scaleInTimeout, "the stack's instances are terminated", func() (bool, string) {
+	within(t, scaleInTimeout, "the stack's instances are terminated", func() (bool, string) {
 		live := e.liveInstances(t)
 		agents := e.agents.Agents()
 		return len(live) == 0 && len(agents) == 0, fmt.Sprintf("instances %v, agents %v", live, agents)
@@ -231,26 +231,4 @@ func (e *e2e) liveInstances(t *testing.T) []string {
 func instanceOf(containerInstanceArn string) string {
 	_, id, _ := strings.Cut(containerInstanceArn, "container-instance/")
 	return id
-}
-
-// eventually polls cond every pollEvery until it holds, failing the test
-// with cond's last word after timeout. The end-to-end tests drive real
-// processes, so there is no clock to move instead.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %v (last: %s)", what, timeout, last)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatalf("%s: %v", what, t.Context().Err())
-		case <-time.After(pollEvery):
-		}
-	}
 }

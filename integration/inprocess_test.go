@@ -233,7 +233,8 @@ func (p *inProcess) terminateInstances(tb testing.TB) {
 }
 
 // within polls cond every pollEvery until it holds, failing the test or
-// benchmark with cond's last word after timeout.
+// benchmark with cond's last word after timeout. These tests drive real
+// processes, so there is no clock to move instead.
 func within(tb testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	tb.Helper()
 	deadline := time.Now().Add(timeout)
