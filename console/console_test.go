@@ -23,7 +23,7 @@ import (
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/console"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/control/controltest"
+	"github.com/tanda-batch/tanda/internal/controltest"
 )
 
 // fixture is a console over a real control plane on SQLite, with one

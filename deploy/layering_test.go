@@ -81,11 +81,13 @@ var (
 		module + "deploy/local":     "tanda up's wiring",
 	}
 	noTestCode = forbidden{
-		module + "internal/templatecheck":      "a test tool",
-		module + "internal/tooltest":           "a test tool",
-		module + "integration/":                "tests",
-		module + "batch/batchtest":             "test helpers",
-		module + "bootstrap/docker/dockertest": "test helpers",
+		module + "internal/templatecheck":       "a test tool",
+		module + "internal/tooltest":            "a test tool",
+		module + "integration/":                 "tests",
+		module + "batch/batchtest":              "test helpers",
+		module + "bootstrap/docker/dockertest":  "test helpers",
+		module + "internal/controltest":         "test helpers",
+		module + "internal/metrics/metricstest": "test helpers",
 	}
 	noServer = forbidden{
 		module + "api/httpapi":       "the API server is the control plane's, not the agent's",

@@ -16,9 +16,9 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap"
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
 	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/internal/controltest"
 )
 
 const (

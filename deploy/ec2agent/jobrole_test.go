@@ -24,12 +24,12 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/imds"
 	"github.com/tanda-batch/tanda/bootstrap/rolecreds"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/ec2agent"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 	"github.com/tanda-batch/tanda/infra/stsroles"
 	"github.com/tanda-batch/tanda/internal/awsclient"
+	"github.com/tanda-batch/tanda/internal/controltest"
 )
 
 // roleWorld is the stack of the job role tests on a real Docker Engine and

@@ -10,9 +10,9 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/kit"
 	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/internal/controltest"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/tanda-batch/tanda/batch"
-	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/deploy/kit"
+	"github.com/tanda-batch/tanda/internal/controltest"
 	"github.com/tanda-batch/tanda/provisioner"
 )
 

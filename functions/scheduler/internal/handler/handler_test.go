@@ -16,9 +16,9 @@ import (
 
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
 	"github.com/tanda-batch/tanda/infra/sqlite"
+	"github.com/tanda-batch/tanda/internal/controltest"
 	"github.com/tanda-batch/tanda/triggers"
 )
 

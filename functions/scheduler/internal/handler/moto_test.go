@@ -25,12 +25,12 @@ import (
 	"github.com/tanda-batch/tanda/bootstrap/process"
 	"github.com/tanda-batch/tanda/bootstrap/runtimes"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/control/controltest"
 	"github.com/tanda-batch/tanda/functions/scheduler/internal/handler"
 	"github.com/tanda-batch/tanda/infra/dynamo"
 	"github.com/tanda-batch/tanda/infra/mototest"
 	"github.com/tanda-batch/tanda/infra/sqsqueue"
 	"github.com/tanda-batch/tanda/internal/awsclient"
+	"github.com/tanda-batch/tanda/internal/controltest"
 	"github.com/tanda-batch/tanda/triggers"
 )
 

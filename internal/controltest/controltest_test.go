@@ -8,7 +8,7 @@ import (
 	"github.com/tanda-batch/tanda/batch"
 	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/control"
-	"github.com/tanda-batch/tanda/control/controltest"
+	"github.com/tanda-batch/tanda/internal/controltest"
 )
 
 // TestStackTakesJobs: the default stack is a compute environment of up to
