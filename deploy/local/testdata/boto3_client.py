@@ -142,9 +142,9 @@ def identical():
         (header(request, "Authorization"), header(request, "amz-sdk-invocation-id"))))
 
     def loop(make):
-        for _ in range(5):
+        for attempt in range(5):
             del sent[:]
-            made = [make(i) for i in range(3)]
+            made = [make(attempt) for _ in range(3)]
             auths = [a for a, _ in sent]
             if len(set(auths)) < len(auths):
                 return {"made": made, "sameSignature": True,
@@ -152,12 +152,14 @@ def identical():
         return {"made": made, "sameSignature": False, "invocationIds": len({i for _, i in sent})}
 
     out = {}
-    out["SubmitJob"] = loop(lambda i: b.submit_job(jobName="same", jobQueue="default", jobDefinition="example")["jobId"])
+    out["SubmitJob"] = loop(lambda _: b.submit_job(jobName="same", jobQueue="default", jobDefinition="example")["jobId"])
     props = {"image": "busybox", "vcpus": 1, "memory": 128, "command": ["true"]}
-    out["RegisterJobDefinition"] = loop(lambda i: b.register_job_definition(
-        jobDefinitionName="dup", type="container", containerProperties=props)["revision"])
+    # A fresh name per try: a try whose three calls were not signed within
+    # one second is made again, and its revisions must start at 1 again.
+    out["RegisterJobDefinition"] = loop(lambda attempt: b.register_job_definition(
+        jobDefinitionName=f"dup-{attempt}", type="container", containerProperties=props)["revision"])
 
-    def create_and_delete(i):
+    def create_and_delete(_):
         arn = b.create_scheduling_policy(name="same-policy")["arn"]
         b.delete_scheduling_policy(arn=arn)
         return arn
