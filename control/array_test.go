@@ -71,15 +71,22 @@ func TestArrayJobExpands(t *testing.T) {
 	h.wantSummary(p, map[batch.Status]int{batch.Runnable: 3, batch.Running: 1, batch.Succeeded: 1})
 }
 
+// TestArrayParentFinishesWithChildren: the parent waits while any child
+// is open, whichever end first, and then finishes as its children did.
 func TestArrayParentFinishesWithChildren(t *testing.T) {
 	tests := []struct {
 		name       string
 		exits      []int
+		order      []int // the children's indexes in the order they end
 		want       batch.Status
 		wantReason string
 	}{
-		{"all succeed", []int{0, 0, 0}, batch.Succeeded, ""},
-		{"one fails", []int{0, 1, 0}, batch.Failed, control.ReasonArrayChild},
+		{"all succeed", []int{0, 0, 0}, []int{0, 1, 2}, batch.Succeeded, ""},
+		{"one fails", []int{0, 1, 0}, []int{0, 1, 2}, batch.Failed, control.ReasonArrayChild},
+		{"all succeed, the last first", []int{0, 0, 0, 0}, []int{3, 2, 1, 0}, batch.Succeeded, ""},
+		{"all succeed, the first last", []int{0, 0, 0, 0}, []int{1, 3, 2, 0}, batch.Succeeded, ""},
+		{"the failed one ends last", []int{1, 0, 0, 0}, []int{3, 1, 2, 0}, batch.Failed, control.ReasonArrayChild},
+		{"the failed one ends first", []int{0, 0, 1, 0}, []int{2, 0, 3, 1}, batch.Failed, control.ReasonArrayChild},
 	}
 	h := newHarness(t)
 	for _, tt := range tests {
@@ -88,9 +95,10 @@ func TestArrayParentFinishesWithChildren(t *testing.T) {
 			size := len(tt.exits)
 			p := h.submit(&batch.SubmitJobInput{ArrayProperties: &batch.ArrayProperties{Size: ptr(size)}})
 			h.drain()
-			for i, id := range children(p, size) {
+			kids := children(p, size)
+			for _, i := range tt.order {
 				h.wantStatus(p, batch.Pending)
-				h.run(id, tt.exits[i])
+				h.run(kids[i], tt.exits[i])
 			}
 			j := h.wantStatus(p, tt.want)
 			if j.StatusReason != tt.wantReason {

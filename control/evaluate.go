@@ -342,7 +342,21 @@ func (s *Service) child(p *batch.Job, i int, now int64) batch.Job {
 
 // finishParent ends an array parent once every child has finished:
 // SUCCEEDED if all succeeded, otherwise FAILED (`Array Child Job failed`).
+// Every child's end rings its parent, so it first asks whether a child is
+// still open, which the store answers by reading little (on DynamoDB
+// usually a few index entries and one job), and counts the children,
+// reading them all, only when none is: counting at every child's end
+// would read n children n times for an array of n. The count, checked
+// against the array's size, also covers a child the store's index does
+// not show yet.
 func (s *Service) finishParent(ctx context.Context, id string) error {
+	open, err := s.store.AnyChildOpen(ctx, id)
+	if err != nil {
+		return fmt.Errorf("finishing array parent %s: %w", id, err)
+	}
+	if open {
+		return nil
+	}
 	counts, err := s.store.CountChildren(ctx, id)
 	if err != nil {
 		return fmt.Errorf("counting children of %s: %w", id, err)

@@ -52,6 +52,12 @@ type Store interface {
 	SummarizeRunnable(ctx context.Context, q batch.DemandQuery) ([]batch.DemandRun, error)
 	// CountChildren counts an array parent's children by status.
 	CountChildren(ctx context.Context, parentID string) (map[batch.Status]int, error)
+	// AnyChildOpen reports whether some child of an array parent has not
+	// finished (is neither SUCCEEDED nor FAILED), reading no more than it
+	// must to find one. It may answer true wrongly for a moment (an index
+	// that lags the table), but never false while a child the store lists
+	// under the parent is open in the table.
+	AnyChildOpen(ctx context.Context, parentID string) (bool, error)
 	// AddDependents records that each dependent waits on a job.
 	AddDependents(ctx context.Context, edges []batch.Dependency) error
 	// Dependents lists the jobs that wait on a job.

@@ -57,6 +57,7 @@ type costRig struct {
 	meter *dynamotest.Meter
 	sqs   *countingDoer
 	q     *sqsqueue.Queues
+	store *dynamo.Store
 	svc   *control.Service
 }
 
@@ -82,7 +83,7 @@ func newCostRig(t *testing.T) *costRig {
 		// and a lease must not run out while it works through a batch.
 		LeaseDuration: 10 * time.Minute,
 	})
-	r := &costRig{t: t, ctx: ctx, meter: meter, sqs: doer, q: q, svc: svc}
+	r := &costRig{t: t, ctx: ctx, meter: meter, sqs: doer, q: q, store: store, svc: svc}
 	must := func(_ any, err error) {
 		t.Helper()
 		if err != nil {
@@ -222,7 +223,7 @@ func TestCostPerJob(t *testing.T) {
 	single := perJob(before, r.read(), jobs)
 	t.Logf("single job: %v", single)
 
-	size := arraySize(t)
+	size := arraySize(t, 200)
 	before = r.read()
 	n := size
 	if _, err := r.svc.SubmitJob(r.ctx, &batch.SubmitJobInput{JobName: "arr", JobQueue: "q", JobDefinition: "def", ArrayProperties: &batch.ArrayProperties{Size: &n}}); err != nil {
@@ -246,13 +247,13 @@ func TestCostPerJob(t *testing.T) {
 	}
 }
 
-// arraySize is the size of the array TestCostPerJob measures: 200 in
+// arraySize is the size of the arrays the cost tests measure: small in
 // `make test` (moto slows down as a table grows), TANDA_COST_ARRAY for the
-// figure docs/BENCHMARKS.md records (1000).
-func arraySize(t *testing.T) int {
+// figures docs/BENCHMARKS.md records (1000).
+func arraySize(t *testing.T, small int) int {
 	v := os.Getenv("TANDA_COST_ARRAY")
 	if v == "" {
-		return 200
+		return small
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 2 || n > 10_000 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"testing"
 	"time"
 
@@ -239,51 +238,5 @@ func TestCreateJobsTakesARetriedWriteAsItsOwn(t *testing.T) {
 	s2 := New(&retriedPut{item: mustAttributes(t, job, 1)}, Options{JobsTable: "jobs", Clock: fixedTime{testTime}})
 	if err := s2.CreateJobs(context.Background(), []batch.Job{job}, nil); !errors.Is(err, batch.ErrConflict) {
 		t.Errorf("CreateJobs of an existing job = %v, want ErrConflict", err)
-	}
-}
-
-// staleChildren is a children index that lags the table: its Query
-// answers with the statuses in index, while BatchGetItem reads the table
-// (fakeBatchGet's jobs).
-type staleChildren struct {
-	*fakeBatchGet
-	index map[string]batch.Status
-}
-
-func (f *staleChildren) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	if aws.ToString(in.IndexName) != children.name {
-		return nil, fmt.Errorf("query of index %q", aws.ToString(in.IndexName))
-	}
-	out := &dynamodb.QueryOutput{}
-	for id, st := range f.index {
-		out.Items = append(out.Items, map[string]types.AttributeValue{attrID: str(id), attrChildStatus: str(st.String())})
-	}
-	return out, nil
-}
-
-// The children index is eventually consistent on DynamoDB: when the last
-// child's doorbell reaches its parent, the index may still show the child
-// running. CountChildren must count it as the table has it, or the parent
-// waits for the sweeper (moto cannot show this: its indexes are current).
-func TestCountChildrenRereadsWhatTheIndexShowsUnfinished(t *testing.T) {
-	fake := &staleChildren{
-		fakeBatchGet: &fakeBatchGet{jobs: map[string]batch.Job{
-			"p:0": {JobID: "p:0", Status: batch.Succeeded},
-			"p:1": {JobID: "p:1", Status: batch.Succeeded},
-			"p:2": {JobID: "p:2", Status: batch.Failed},
-		}},
-		index: map[string]batch.Status{"p:0": batch.Succeeded, "p:1": batch.Running, "p:2": batch.Starting},
-	}
-	s := New(fake, Options{JobsTable: "jobs", RetryDelay: 1})
-	counts, err := s.CountChildren(context.Background(), "p")
-	if err != nil {
-		t.Fatalf("CountChildren: %v", err)
-	}
-	want := map[batch.Status]int{batch.Succeeded: 2, batch.Failed: 1}
-	if !maps.Equal(counts, want) {
-		t.Errorf("CountChildren = %v, want %v (the table's statuses)", counts, want)
-	}
-	if fake.calls != 1 {
-		t.Errorf("BatchGetItem calls = %d, want 1", fake.calls)
 	}
 }

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -40,14 +41,7 @@ const freshReadLimit = getJobsChunk
 // the table (strongly consistent) and counted as they are there. (moto's
 // indexes are consistent at once, so only a unit test shows this.)
 func (s *Store) CountChildren(ctx context.Context, parentID string) (map[batch.Status]int, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.opts.JobsTable),
-		IndexName:                 aws.String(children.name),
-		KeyConditionExpression:    aws.String("#p = :p"),
-		ProjectionExpression:      aws.String("#id, #c"),
-		ExpressionAttributeNames:  map[string]string{"#p": attrParent, "#c": attrChildStatus, "#id": attrID},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(parentID)},
-	}
+	in := s.childrenQuery(parentID)
 	counts := map[batch.Status]int{}
 	unfinished := map[string]batch.Status{}
 	pages := dynamodb.NewQueryPaginator(s.api, in)
@@ -57,20 +51,12 @@ func (s *Store) CountChildren(ctx context.Context, parentID string) (map[batch.S
 			return nil, fmt.Errorf("counting children of %s: %w", parentID, translate(err))
 		}
 		for _, m := range out.Items {
-			name, err := getString(m, attrChildStatus)
+			id, st, err := childEntry(m)
 			if err != nil {
 				return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
 			}
-			st, ok := batch.ParseStatus(name)
-			if !ok {
-				return nil, fmt.Errorf("counting children of %s: unknown status %q", parentID, name)
-			}
 			counts[st]++
 			if !st.Terminal() && len(unfinished) <= freshReadLimit {
-				id, err := getString(m, attrID)
-				if err != nil {
-					return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
-				}
 				unfinished[id] = st
 			}
 		}
@@ -88,6 +74,105 @@ func (s *Store) CountChildren(ctx context.Context, parentID string) (map[batch.S
 	}
 	maps.DeleteFunc(counts, func(_ batch.Status, n int) bool { return n == 0 })
 	return counts, nil
+}
+
+// The pages of AnyChildOpen's scan: the first holds openScanFirstPage
+// index entries, each next one twice as many as the last, up to
+// openScanLastPage.
+const (
+	openScanFirstPage = 4
+	openScanLastPage  = 1024
+)
+
+// AnyChildOpen reports whether some child of an array parent has not
+// finished. It reads the children index from the end (highest index
+// first), a small page at a time, growing, and stops at the first child
+// the index shows unfinished that the table, read strongly consistently,
+// shows unfinished too. One the index shows unfinished but the table
+// finished (the index lags) is passed over; one the index does not hold
+// yet is not seen, which finishParent's count against the array's size
+// covers.
+//
+// Children run roughly in index order, so the open ones are mostly the
+// last ones, and the first page read usually shows one. With k open
+// children at random places among n, the scan reads about n/(k+1)
+// entries (at least its first page), so an array whose every child's end
+// asks once reads O(n log n) entries in all (about n·ln n + 4n), where
+// counting the children at each end (CountChildren) read n²; only the
+// end that finds none open reads all n. docs/DYNAMODB.md has the figures.
+func (s *Store) AnyChildOpen(ctx context.Context, parentID string) (bool, error) {
+	in := s.childrenQuery(parentID)
+	in.ScanIndexForward = aws.Bool(false)
+	for page := int32(openScanFirstPage); ; page = min(2*page, openScanLastPage) {
+		in.Limit = aws.Int32(page)
+		out, err := s.api.Query(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("looking for an unfinished child of %s: %w", parentID, translate(err))
+		}
+		for _, m := range out.Items {
+			id, st, err := childEntry(m)
+			if err != nil {
+				return false, fmt.Errorf("looking for an unfinished child of %s: %w", parentID, err)
+			}
+			if st.Terminal() {
+				continue
+			}
+			open, err := s.jobOpen(ctx, id)
+			if err != nil {
+				return false, fmt.Errorf("looking for an unfinished child of %s: %w", parentID, err)
+			}
+			if open {
+				return true, nil
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return false, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// childrenQuery is a Query of a parent's children in the children index,
+// reading each one's id and status.
+func (s *Store) childrenQuery(parentID string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(s.opts.JobsTable),
+		IndexName:                 aws.String(children.name),
+		KeyConditionExpression:    aws.String("#p = :p"),
+		ProjectionExpression:      aws.String("#id, #c"),
+		ExpressionAttributeNames:  map[string]string{"#p": attrParent, "#c": attrChildStatus, "#id": attrID},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(parentID)},
+	}
+}
+
+// jobOpen reports whether a job is in the table and unfinished, reading
+// it strongly consistently.
+func (s *Store) jobOpen(ctx context.Context, id string) (bool, error) {
+	j, err := s.GetJob(ctx, id)
+	if errors.Is(err, batch.ErrNotFound) {
+		return false, nil // only finished jobs expire
+	}
+	if err != nil {
+		return false, err
+	}
+	return !j.Status.Terminal(), nil
+}
+
+// childEntry is the job id and status of an entry of the children index.
+func childEntry(m map[string]types.AttributeValue) (string, batch.Status, error) {
+	id, err := getString(m, attrID)
+	if err != nil {
+		return "", 0, err
+	}
+	name, err := getString(m, attrChildStatus)
+	if err != nil {
+		return "", 0, err
+	}
+	st, ok := batch.ParseStatus(name)
+	if !ok {
+		return "", 0, fmt.Errorf("child %s: unknown status %q", id, name)
+	}
+	return id, st, nil
 }
 
 // AddDependents records that each dependent waits on a job: one item per

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 )
 
 // child is child i of parent p in status.
@@ -113,4 +114,9 @@ func TestDependents(t *testing.T) {
 	if got, _ := s.Dependents(ctx, "zzz"); len(got) != 0 {
 		t.Errorf("Dependents(zzz) = %v, want none", got)
 	}
+}
+
+func TestAnyChildOpen(t *testing.T) {
+	s, _, _, _ := newStore(t)
+	batchtest.CheckAnyChildOpen(t, s, newJob("base", batch.Submitted))
 }

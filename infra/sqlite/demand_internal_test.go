@@ -22,23 +22,7 @@ func TestSummarizeRunnableReadsTheIndexOnly(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	defer db.Close()
-	rows, err := db.read.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+summarizeRunnableSQL, "q", 100)
-	if err != nil {
-		t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatalf("reading the plan: %v", err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("reading the plan: %v", err)
-	}
+	plan := queryPlan(t, db, summarizeRunnableSQL, "q", 100)
 	if len(plan) != 1 || !strings.Contains(plan[0], "USING COVERING INDEX jobs_runnable") {
 		t.Errorf("query plan %q; want one step, USING COVERING INDEX jobs_runnable", plan)
 	}

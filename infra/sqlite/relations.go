@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tanda-batch/tanda/batch"
 )
@@ -13,6 +14,25 @@ const (
 	dependentsSQL    = `SELECT dependent_id FROM deps WHERE on_id = ? ORDER BY dependent_id`
 )
 
+// anyChildOpenSQL asks whether a parent has a child in an unfinished
+// status. It is one lookup in the index on (parent, status) per such
+// status: naming the statuses an unfinished child may be in, rather than
+// excluding the finished ones, lets SQLite seek to each instead of
+// reading the parent's finished children first.
+var anyChildOpenSQL = `SELECT EXISTS (SELECT 1 FROM jobs WHERE parent != '' AND parent = ? AND status IN (` +
+	openStatuses() + `))`
+
+// openStatuses is the SQL list of the unfinished statuses.
+func openStatuses() string {
+	var names []string
+	for _, st := range batch.AllStatuses {
+		if !st.Terminal() {
+			names = append(names, "'"+st.String()+"'")
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // CountChildren counts an array parent's children by status; statuses with
 // no children are absent.
 func (db *DB) CountChildren(ctx context.Context, parentID string) (map[batch.Status]int, error) {
@@ -21,6 +41,16 @@ func (db *DB) CountChildren(ctx context.Context, parentID string) (map[batch.Sta
 		return nil, fmt.Errorf("counting children of %s: %w", parentID, err)
 	}
 	return counts, nil
+}
+
+// AnyChildOpen reports whether some child of an array parent has not
+// finished.
+func (db *DB) AnyChildOpen(ctx context.Context, parentID string) (bool, error) {
+	var open bool
+	if err := db.read.queryRow(ctx, anyChildOpenSQL, parentID).Scan(&open); err != nil {
+		return false, fmt.Errorf("looking for an unfinished child of %s: %w", parentID, err)
+	}
+	return open, nil
 }
 
 // AddDependents records that each dependent waits on a job; recording an

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
+	"github.com/tanda-batch/tanda/batch/batchtest"
 	"github.com/tanda-batch/tanda/infra/sqlite"
 )
 
@@ -108,4 +109,8 @@ func TestDeleteExpired(t *testing.T) {
 	if n, err := db.DeleteExpired(ctx, now); err != nil || n != 0 {
 		t.Errorf("second DeleteExpired = %d, %v; want 0", n, err)
 	}
+}
+
+func TestAnyChildOpen(t *testing.T) {
+	batchtest.CheckAnyChildOpen(t, openDB(t, sqlite.Options{}), job("base"))
 }

@@ -67,6 +67,7 @@ func (r *Registry) Store(s control.Store) control.Store {
 		getJobs:   r.storeOp("GetJobs"),
 		listJobs:  r.storeOp("ListJobs"),
 		children:  r.storeOp("CountChildren"),
+		openChild: r.storeOp("AnyChildOpen"),
 		demand:    r.storeOp("SummarizeRunnable"),
 		addDeps:   r.storeOp("AddDependents"),
 		deps:      r.storeOp("Dependents"),
@@ -79,6 +80,7 @@ type store struct {
 	putItem, getItem, listItems, delItem, nextSeq      op
 	create, update, updateDel, getJob, getJobs         op
 	listJobs, children, demand, addDeps, deps, expired op
+	openChild                                          op
 }
 
 func (s *store) PutItem(ctx context.Context, it batch.Item, expectVersion int64) (int64, error) {
@@ -169,6 +171,13 @@ func (s *store) CountChildren(ctx context.Context, parentID string) (map[batch.S
 	start := time.Now()
 	v, err := s.s.CountChildren(ctx, parentID)
 	s.children.done(start, err)
+	return v, err
+}
+
+func (s *store) AnyChildOpen(ctx context.Context, parentID string) (bool, error) {
+	start := time.Now()
+	v, err := s.s.AnyChildOpen(ctx, parentID)
+	s.openChild.done(start, err)
 	return v, err
 }
 

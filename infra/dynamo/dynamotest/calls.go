@@ -89,7 +89,11 @@ func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...
 	m.request()
 	out, err := m.Client.GetItem(ctx, in, opts...)
 	if err == nil {
-		m.read(itemSize(out.Item), aws.ToBool(in.ConsistentRead))
+		n := 0
+		if out.Item != nil {
+			n = 1
+		}
+		m.read(n, itemSize(out.Item), aws.ToBool(in.ConsistentRead))
 	}
 	return out, err
 }
@@ -102,14 +106,16 @@ func (m *Meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput
 		for name, items := range out.Responses {
 			consistent := aws.ToBool(in.RequestItems[name].ConsistentRead)
 			for _, it := range items {
-				m.read(itemSize(it), consistent)
+				m.read(1, itemSize(it), consistent)
 			}
 		}
 	}
 	return out, err
 }
 
-// Query reads and prices a page: the size of what it returned, together.
+// Query reads and prices a page: the size of what it returned, together;
+// the items it read are those it examined (ScannedCount), which a filter
+// may have left out of what it returned.
 func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	m.request()
 	out, err := m.Client.Query(ctx, in, opts...)
@@ -118,7 +124,7 @@ func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func
 		for _, it := range out.Items {
 			size += itemSize(it)
 		}
-		m.read(size, aws.ToBool(in.ConsistentRead))
+		m.read(max(int(out.ScannedCount), len(out.Items)), size, aws.ToBool(in.ConsistentRead))
 	}
 	return out, err
 }

@@ -23,14 +23,23 @@ type Usage struct {
 	WriteUnits  int // table and index writes, 1 KB each; transactional ones twice
 	IndexWrites int // the part of WriteUnits spent on global secondary indexes
 	ReadHalves  int
+	// ItemsRead is the items and index entries read: what Queries
+	// examined (their ScannedCount) and what GetItem and BatchGetItem
+	// returned.
+	ItemsRead int
 }
 
 // ReadUnits is the read request units, rounded up.
 func (u Usage) ReadUnits() float64 { return float64(u.ReadHalves) / 2 }
 
+// Add is u plus o.
+func (u Usage) Add(o Usage) Usage {
+	return Usage{u.Requests + o.Requests, u.WriteUnits + o.WriteUnits, u.IndexWrites + o.IndexWrites, u.ReadHalves + o.ReadHalves, u.ItemsRead + o.ItemsRead}
+}
+
 // Sub is u minus an earlier reading.
 func (u Usage) Sub(o Usage) Usage {
-	return Usage{u.Requests - o.Requests, u.WriteUnits - o.WriteUnits, u.IndexWrites - o.IndexWrites, u.ReadHalves - o.ReadHalves}
+	return Usage{u.Requests - o.Requests, u.WriteUnits - o.WriteUnits, u.IndexWrites - o.IndexWrites, u.ReadHalves - o.ReadHalves, u.ItemsRead - o.ItemsRead}
 }
 
 // gsi is what the meter knows of an index: its key attributes and the
@@ -217,8 +226,8 @@ func (m *Meter) stored(t *table, item map[string]types.AttributeValue) map[strin
 	return t.items[t.primaryKey(item)]
 }
 
-// read counts a read of size bytes.
-func (m *Meter) read(size int, consistent bool) {
+// read counts a read of n items of size bytes in all.
+func (m *Meter) read(n, size int, consistent bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	halves := 2 * units(size, 4096)
@@ -226,6 +235,7 @@ func (m *Meter) read(size int, consistent bool) {
 		halves /= 2
 	}
 	m.usage.ReadHalves += halves
+	m.usage.ItemsRead += n
 }
 
 func (m *Meter) request() {
