@@ -164,3 +164,28 @@ type Dependency struct {
 	On        string
 	Dependent string
 }
+
+// StaleQuery pages through the jobs of one status, SUBMITTED or PENDING,
+// last written before a time, oldest first, reading the store's index of
+// waiting jobs alone (control.Store.StaleJobs): the sweeper's candidates.
+type StaleQuery struct {
+	Status        Status
+	UpdatedBefore int64 // ms, exclusive
+	// Limit bounds a page; 0 leaves it to the store.
+	Limit int
+	// Page continues from the token a previous page gave; "" starts.
+	Page string
+}
+
+// StaleJob is a job as the index of waiting jobs has it: its id and when
+// it was last written (ms; JobInternal.UpdatedAt).
+type StaleJob struct {
+	JobID     string
+	UpdatedAt int64
+}
+
+// StalePage is a page of stale jobs; Next is "" after the last.
+type StalePage struct {
+	Jobs []StaleJob
+	Next string
+}

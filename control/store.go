@@ -64,6 +64,10 @@ type Store interface {
 	Dependents(ctx context.Context, jobID string) ([]string, error)
 	// DeleteExpired deletes finished jobs and items whose expiry has passed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+	// StaleJobs pages through the SUBMITTED or PENDING jobs last written
+	// before a time, oldest first, as ids and times read from an index
+	// alone (no job documents): the sweeper's candidates, however many.
+	StaleJobs(ctx context.Context, q batch.StaleQuery) (batch.StalePage, error)
 }
 
 // Queues are the doorbells: the submissions queue and one ready queue per

@@ -26,8 +26,6 @@ type SweepOptions struct {
 	// Every is how often the sweep runs; without it, every SUBMITTED or
 	// PENDING job past its age is rung at every sweep.
 	Every time.Duration
-	// Limit bounds the jobs one sweep looks at per kind.
-	Limit int
 }
 
 // SweepResult counts what a sweep did.
@@ -92,7 +90,12 @@ func (s *Service) ReleaseInstance(ctx context.Context, instanceID string) (int, 
 // Rering rings the doorbells of jobs that made no progress for a while,
 // covering doorbells that were lost (a crash between a write and its send,
 // or a queue that dropped a message). Duplicates are harmless: every
-// consumer acts through conditional writes.
+// consumer acts through conditional writes. It pages through every stale
+// job, however many wait (a large array's children, a long chain of
+// dependencies), reading ids and times from the store's index of waiting
+// jobs and no documents, and rings those due (reringDue): so a lost
+// wake-up is found whatever the backlog, and a sweep costs a read of the
+// index entries, not of the jobs.
 func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 	now := s.now()
 	gap := time.Duration(0)
@@ -100,36 +103,38 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 		gap = s.gaps.since("sweep", now, o.Every)
 	}
 	kinds := []struct {
-		statuses []batch.Status
-		age      time.Duration
-		backoff  bool
+		status  batch.Status
+		age     time.Duration
+		backoff bool
 	}{
-		{[]batch.Status{batch.Submitted}, o.Stale, o.Every > 0},
-		{[]batch.Status{batch.Pending}, o.StalePending, o.Every > 0},
+		{batch.Submitted, o.Stale, o.Every > 0},
+		{batch.Pending, o.StalePending, o.Every > 0},
 	}
 	n := 0
 	for _, k := range kinds {
-		pg, err := s.store.ListJobs(ctx, batch.JobQuery{
-			Statuses:      k.statuses,
-			UpdatedBefore: batch.Millis(now.Add(-k.age)),
-			Order:         batch.NewestFirst,
-			Limit:         o.Limit,
-		})
-		if err != nil {
-			return n, fmt.Errorf("listing stale jobs: %w", err)
-		}
-		msgs := make([]batch.Message, 0, len(pg.Jobs))
-		for _, j := range pg.Jobs {
-			age := now.Sub(time.UnixMilli(j.Internal.UpdatedAt))
-			if k.backoff && !reringDue(age, gap, k.age) {
-				continue
+		q := batch.StaleQuery{Status: k.status, UpdatedBefore: batch.Millis(now.Add(-k.age))}
+		for {
+			pg, err := s.store.StaleJobs(ctx, q)
+			if err != nil {
+				return n, fmt.Errorf("listing stale %s jobs: %w", k.status, err)
 			}
-			msgs = append(msgs, schedulerDoorbell(j.JobID))
+			msgs := make([]batch.Message, 0, len(pg.Jobs))
+			for _, j := range pg.Jobs {
+				age := now.Sub(time.UnixMilli(j.UpdatedAt))
+				if k.backoff && !reringDue(age, gap, k.age) {
+					continue
+				}
+				msgs = append(msgs, schedulerDoorbell(j.JobID))
+			}
+			if err := s.send(ctx, msgs...); err != nil {
+				return n, err
+			}
+			n += len(msgs)
+			if pg.Next == "" {
+				break
+			}
+			q.Page = pg.Next
 		}
-		if err := s.send(ctx, msgs...); err != nil {
-			return n, err
-		}
-		n += len(msgs)
 	}
 	return n, nil
 }

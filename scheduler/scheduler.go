@@ -160,7 +160,7 @@ func (s *Scheduler) Sweep(ctx context.Context) error {
 		s.opts.Logger.Info("expired attempt leases", "jobs", n)
 	}
 	_, err := s.ctl.Rering(ctx, control.SweepOptions{
-		Stale: s.opts.Stale, StalePending: s.opts.StalePending, Every: s.opts.SweepEvery, Limit: 1000,
+		Stale: s.opts.Stale, StalePending: s.opts.StalePending, Every: s.opts.SweepEvery,
 	})
 	return err
 }

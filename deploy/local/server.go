@@ -283,7 +283,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	// Wake-ups the previous process did not get to send are sent now,
 	// rather than when the sweeper finds the jobs stale.
-	if _, err := s.ctl.Rering(ctx, control.SweepOptions{Limit: 10_000}); err != nil {
+	if _, err := s.ctl.Rering(ctx, control.SweepOptions{}); err != nil {
 		return err
 	}
 	err := s.Serve(ctx,

@@ -18,6 +18,11 @@ func TestSummarizeRunnable(t *testing.T) {
 	batchtest.CheckSummarizeRunnable(t, s, newJob("base", batch.Submitted))
 }
 
+func TestStaleJobs(t *testing.T) {
+	s, _, _, _ := newStore(t)
+	batchtest.CheckStaleJobs(t, s, newJob("base", batch.Submitted))
+}
+
 // TestSummarizeRunnableReadsDocumentsOfEntriesWithoutDemand: an index
 // entry written before RUNNABLE jobs' keys carried their demand (a stack
 // upgraded with jobs waiting), or whose demand this version cannot read

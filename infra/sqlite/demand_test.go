@@ -10,3 +10,7 @@ import (
 func TestSummarizeRunnable(t *testing.T) {
 	batchtest.CheckSummarizeRunnable(t, openDB(t, sqlite.Options{}), job("base"))
 }
+
+func TestStaleJobs(t *testing.T) {
+	batchtest.CheckStaleJobs(t, openDB(t, sqlite.Options{}), job("base"))
+}

@@ -113,6 +113,13 @@ WHERE status NOT IN ('SUCCEEDED', 'FAILED');
 DROP INDEX jobs_runnable;
 CREATE INDEX jobs_runnable ON jobs (queue, runnable_at, id, vcpus, memory_mib, gpus) WHERE status = 'RUNNABLE';
 `,
+	// 5: the ids in the index of waiting jobs, so that the sweeper pages
+	// through the stale ones (StaleJobs) from the index alone, however
+	// many there are, without reading a row.
+	`
+DROP INDEX jobs_waiting;
+CREATE INDEX jobs_waiting ON jobs (status, updated_at, id) WHERE status IN ('SUBMITTED', 'PENDING', 'RUNNABLE');
+`,
 }
 
 // migrate brings the schema to the newest version in one transaction.

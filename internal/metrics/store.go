@@ -55,6 +55,7 @@ func (r *Registry) queueOp(name string) op {
 func (r *Registry) Store(s control.Store) control.Store {
 	return &store{
 		s:         s,
+		stale:     r.storeOp("StaleJobs"),
 		putItem:   r.storeOp("PutItem"),
 		getItem:   r.storeOp("GetItem"),
 		listItems: r.storeOp("ListItems"),
@@ -77,6 +78,7 @@ func (r *Registry) Store(s control.Store) control.Store {
 
 type store struct {
 	s                                                  control.Store
+	stale                                              op
 	putItem, getItem, listItems, delItem, nextSeq      op
 	create, update, updateDel, getJob, getJobs         op
 	listJobs, children, demand, addDeps, deps, expired op
@@ -266,4 +268,11 @@ func (q *queues) Ensure(ctx context.Context, queue string) error {
 	err := c.Ensure(ctx, queue)
 	q.ensure.done(start, err)
 	return err
+}
+
+func (s *store) StaleJobs(ctx context.Context, q batch.StaleQuery) (batch.StalePage, error) {
+	start := time.Now()
+	v, err := s.s.StaleJobs(ctx, q)
+	s.stale.done(start, err)
+	return v, err
 }
