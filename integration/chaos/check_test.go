@@ -210,12 +210,20 @@ func TestCheckCatchesEachViolation(t *testing.T) {
 
 // An instance taken by two faults (its agent killed, later the instance
 // terminated): each attempt is timed from the latest fault before it
-// stopped, and one that stopped before any is not counted.
+// stopped, and one that stopped before any, or began after the fault
+// before its stop, is not counted.
 func TestRecoveryTimesEachAttemptFromItsLatestFault(t *testing.T) {
 	lost := "Host EC2 (instance i-1) terminated."
 	stopped := func(s float64) types.AttemptDetail {
 		a := attempt("i-1", nil, lost)
 		a.StoppedAt = aws.Int64(at(s).UnixMilli())
+		return a
+	}
+	// Began on the agent that replaced the killed one, lost its host
+	// later with no fault on it (its heartbeats refused, say).
+	startedStopped := func(start, stop float64) types.AttemptDetail {
+		a := stopped(stop)
+		a.StartedAt = aws.Int64(at(start).UnixMilli())
 		return a
 	}
 	r := Result{
@@ -229,6 +237,7 @@ func TestRecoveryTimesEachAttemptFromItsLatestFault(t *testing.T) {
 		"a": job("a", "a", types.JobStatusRunnable, "", stopped(16)),
 		"b": job("b", "b", types.JobStatusRunnable, "", stopped(45)),
 		"c": job("c", "c", types.JobStatusRunnable, "", stopped(9)),
+		"d": job("d", "d", types.JobStatusRunnable, "", startedStopped(20, 30)),
 	}}
 	r.recovery(obs)
 	want := map[string][]time.Duration{FaultKillAgent: {5 * time.Second}, FaultTerminateInstance: {5 * time.Second}}

@@ -574,6 +574,14 @@ func (r *Result) recovery(obs Observed) {
 				continue // ended before any fault took its instance
 			}
 			in := r.Injected[cause]
+			if a.StartedAt != nil && time.UnixMilli(*a.StartedAt).After(in.At) {
+				// Began after the fault (on the agent that replaced the
+				// killed one) and lost its host later for another reason,
+				// such as a skewed clock whose heartbeats were refused: not
+				// this fault's to time (the long run on moto timed one such
+				// attempt at 4m25s from a kill-agent before it began).
+				continue
+			}
 			from := in.At
 			if !in.HealedAt.IsZero() {
 				from = in.HealedAt // a restart: measured from it
