@@ -244,4 +244,7 @@ func TestRecoveryTimesEachAttemptFromItsLatestFault(t *testing.T) {
 	if fmt.Sprint(r.Recovery) != fmt.Sprint(want) {
 		t.Errorf("Recovery = %v, want %v", r.Recovery, want)
 	}
+	if got := r.Slowest[FaultTerminateInstance]; !strings.HasPrefix(got, "b on i-1,") {
+		t.Errorf("Slowest[terminate-instance] = %q, want job b on i-1", got)
+	}
 }

@@ -85,6 +85,9 @@ type Result struct {
 	// the loss (or from the restart, after a kill of the control plane)
 	// until Tanda ended the attempt: the job RUNNABLE again or FAILED.
 	Recovery    map[string][]time.Duration
+	// Slowest names, for each fault kind, the attempt with the longest
+	// recovery, for a post-mortem of one over the target.
+	Slowest map[string]string
 	APIAnswered []time.Duration // restarted control plane to API answering
 	SubmitErrs  map[string]int  // why submissions failed, by message
 	Proxy       map[string]int64
@@ -586,7 +589,15 @@ func (r *Result) recovery(obs Observed) {
 			if !in.HealedAt.IsZero() {
 				from = in.HealedAt // a restart: measured from it
 			}
-			r.Recovery[in.Kind] = append(r.Recovery[in.Kind], stopped.Sub(from))
+			d := stopped.Sub(from)
+			if d > slices.Max(append(r.Recovery[in.Kind], 0)) {
+				if r.Slowest == nil {
+					r.Slowest = map[string]string{}
+				}
+				r.Slowest[in.Kind] = fmt.Sprintf("%s on %s, the fault at %s, the attempt ended at %s (%s)", aws.ToString(j.JobId),
+					attemptInstance(a), from.Format("15:04:05.000"), stopped.Format("15:04:05.000"), aws.ToString(a.StatusReason))
+			}
+			r.Recovery[in.Kind] = append(r.Recovery[in.Kind], d)
 		}
 	}
 }
@@ -628,6 +639,9 @@ func (r Result) Lines(leaseTTL time.Duration) []string {
 		out = append(out, fmt.Sprintf("recovery after %s: %d attempts, p50 %v, p99 %v, max %v (lease TTL + 10 s = %v; %d over)",
 			kind, len(ds), Percentile(ds, 50).Round(time.Millisecond), Percentile(ds, 99).Round(time.Millisecond),
 			Percentile(ds, 100).Round(time.Millisecond), leaseTTL+10*time.Second, over))
+		if over > 0 {
+			out = append(out, fmt.Sprintf("slowest recovery after %s: %s", kind, r.Slowest[kind]))
+		}
 	}
 	if len(r.APIAnswered) > 0 {
 		out = append(out, fmt.Sprintf("control-plane restarts: %d, API answering after p50 %v, max %v",
