@@ -84,10 +84,10 @@ type Result struct {
 	// Recovery is, for each attempt an instance loss took, the time from
 	// the loss (or from the restart, after a kill of the control plane)
 	// until Tanda ended the attempt: the job RUNNABLE again or FAILED.
-	Recovery    map[string][]time.Duration
+	Recovery map[string][]time.Duration
 	// Slowest names, for each fault kind, the attempt with the longest
 	// recovery, for a post-mortem of one over the target.
-	Slowest map[string]string
+	Slowest     map[string]string
 	APIAnswered []time.Duration // restarted control plane to API answering
 	SubmitErrs  map[string]int  // why submissions failed, by message
 	Proxy       map[string]int64
