@@ -89,6 +89,8 @@ type Service struct {
 	store Store
 	opts  Options
 	gaps  passGaps
+	// carried are the sweep's due doorbells beyond its MaxRings.
+	carried carriedRings
 }
 
 // New returns a Service over store.

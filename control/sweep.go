@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/tanda-batch/tanda/batch"
@@ -26,6 +29,12 @@ type SweepOptions struct {
 	// Every is how often the sweep runs; without it, every SUBMITTED or
 	// PENDING job past its age is rung at every sweep.
 	Every time.Duration
+	// MaxRings bounds the doorbells one sweep sends (0: no bound). The
+	// due jobs beyond it are carried to the next sweeps, first in line,
+	// so that a large array whose children came due together costs each
+	// sweep a bounded time (its lease expiry waits behind it) and none
+	// of them is skipped.
+	MaxRings int
 }
 
 // SweepResult counts what a sweep did.
@@ -110,7 +119,23 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 		{batch.Submitted, o.Stale, o.Every > 0},
 		{batch.Pending, o.StalePending, o.Every > 0},
 	}
+	budget := o.MaxRings
+	if budget <= 0 {
+		budget = math.MaxInt
+	}
 	n := 0
+	ring := func(ids []string) error {
+		if err := s.send(ctx, doorbells(ids)...); err != nil {
+			s.carried.add(ids) // the next sweep tries them again
+			return err
+		}
+		n += len(ids)
+		budget -= len(ids)
+		return nil
+	}
+	if err := ring(s.carried.take(budget)); err != nil {
+		return n, err
+	}
 	for _, k := range kinds {
 		q := batch.StaleQuery{Status: k.status, UpdatedBefore: batch.Millis(now.Add(-k.age))}
 		for {
@@ -118,18 +143,19 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 			if err != nil {
 				return n, fmt.Errorf("listing stale %s jobs: %w", k.status, err)
 			}
-			msgs := make([]batch.Message, 0, len(pg.Jobs))
+			var due []string
 			for _, j := range pg.Jobs {
 				age := now.Sub(time.UnixMilli(j.UpdatedAt))
 				if k.backoff && !reringDue(age, gap, k.age) {
 					continue
 				}
-				msgs = append(msgs, schedulerDoorbell(j.JobID))
+				due = append(due, j.JobID)
 			}
-			if err := s.send(ctx, msgs...); err != nil {
+			cut := min(len(due), budget)
+			s.carried.add(due[cut:])
+			if err := ring(due[:cut]); err != nil {
 				return n, err
 			}
-			n += len(msgs)
 			if pg.Next == "" {
 				break
 			}
@@ -137,6 +163,50 @@ func (s *Service) Rering(ctx context.Context, o SweepOptions) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+func doorbells(ids []string) []batch.Message {
+	msgs := make([]batch.Message, len(ids))
+	for i, id := range ids {
+		msgs[i] = schedulerDoorbell(id)
+	}
+	return msgs
+}
+
+// carriedRings are the doorbells sweeps found due beyond their MaxRings,
+// in the order found, each once; a restart forgets them, and its first
+// sweep rings every due job again (passGaps).
+type carriedRings struct {
+	mu  sync.Mutex
+	ids []string
+	in  map[string]bool
+}
+
+func (c *carriedRings) add(ids []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.in == nil {
+		c.in = map[string]bool{}
+	}
+	for _, id := range ids {
+		if !c.in[id] {
+			c.in[id] = true
+			c.ids = append(c.ids, id)
+		}
+	}
+}
+
+// take removes and returns up to n of the oldest carried doorbells.
+func (c *carriedRings) take(n int) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := min(n, len(c.ids))
+	out := slices.Clone(c.ids[:k])
+	c.ids = slices.Delete(c.ids, 0, k)
+	for _, id := range out {
+		delete(c.in, id)
+	}
+	return out
 }
 
 // DeleteExpired deletes finished jobs past retention and expired records.

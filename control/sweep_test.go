@@ -340,18 +340,7 @@ func TestReringReachesEveryStaleJob(t *testing.T) {
 	lost := h.wantStatus(id, batch.Pending)
 
 	// Many later jobs wait, all stale too, none of them lost.
-	jobs := make([]batch.Job, waiting)
-	for i := range jobs {
-		j := lost
-		j.JobID = fmt.Sprintf("waiting%04d", i)
-		j.JobName = j.JobID
-		j.Internal.UpdatedAt = lost.Internal.UpdatedAt + int64(i+1)
-		j.Internal.Version = 0
-		jobs[i] = j
-	}
-	if err := h.db.CreateJobs(h.ctx, jobs, nil); err != nil {
-		t.Fatalf("CreateJobs: %v", err)
-	}
+	waitBehind(t, h, lost, waiting)
 
 	opts := control.SweepOptions{Stale: time.Minute, StalePending: 10 * time.Minute}
 	h.clk.Advance(opts.StalePending + time.Minute)
@@ -373,4 +362,62 @@ func TestReringReachesEveryStaleJob(t *testing.T) {
 	}
 	h.drain()
 	h.wantStatus(id, batch.Runnable)
+}
+
+// A sweep sends at most MaxRings doorbells and carries the due jobs beyond
+// them to the next sweeps, first in line: every stale job is rung within
+// a few sweeps, none skipped, and no sweep sends more than its bound.
+func TestReringCarriesWhatItsBoundLeaves(t *testing.T) {
+	waiting := 2500
+	if os.Getenv(backendEnv) == "aws" {
+		waiting = 250
+	}
+	bound := waiting * 2 / 5
+	trap := &doorbellTrap{}
+	h := newHarness(t, func(o *control.Options) { trap.Queues, o.Queues = o.Queues, trap })
+	id := loseWakeUp(h)
+	lost := h.wantStatus(id, batch.Pending)
+	waitBehind(t, h, lost, waiting)
+	opts := control.SweepOptions{Stale: time.Minute, StalePending: 10 * time.Minute, MaxRings: bound}
+	h.clk.Advance(opts.StalePending + time.Minute)
+	trap.trapping = true
+	defer func() { trap.trapping = false }()
+	rung := map[string]bool{}
+	for sweep := 1; sweep <= 3; sweep++ {
+		trap.held = nil
+		n, err := h.svc.Rering(h.ctx, opts)
+		if err != nil {
+			t.Fatalf("sweep %d: Rering: %v", sweep, err)
+		}
+		if n != len(trap.held) || n > bound {
+			t.Errorf("sweep %d rang %d doorbells (%d sent), want at most %d", sweep, n, len(trap.held), bound)
+		}
+		for _, m := range trap.held {
+			rung[m.ID] = true
+		}
+	}
+	if len(rung) != waiting+1 {
+		t.Errorf("3 sweeps of at most %d rang %d distinct jobs, want all %d", bound, len(rung), waiting+1)
+	}
+	if !rung[id] {
+		t.Errorf("the oldest stale job, %s, was never rung", id)
+	}
+}
+
+// waitBehind makes n PENDING jobs like lost, each written 1 ms after the
+// one before, the first 1 ms after lost.
+func waitBehind(t *testing.T, h *harness, lost batch.Job, n int) {
+	t.Helper()
+	jobs := make([]batch.Job, n)
+	for i := range jobs {
+		j := lost
+		j.JobID = fmt.Sprintf("waiting%04d", i)
+		j.JobName = j.JobID
+		j.Internal.UpdatedAt = lost.Internal.UpdatedAt + int64(i+1)
+		j.Internal.Version = 0
+		jobs[i] = j
+	}
+	if err := h.db.CreateJobs(h.ctx, jobs, nil); err != nil {
+		t.Fatalf("CreateJobs: %v", err)
+	}
 }

@@ -152,6 +152,11 @@ func (s *Scheduler) queuePass(ctx context.Context) error {
 	})
 }
 
+// maxRingsPerSweep bounds the doorbells one sweep sends (100 batches of
+// SQS), so that a large array whose children came due at once does not
+// hold the next lease expiry back; the rest are rung by the next sweeps.
+const maxRingsPerSweep = 1000
+
 // Sweep expires leases and re-rings lost doorbells once.
 func (s *Scheduler) Sweep(ctx context.Context) error {
 	if n, err := s.ctl.ExpireLeases(ctx, 500); err != nil {
@@ -160,7 +165,7 @@ func (s *Scheduler) Sweep(ctx context.Context) error {
 		s.opts.Logger.Info("expired attempt leases", "jobs", n)
 	}
 	_, err := s.ctl.Rering(ctx, control.SweepOptions{
-		Stale: s.opts.Stale, StalePending: s.opts.StalePending, Every: s.opts.SweepEvery,
+		Stale: s.opts.Stale, StalePending: s.opts.StalePending, Every: s.opts.SweepEvery, MaxRings: maxRingsPerSweep,
 	})
 	return err
 }
