@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +53,13 @@ type hookStore struct {
 	// afterUpdate, when set, sees what UpdateJob returned and may
 	// change it (an answer lost after the write was applied, say).
 	afterUpdate func(written batch.Job, err error) (batch.Job, error)
+	// gets counts GetJob calls.
+	gets atomic.Int64
+}
+
+func (s *hookStore) GetJob(ctx context.Context, id string) (batch.Job, error) {
+	s.gets.Add(1)
+	return s.backend.GetJob(ctx, id)
 }
 
 func (s *hookStore) UpdateJob(ctx context.Context, job batch.Job, msgs []batch.Message) (batch.Job, error) {

@@ -91,8 +91,10 @@ func (s *Service) queuePass(ctx context.Context, q batch.JobQueue, byArn map[str
 	now := s.nowMillis()
 	for i, j := range pg.Jobs {
 		reason := s.blockedReason(&j, ces, i == 0)
-		if err := s.setBlocked(ctx, j.JobID, reason, now); err != nil {
-			return err
+		if blockedChanges(j, reason) {
+			if err := s.setBlocked(ctx, j.JobID, reason, now); err != nil {
+				return err
+			}
 		}
 		if reason == "" {
 			continue
@@ -168,10 +170,7 @@ func (s *Service) blockedReason(j *batch.Job, ces []batch.ComputeEnvironment, he
 // setBlocked records a RUNNABLE job's blocked reason and since when.
 func (s *Service) setBlocked(ctx context.Context, id, reason string, now int64) error {
 	_, err := s.mutateJob(ctx, id, func(j *batch.Job) ([]batch.Message, error) {
-		if j.Status != batch.Runnable || j.StatusReason == reason {
-			return nil, errNoChange
-		}
-		if reason == "" && !isBlockedReason(j.StatusReason) {
+		if !blockedChanges(*j, reason) {
 			return nil, errNoChange
 		}
 		j.StatusReason = reason
@@ -185,6 +184,17 @@ func (s *Service) setBlocked(ctx context.Context, id, reason string, now int64) 
 		return nil
 	}
 	return err
+}
+
+// blockedChanges reports whether setBlocked would change the job as the
+// pass listed it: most passes change nothing, and setBlocked reads the
+// job again (a GetItem on DynamoDB) to find that out. A job changed since
+// the listing is set right by the next pass.
+func blockedChanges(j batch.Job, reason string) bool {
+	if j.Status != batch.Runnable || j.StatusReason == reason {
+		return false
+	}
+	return reason != "" || isBlockedReason(j.StatusReason)
 }
 
 func isBlockedReason(r string) bool {

@@ -286,3 +286,26 @@ func TestQueuePassRingsWhatFellDueBetweenLatePasses(t *testing.T) {
 		t.Errorf("doorbells at the first pass after a restart = %v, want [%s]", got, id)
 	}
 }
+
+// A pass that changes no job's reason reads no job again: most passes
+// change nothing, and each read is a GetItem on DynamoDB.
+func TestQueuePassRereadsOnlyJobsWhoseReasonChanges(t *testing.T) {
+	h := newHarness(t, withInstanceTypes)
+	for range 5 {
+		h.submit(&batch.SubmitJobInput{ContainerOverrides: needing(64)})
+	}
+	h.drain()
+	pass := func() int64 {
+		before := h.store.gets.Load()
+		if err := h.svc.QueuePass(h.ctx, control.QueuePassOptions{Head: 10}); err != nil {
+			t.Fatalf("QueuePass: %v", err)
+		}
+		return h.store.gets.Load() - before
+	}
+	if first := pass(); first < 5 {
+		t.Errorf("the pass that explained 5 blocked jobs read %d jobs, want at least 5", first)
+	}
+	if second := pass(); second != 0 {
+		t.Errorf("a pass that changed nothing read %d jobs again, want 0", second)
+	}
+}
