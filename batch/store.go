@@ -75,7 +75,6 @@ type JobQuery struct {
 	ShareIdentifier  string
 	CreatedAfter     int64 // ms, exclusive; 0 = unset
 	CreatedBefore    int64 // ms, exclusive; 0 = unset
-	UpdatedBefore    int64 // ms, exclusive; for sweeps
 	LeaseBefore      int64 // ms: lease expired before; for sweeps
 	Instance         string
 	// TopLevel leaves out array children.

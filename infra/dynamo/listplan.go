@@ -65,14 +65,6 @@ func planFor(q batch.JobQuery) (listPlan, error) {
 		if q.LeaseBefore != 0 {
 			p.bound = timeBound(q.LeaseBefore)
 		}
-	case q.UpdatedBefore != 0:
-		p.index, p.bound = sweep, timeBound(q.UpdatedBefore)
-		for _, s := range statuses {
-			if s != batch.Submitted && s != batch.Pending {
-				return listPlan{}, fmt.Errorf("UpdatedBefore selects SUBMITTED or PENDING jobs only (got %s): RUNNABLE jobs are rung again by the queue pass", s)
-			}
-			p.parts = append(p.parts, part{hash: s.String()})
-		}
 	case q.ArrayParent != "":
 		all := part{hash: q.ArrayParent}
 		if len(q.Statuses) > 0 {
@@ -131,7 +123,6 @@ func matcher(q batch.JobQuery) func(j *batch.Job) bool {
 			q.ShareIdentifier != "" && j.ShareIdentifier != q.ShareIdentifier,
 			q.CreatedAfter != 0 && j.CreatedAt <= q.CreatedAfter,
 			q.CreatedBefore != 0 && j.CreatedAt >= q.CreatedBefore,
-			q.UpdatedBefore != 0 && in.UpdatedAt >= q.UpdatedBefore,
 			q.LeaseBefore != 0 && (in.LeaseExpiresAt == 0 || in.LeaseExpiresAt >= q.LeaseBefore),
 			q.Instance != "" && in.Instance != q.Instance:
 			return false

@@ -12,8 +12,9 @@ import (
 // TestSweepReadCost measures what one sweep of stale PENDING jobs reads
 // on DynamoDB (read units, priced by dynamotest.Meter as AWS bills them;
 // moto does not): the sweep reads the sweep index's keys alone
-// (StaleJobs), where it once listed the jobs, reading each one's
-// document, as the listing below still does. It measures 200 jobs in
+// (StaleJobs), where it once listed the jobs and read each one's
+// document, about 1 read unit a job (docs/BENCHMARKS.md: 1,015 for
+// 1,000). It measures 200 jobs in
 // `make test`, 1,000 with TANDA_COST_ARRAY set (moto is slow to expand a
 // large array), the figure docs/BENCHMARKS.md records.
 func TestSweepReadCost(t *testing.T) {
@@ -45,21 +46,9 @@ func TestSweepReadCost(t *testing.T) {
 		t.Fatalf("Rering rang %d doorbells, want %d (the PENDING children and parent)", rung, n)
 	}
 
-	before = r.read()
-	pg, err := r.store.ListJobs(r.ctx, batch.JobQuery{
-		Statuses: []batch.Status{batch.Pending}, UpdatedBefore: batch.Millis(time.Now()), Limit: n,
-	})
-	if err != nil {
-		t.Fatalf("ListJobs: %v", err)
-	}
-	listing := r.read().db.Sub(before.db)
-	if len(pg.Jobs) != n {
-		t.Fatalf("listed %d stale PENDING jobs, want %d", len(pg.Jobs), n)
-	}
-	t.Logf("a sweep of %d stale PENDING jobs: %.1f read units, %d requests; a listing reading their documents (the sweep before): %.1f read units, %d requests",
-		n, sweep.ReadUnits(), sweep.Requests, listing.ReadUnits(), listing.Requests)
-	if sweep.ReadUnits()*10 > listing.ReadUnits() {
-		t.Errorf("the sweep read %.1f read units, the listing %.1f: want the sweep under a tenth, read from the index alone",
-			sweep.ReadUnits(), listing.ReadUnits())
+	t.Logf("a sweep of %d stale PENDING jobs: %.1f read units, %d requests", n, sweep.ReadUnits(), sweep.Requests)
+	if perJob := sweep.ReadUnits() / float64(n); perJob > 0.1 {
+		t.Errorf("the sweep read %.1f read units, %.3f a job: want under 0.1 a job, read from the index alone (documents cost about 1)",
+			sweep.ReadUnits(), perJob)
 	}
 }

@@ -86,15 +86,6 @@ func jobFilter(q batch.JobQuery, order listOrder) (filter, error) {
 	if q.Order == batch.QueueOrder && len(q.Statuses) == 1 && q.Statuses[0] == batch.Runnable {
 		f.add("status = 'RUNNABLE'") // the condition of the jobs_runnable index
 	}
-	if q.UpdatedBefore != 0 {
-		// Only waiting jobs are indexed by their last update.
-		for _, s := range q.Statuses {
-			if s != batch.Submitted && s != batch.Pending && s != batch.Runnable {
-				return filter{}, fmt.Errorf("UpdatedBefore selects SUBMITTED, PENDING or RUNNABLE jobs only (got %s)", s)
-			}
-		}
-		f.add("status IN ('SUBMITTED', 'PENDING', 'RUNNABLE')")
-	}
 	if len(q.Statuses) > 0 {
 		args := make([]any, len(q.Statuses))
 		for i, s := range q.Statuses {
@@ -113,7 +104,6 @@ func jobFilter(q batch.JobQuery, order listOrder) (filter, error) {
 	f.addIf(q.ShareIdentifier != "", "share_id = ?", q.ShareIdentifier)
 	f.addIf(q.CreatedAfter != 0, "created_at > ?", q.CreatedAfter)
 	f.addIf(q.CreatedBefore != 0, "created_at < ?", q.CreatedBefore)
-	f.addIf(q.UpdatedBefore != 0, "updated_at < ?", q.UpdatedBefore)
 	f.addIf(q.LeaseBefore != 0, "lease_expires_at != 0 AND lease_expires_at < ?", q.LeaseBefore)
 	f.addIf(q.Instance != "", "instance != '' AND instance = ?", q.Instance)
 	f.addIf(q.TopLevel, "top_level = 1")
