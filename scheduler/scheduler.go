@@ -95,7 +95,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		wg.Go(func() { s.consume(ctx) })
 	}
 	wg.Go(func() { s.every(ctx, s.opts.QueuePassEvery, s.queuePass) })
-	wg.Go(func() { s.every(ctx, s.opts.SweepEvery, s.Sweep) })
+	// Lease expiry has its own loop: a re-ring that pages through a large
+	// backlog (10,000 stale children of an array) must not hold back the
+	// end of an attempt whose instance was lost.
+	wg.Go(func() { s.every(ctx, s.opts.SweepEvery, s.expireLeases) })
+	wg.Go(func() { s.every(ctx, s.opts.SweepEvery, s.rering) })
 	wg.Go(func() { s.every(ctx, s.opts.RetentionEvery, s.retention) })
 	wg.Wait()
 	return nil
@@ -159,11 +163,21 @@ const maxRingsPerSweep = 1000
 
 // Sweep expires leases and re-rings lost doorbells once.
 func (s *Scheduler) Sweep(ctx context.Context) error {
-	if n, err := s.ctl.ExpireLeases(ctx, 500); err != nil {
+	if err := s.expireLeases(ctx); err != nil {
 		return err
-	} else if n > 0 {
+	}
+	return s.rering(ctx)
+}
+
+func (s *Scheduler) expireLeases(ctx context.Context) error {
+	n, err := s.ctl.ExpireLeases(ctx, 500)
+	if n > 0 {
 		s.opts.Logger.Info("expired attempt leases", "jobs", n)
 	}
+	return err
+}
+
+func (s *Scheduler) rering(ctx context.Context) error {
 	_, err := s.ctl.Rering(ctx, control.SweepOptions{
 		Stale: s.opts.Stale, StalePending: s.opts.StalePending, Every: s.opts.SweepEvery, MaxRings: maxRingsPerSweep,
 	})

@@ -24,6 +24,9 @@ type fakeControl struct {
 	expired   int
 	rerung    int
 	deleted   int
+	// reringHold, if set, holds every Rering until it is closed or the
+	// context ends: a re-ring paging through a large backlog.
+	reringHold chan struct{}
 }
 
 func (f *fakeControl) Evaluate(_ context.Context, id string) error {
@@ -50,10 +53,17 @@ func (f *fakeControl) ExpireLeases(context.Context, int) (int, error) {
 	return 0, nil
 }
 
-func (f *fakeControl) Rering(_ context.Context, o control.SweepOptions) (int, error) {
+func (f *fakeControl) Rering(ctx context.Context, o control.SweepOptions) (int, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.rerung++
+	hold := f.reringHold
+	f.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+		}
+	}
 	return 0, nil
 }
 
@@ -157,6 +167,33 @@ func TestRunEvaluatesDoorbellsAndKeepsFailuresForLater(t *testing.T) {
 	}
 	if got["r-bad"] {
 		t.Error("a doorbell whose evaluation failed was deleted; it must come back after its visibility timeout")
+	}
+}
+
+// A re-ring that takes long (paging through thousands of stale children on
+// a slow store) does not hold back lease expiry: an attempt whose instance
+// was lost still ends within the lease plus the sweep interval.
+func TestLeaseExpiryDoesNotWaitForTheReringBehindIt(t *testing.T) {
+	ctl := &fakeControl{reringHold: make(chan struct{})}
+	s := New(ctl, &fakeQueue{}, Options{Workers: 1, QueuePassEvery: time.Hour, SweepEvery: 5 * time.Millisecond, RetentionEvery: time.Hour, Logger: quiet()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+
+	waitUntil(t, "a re-ring to begin", func() bool { return ctl.snapshot().rerung == 1 })
+	before := ctl.snapshot().expired
+	waitUntil(t, "leases to be expired while the re-ring is held", func() bool { return ctl.snapshot().expired >= before+3 })
+	if got := ctl.snapshot().rerung; got != 1 {
+		t.Errorf("%d re-rings began while the first was held; want 1 (one loop, one at a time)", got)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
 	}
 }
 
