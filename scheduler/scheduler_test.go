@@ -135,28 +135,39 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// run starts s.Run; the function it returns stops it and fails the test if
+// Run errs or does not return.
+func run(t *testing.T, s *Scheduler) func() {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after cancel")
+		}
+	}
+}
+
 func TestRunEvaluatesDoorbellsAndKeepsFailuresForLater(t *testing.T) {
 	ctl := &fakeControl{failOn: "bad"}
 	q := &fakeQueue{pending: []batch.Delivery{delivery("a"), delivery("bad"), delivery("b")}}
 	s := New(ctl, q, Options{Workers: 2, QueuePassEvery: 5 * time.Millisecond, SweepEvery: 5 * time.Millisecond, RetentionEvery: 5 * time.Millisecond, Logger: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	stop := run(t, s)
 
 	waitUntil(t, "the doorbells to be handled", func() bool { return len(ctl.snapshot().evaluated) == 3 })
 	waitUntil(t, "the periodic passes to run", func() bool {
 		c := ctl.snapshot()
 		return c.passes > 0 && c.expired > 0 && c.rerung > 0 && c.deleted > 0
 	})
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	stop()
 
 	got := map[string]bool{}
 	for _, r := range q.deletedReceipts() {
@@ -176,9 +187,7 @@ func TestRunEvaluatesDoorbellsAndKeepsFailuresForLater(t *testing.T) {
 func TestLeaseExpiryDoesNotWaitForTheReringBehindIt(t *testing.T) {
 	ctl := &fakeControl{reringHold: make(chan struct{})}
 	s := New(ctl, &fakeQueue{}, Options{Workers: 1, QueuePassEvery: time.Hour, SweepEvery: 5 * time.Millisecond, RetentionEvery: time.Hour, Logger: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	stop := run(t, s)
 
 	waitUntil(t, "a re-ring to begin", func() bool { return ctl.snapshot().rerung == 1 })
 	before := ctl.snapshot().expired
@@ -186,15 +195,7 @@ func TestLeaseExpiryDoesNotWaitForTheReringBehindIt(t *testing.T) {
 	if got := ctl.snapshot().rerung; got != 1 {
 		t.Errorf("%d re-rings began while the first was held; want 1 (one loop, one at a time)", got)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	stop()
 }
 
 func TestPassesRunsTheTimedWorkOnce(t *testing.T) {
@@ -224,14 +225,9 @@ func TestDuplicateDoorbellsInABatchAreEvaluatedOnce(t *testing.T) {
 	}
 	q := &fakeQueue{pending: pending}
 	s := New(ctl, q, Options{Workers: 1, Batch: 10, QueuePassEvery: time.Hour, SweepEvery: time.Hour, RetentionEvery: time.Hour, Logger: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	stop := run(t, s)
 	waitUntil(t, "the doorbells to be deleted", func() bool { return len(q.deletedReceipts()) == 4 })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	stop()
 	if got, want := ctl.snapshot().evaluated, []string{"p", "c"}; !slices.Equal(got, want) {
 		t.Errorf("evaluated %v, want %v", got, want)
 	}
