@@ -116,7 +116,7 @@ bench:
 ## seed, on moto with a fixed one.)
 chaos:
 	TANDA_CHAOS=long $(GO) test -count=1 -timeout 40m -run '^TestChaosUp$$' -v ./integration/chaos/
-	TANDA_CHAOS=long scripts/moto.sh $(GO) test -count=1 -timeout 60m -run '^TestChaosAWS$$' -v ./integration/chaos/
+	TANDA_CHAOS=long scripts/moto.sh $(GO) test -count=1 -timeout 130m -run '^TestChaosAWS$$' -v ./integration/chaos/
 
 ## chaos-aws: the short chaos run on tanda serve --backend aws on moto,
 ## with a random seed (make test runs it with a fixed one)
