@@ -111,6 +111,33 @@ func TestArrayParentFinishesWithChildren(t *testing.T) {
 	}
 }
 
+// A child's end rings its array parent only when no child is left open:
+// SQS does not merge doorbells, and ringing it at every child's end put a
+// doorbell per child on the scheduler's queue. The last child to end, in
+// whatever order, still rings it.
+func TestOnlyTheLastChildToEndRingsTheParent(t *testing.T) {
+	h := newHarness(t)
+	p := h.submit(&batch.SubmitJobInput{ArrayProperties: &batch.ArrayProperties{Size: ptr(4)}})
+	h.drain()
+	kids := children(p, 4)
+	attempts := map[string]int{}
+	for _, i := range []int{2, 0, 3, 1} {
+		attempts[kids[i]] = h.start(kids[i], "i-run")
+	}
+	for n, i := range []int{2, 0, 3, 1} {
+		h.finish(kids[i], attempts[kids[i]], "i-run", exited(0))
+		rung := slices.Contains(h.takeAll(control.SubmissionsQueue), p)
+		if last := n == 3; rung != last {
+			t.Fatalf("after child %d ended (%d of 4), parent rung = %v, want %v", i, n+1, rung, last)
+		}
+	}
+	// The test took the parent's doorbell: evaluate it as the scheduler would.
+	if err := h.svc.Evaluate(h.ctx, p); err != nil {
+		t.Fatalf("Evaluate(%s): %v", p, err)
+	}
+	h.wantStatus(p, batch.Succeeded)
+}
+
 func TestArrayParentWakesDependents(t *testing.T) {
 	h := newHarness(t)
 	p := h.submit(&batch.SubmitJobInput{ArrayProperties: &batch.ArrayProperties{Size: ptr(2)}})
