@@ -53,7 +53,7 @@ func (f *fakeControl) ExpireLeases(context.Context, int) (int, error) {
 	return 0, nil
 }
 
-func (f *fakeControl) Rering(ctx context.Context, o control.SweepOptions) (int, error) {
+func (f *fakeControl) Rering(ctx context.Context, _ control.SweepOptions) (int, error) {
 	f.mu.Lock()
 	f.rerung++
 	hold := f.reringHold

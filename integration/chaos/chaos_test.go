@@ -241,7 +241,7 @@ func TestChaosAWS(t *testing.T) {
 		jobs = s.jobs
 	}
 	if long {
-		// moto serves 10,000 jobs at 2 to 4 a second: submissions and
+		// moto serves 10,000 jobs at 1 to 4 a second: submissions and
 		// faults are spread over 40 minutes (not one machine's 12), so
 		// the faults meet the whole backlog, and the backlog left at the
 		// end of the window may take up to an hour to drain.
